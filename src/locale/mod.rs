@@ -1,0 +1,1 @@
+//! Localized strings (fluent), numbers, money and dates (ICU4X, CLDR data).

@@ -1,0 +1,3 @@
+//! Refund receipts: localized content, laid out and rendered to PDF.
+
+pub mod page;
