@@ -1,3 +1,7 @@
 //! Refund receipts: localized content, laid out and rendered to PDF.
 
+pub mod content;
+pub mod fonts;
+pub mod layout;
 pub mod page;
+pub mod pdf;

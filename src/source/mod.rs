@@ -1,1 +1,3 @@
-//! TODO
+//! Sources of transactions: report files (CSV, XLSX, JSONL) and the gateway API.
+
+pub mod gateway;
