@@ -1,1 +1,147 @@
-//! TODO
+//! Output targets. A file is written beside its target under a temporary name and renamed
+//! into place only when complete, so a failed or killed run never leaves a half-written
+//! file where a finished one is expected.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Where an output goes: a file path, or standard output for `-`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Target {
+    pub fn parse(text: &str) -> Target {
+        if text == "-" { Target::Stdout } else { Target::File(PathBuf::from(text)) }
+    }
+
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Target::Stdout)
+    }
+
+    /// The extension of a file target, lower case.
+    pub fn extension(&self) -> Option<String> {
+        match self {
+            Target::Stdout => None,
+            Target::File(p) => p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Stdout => f.write_str("<stdout>"),
+            Target::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// A file being written under a temporary name beside `target`. Dropping it without
+/// [`AtomicFile::commit`] deletes the temporary file.
+pub struct AtomicFile {
+    temp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::output(target.display(), e))?;
+        }
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::output(target.display(), e))?;
+        Ok(AtomicFile { temp, target: target.to_path_buf() })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        self.temp.as_file_mut()
+    }
+
+    /// The temporary path, for writers that insist on a path (the XLSX writer).
+    pub fn temp_path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Flushes to disk and renames over the target.
+    pub fn commit(self) -> Result<()> {
+        let target = self.target;
+        self.temp.as_file().sync_all().map_err(|e| Error::output(target.display(), e))?;
+        self.temp.persist(&target).map_err(|e| Error::output(target.display(), e.error))?;
+        Ok(())
+    }
+}
+
+/// A buffered byte stream to a [`Target`], committed atomically when it is a file.
+pub struct OutputStream {
+    inner: BufWriter<Box<dyn Write + Send>>,
+    file: Option<AtomicFile>,
+    target: Target,
+}
+
+/// Writes into the temporary file through a duplicated handle, so the `AtomicFile` stays
+/// free to be committed once the buffer is flushed.
+impl OutputStream {
+    pub fn open(target: &Target) -> Result<OutputStream> {
+        let (writer, file): (Box<dyn Write + Send>, _) = match target {
+            Target::Stdout => (Box::new(io::stdout()), None),
+            Target::File(path) => {
+                let mut atomic = AtomicFile::create(path)?;
+                let handle = atomic.file().try_clone().map_err(|e| Error::output(path.display(), e))?;
+                (Box::new(handle), Some(atomic))
+            }
+        };
+        Ok(OutputStream { inner: BufWriter::with_capacity(256 * 1024, writer), file, target: target.clone() })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Flushes and, for a file, renames it into place.
+    pub fn commit(mut self) -> Result<()> {
+        self.inner.flush().map_err(|e| Error::output_io(&self.target, e))?;
+        if let Some(file) = self.file.take() {
+            file.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for OutputStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes `bytes` to `target` atomically in one go (receipts, manifests, summaries).
+pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = AtomicFile::create(target)?;
+    file.file().write_all(bytes).map_err(|e| Error::output(target.display(), e))?;
+    file.commit()
+}

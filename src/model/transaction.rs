@@ -36,6 +36,19 @@ macro_rules! open_enum {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Ok(Self::parse(&text))
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -72,41 +85,66 @@ open_enum!(
 ///
 /// Text fields are empty when unknown. A source refills one `Transaction` per record so the
 /// row loop reuses the strings' buffers instead of allocating.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its serde form (camelCase keys, money as `{"minor", "currency"}`, times in RFC 3339) is
+/// the JSONL format recibo reads and writes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Transaction {
+    #[serde(default)]
     pub customer_id: String,
+    #[serde(default)]
     pub acquirer: String,
+    #[serde(default)]
     pub acquirer_reference_no: String,
+    #[serde(default)]
     pub reference_merchant_id: String,
+    #[serde(default)]
     pub reference_store_id: String,
     /// paymentId, captureId, refundId or disputeId, by type.
     pub transaction_id: String,
     /// For REFUND, CAPTURE, VOID, DISPUTE: the original payment's ID.
+    #[serde(default)]
     pub original_transaction_id: String,
     /// The merchant's paymentRequestId / refundRequestId.
+    #[serde(default)]
     pub transaction_request_id: String,
     /// The merchant's order ID.
+    #[serde(default)]
     pub reference_transaction_id: String,
+    #[serde(default)]
     pub order_description: String,
+    #[serde(default)]
     pub payment_method_type: String,
+    #[serde(default)]
     pub psp_name: String,
     pub transaction_type: TxType,
     /// When the transaction was created (the report's `paymentTime`).
     pub payment_time: DateTime<Utc>,
+    #[serde(default)]
     pub product_code: String,
     /// Signed as in the report: refunds are negative.
     pub amount: Money,
+    #[serde(default)]
     pub settlement: Option<Money>,
+    #[serde(default)]
     pub fee: Option<Money>,
+    #[serde(default)]
     pub status: TxStatus,
+    #[serde(default)]
     pub reason: String,
     // Fields the gateway API adds.
     /// The gateway's order ID (`orderId`).
+    #[serde(default)]
     pub order_id: String,
+    #[serde(default)]
     pub bank_code: String,
     /// `total` or `partial`, for refunds.
+    #[serde(default)]
     pub refund_type: String,
+    #[serde(default)]
     pub reject_reason: String,
+    #[serde(default)]
     pub merchant_name: String,
 }
 

@@ -1,3 +1,139 @@
 //! Sources of transactions: report files (CSV, XLSX, JSONL) and the gateway API.
+//!
+//! Every file source implements [`RecordReader`]: it refills one caller-owned
+//! [`Transaction`] per record, so reading a million rows allocates nothing per row.
+//! [`read_all`] concatenates several inputs and applies the bad-record policy.
 
+pub mod csv;
+pub mod fields;
 pub mod gateway;
+pub mod jsonl;
+pub mod xlsx;
+
+use std::io::BufReader;
+use std::path::Path;
+
+use chrono_tz::Tz;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Currency, Transaction};
+use fields::FieldError;
+
+/// Reads one record at a time into a reused [`Transaction`].
+pub trait RecordReader {
+    /// Fills `tx` with the next record; `Ok(false)` at the end. After an
+    /// [`Error::Record`] the reader has moved past the bad record and may be called again.
+    fn read_into(&mut self, tx: &mut Transaction) -> Result<bool>;
+}
+
+/// A file format recibo reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    Csv,
+    Xlsx,
+    Jsonl,
+}
+
+impl InputFormat {
+    /// From a file's extension; standard input (`-`) is CSV unless told otherwise.
+    pub fn from_name(name: &str) -> Result<InputFormat> {
+        if name == "-" {
+            return Ok(InputFormat::Csv);
+        }
+        let ext = Path::new(name).extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("csv") | Some("txt") => Ok(InputFormat::Csv),
+            Some("xlsx") | Some("xlsm") => Ok(InputFormat::Xlsx),
+            Some("jsonl") | Some("ndjson") => Ok(InputFormat::Jsonl),
+            _ => Err(Error::usage(format!(
+                "{name}: cannot tell the format from the extension; use .csv, .xlsx or .jsonl (or --input-format)"
+            ))),
+        }
+    }
+}
+
+/// One input as the user named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// A path, or `-` for standard input.
+    pub name: String,
+    pub format: InputFormat,
+}
+
+/// How inputs are read.
+#[derive(Clone, Debug)]
+pub struct SourceOptions {
+    /// XLSX sheet to read; the first sheet when `None`.
+    pub sheet: Option<String>,
+    /// Zone for spreadsheet date-time cells, which carry no offset.
+    pub zone: Tz,
+}
+
+impl Default for SourceOptions {
+    fn default() -> Self {
+        SourceOptions { sheet: None, zone: Tz::UTC }
+    }
+}
+
+/// Opens one input for reading.
+pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordReader>> {
+    let name = input.name.as_str();
+    if name == "-" {
+        let stdin = std::io::stdin().lock();
+        return Ok(match input.format {
+            InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin)?),
+            InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, stdin)),
+            InputFormat::Xlsx => return Err(Error::usage("XLSX cannot be read from standard input; name the file")),
+        });
+    }
+    let open_file = || std::fs::File::open(name).map_err(|e| Error::source(name, e));
+    Ok(match input.format {
+        InputFormat::Csv => Box::new(csv::CsvReader::new(name, open_file()?)?),
+        InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, BufReader::with_capacity(256 * 1024, open_file()?))),
+        InputFormat::Xlsx => Box::new(xlsx::XlsxReader::open(name, options)?),
+    })
+}
+
+/// What reading the inputs came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReadStats {
+    /// Good records read, before filtering.
+    pub records: u64,
+    /// Bad records skipped (only with `--skip-bad`).
+    pub skipped: u64,
+}
+
+/// Reads every input in order and hands each good record to `each`. A bad record stops
+/// the run unless `skip_bad`, in which case it is reported with `tracing::warn!` and
+/// counted. Errors from `each` stop the run.
+pub fn read_all(
+    inputs: &[Input],
+    options: &SourceOptions,
+    skip_bad: bool,
+    mut each: impl FnMut(&Transaction) -> Result<()>,
+) -> Result<ReadStats> {
+    let mut stats = ReadStats::default();
+    let mut tx = Transaction::blank(Currency::parse("USD").expect("USD is known"));
+    for input in inputs {
+        let mut reader = open(input, options)?;
+        loop {
+            match reader.read_into(&mut tx) {
+                Ok(true) => {
+                    stats.records += 1;
+                    each(&tx)?;
+                }
+                Ok(false) => break,
+                Err(e) if skip_bad && e.is_record() => {
+                    tracing::warn!("skipped {e}");
+                    stats.skipped += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(stats)
+}
+
+pub(crate) fn record_error(location: Location, e: FieldError) -> Error {
+    Error::Record { location, field: Some(e.field), message: e.message }
+}

@@ -1,0 +1,268 @@
+//! The report columns a source understands, and how one record's raw text fields become a
+//! [`Transaction`]. Shared by the CSV and XLSX readers, which differ only in how they get
+//! the text of a field.
+
+use crate::model::time::parse_instant;
+use crate::model::{Currency, Money, Transaction, TxStatus, TxType};
+
+/// A column of the reference report layout (plus the gateway API's extra fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    CustomerId,
+    Acquirer,
+    AcquirerReferenceNo,
+    ReferenceMerchantId,
+    ReferenceStoreId,
+    TransactionId,
+    OriginalTransactionId,
+    TransactionRequestId,
+    ReferenceTransactionId,
+    OrderDescription,
+    PaymentMethodType,
+    PspName,
+    TransactionType,
+    PaymentTime,
+    ProductCode,
+    TransactionAmountValue,
+    TransactionCurrency,
+    SettlementAmountValue,
+    SettlementCurrency,
+    FeeAmountValue,
+    FeeCurrency,
+    Status,
+    Reason,
+    OrderId,
+    BankCode,
+    RefundType,
+    RejectReason,
+    MerchantName,
+}
+
+impl Field {
+    pub const ALL: [Field; 28] = [
+        Field::CustomerId,
+        Field::Acquirer,
+        Field::AcquirerReferenceNo,
+        Field::ReferenceMerchantId,
+        Field::ReferenceStoreId,
+        Field::TransactionId,
+        Field::OriginalTransactionId,
+        Field::TransactionRequestId,
+        Field::ReferenceTransactionId,
+        Field::OrderDescription,
+        Field::PaymentMethodType,
+        Field::PspName,
+        Field::TransactionType,
+        Field::PaymentTime,
+        Field::ProductCode,
+        Field::TransactionAmountValue,
+        Field::TransactionCurrency,
+        Field::SettlementAmountValue,
+        Field::SettlementCurrency,
+        Field::FeeAmountValue,
+        Field::FeeCurrency,
+        Field::Status,
+        Field::Reason,
+        Field::OrderId,
+        Field::BankCode,
+        Field::RefundType,
+        Field::RejectReason,
+        Field::MerchantName,
+    ];
+
+    /// Without these a record is not a transaction.
+    pub const REQUIRED: [Field; 5] = [
+        Field::TransactionId,
+        Field::TransactionType,
+        Field::PaymentTime,
+        Field::TransactionAmountValue,
+        Field::TransactionCurrency,
+    ];
+
+    /// The column key, as in the gateway's report header.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::CustomerId => "customerId",
+            Field::Acquirer => "acquirer",
+            Field::AcquirerReferenceNo => "acquirerReferenceNo",
+            Field::ReferenceMerchantId => "referenceMerchantId",
+            Field::ReferenceStoreId => "referenceStoreId",
+            Field::TransactionId => "transactionId",
+            Field::OriginalTransactionId => "originalTransactionId",
+            Field::TransactionRequestId => "transactionRequestId",
+            Field::ReferenceTransactionId => "referenceTransactionId",
+            Field::OrderDescription => "orderDescription",
+            Field::PaymentMethodType => "paymentMethodType",
+            Field::PspName => "pspName",
+            Field::TransactionType => "transactionType",
+            Field::PaymentTime => "paymentTime",
+            Field::ProductCode => "productCode",
+            Field::TransactionAmountValue => "transactionAmountValue",
+            Field::TransactionCurrency => "transactionCurrency",
+            Field::SettlementAmountValue => "settlementAmountValue",
+            Field::SettlementCurrency => "settlementCurrency",
+            Field::FeeAmountValue => "feeAmountValue",
+            Field::FeeCurrency => "feeCurrency",
+            Field::Status => "status",
+            Field::Reason => "reason",
+            Field::OrderId => "orderId",
+            Field::BankCode => "bankCode",
+            Field::RefundType => "refundType",
+            Field::RejectReason => "rejectReason",
+            Field::MerchantName => "merchantName",
+        }
+    }
+
+    /// Matches a header cell: case-insensitive, surrounding spaces and a BOM ignored.
+    pub fn from_header(header: &str) -> Option<Field> {
+        let h = header.trim_start_matches('\u{feff}').trim();
+        Field::ALL.into_iter().find(|f| f.key().eq_ignore_ascii_case(h))
+    }
+}
+
+/// Which field sits in which position of a record, read once from the header row.
+#[derive(Clone, Debug)]
+pub struct FieldMap {
+    positions: [Option<usize>; Field::ALL.len()],
+    width: usize,
+}
+
+impl FieldMap {
+    /// Maps header cells to fields. Unknown headers are ignored; a missing required column
+    /// is an error naming every missing one.
+    pub fn from_headers<'h>(headers: impl IntoIterator<Item = &'h str>) -> Result<FieldMap, String> {
+        let mut positions = [None; Field::ALL.len()];
+        let mut width = 0;
+        for (i, header) in headers.into_iter().enumerate() {
+            width = i + 1;
+            if let Some(field) = Field::from_header(header) {
+                let slot = &mut positions[field as usize];
+                if slot.is_some() {
+                    return Err(format!("column {} appears twice in the header", field.key()));
+                }
+                *slot = Some(i);
+            }
+        }
+        let missing: Vec<&str> =
+            Field::REQUIRED.iter().filter(|f| positions[**f as usize].is_none()).map(|f| f.key()).collect();
+        if !missing.is_empty() {
+            return Err(format!("missing required column(s): {}", missing.join(", ")));
+        }
+        Ok(FieldMap { positions, width })
+    }
+
+    pub fn position(&self, field: Field) -> Option<usize> {
+        self.positions[field as usize]
+    }
+
+    /// Number of cells in the header row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+}
+
+/// A field that could not be read, named by its column key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn field_error(field: Field, message: impl ToString) -> FieldError {
+    FieldError { field: field.key(), message: message.to_string() }
+}
+
+/// Options that change how a field's text is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// Amounts use `,` as the decimal mark (Brazilian spreadsheets with `;` separators).
+    pub decimal_comma: bool,
+}
+
+/// Fills `tx` from one record. `get` returns a field's text, `None` when the column is
+/// absent. Every string of `tx` is cleared and refilled in place, so a reader that reuses
+/// one `Transaction` allocates nothing per row once its buffers have grown.
+pub fn fill_transaction<'r>(
+    tx: &mut Transaction,
+    get: impl Fn(Field) -> Option<&'r str>,
+    options: ReadOptions,
+) -> Result<(), FieldError> {
+    let text = |f: Field| get(f).unwrap_or("");
+    let set = |dst: &mut String, f: Field| {
+        dst.clear();
+        dst.push_str(undo_formula_guard(text(f).trim()));
+    };
+    set(&mut tx.customer_id, Field::CustomerId);
+    set(&mut tx.acquirer, Field::Acquirer);
+    set(&mut tx.acquirer_reference_no, Field::AcquirerReferenceNo);
+    set(&mut tx.reference_merchant_id, Field::ReferenceMerchantId);
+    set(&mut tx.reference_store_id, Field::ReferenceStoreId);
+    set(&mut tx.transaction_id, Field::TransactionId);
+    set(&mut tx.original_transaction_id, Field::OriginalTransactionId);
+    set(&mut tx.transaction_request_id, Field::TransactionRequestId);
+    set(&mut tx.reference_transaction_id, Field::ReferenceTransactionId);
+    tx.order_description.clear();
+    // Free text keeps its spaces; only our own formula guard is undone.
+    tx.order_description.push_str(undo_formula_guard(text(Field::OrderDescription)));
+    set(&mut tx.payment_method_type, Field::PaymentMethodType);
+    set(&mut tx.psp_name, Field::PspName);
+    set(&mut tx.product_code, Field::ProductCode);
+    set(&mut tx.reason, Field::Reason);
+    set(&mut tx.order_id, Field::OrderId);
+    set(&mut tx.bank_code, Field::BankCode);
+    set(&mut tx.refund_type, Field::RefundType);
+    set(&mut tx.reject_reason, Field::RejectReason);
+    set(&mut tx.merchant_name, Field::MerchantName);
+
+    if tx.transaction_id.is_empty() {
+        return Err(field_error(Field::TransactionId, "is empty"));
+    }
+    // Known values are unit variants: parsing them allocates nothing.
+    tx.transaction_type = TxType::parse(text(Field::TransactionType));
+    if tx.transaction_type == TxType::Unknown {
+        return Err(field_error(Field::TransactionType, "is empty"));
+    }
+    // A details report without a status column lists settled transactions only.
+    tx.status = match get(Field::Status) {
+        None => TxStatus::Success,
+        Some(s) => TxStatus::parse(s),
+    };
+    tx.payment_time = parse_instant(text(Field::PaymentTime)).map_err(|e| field_error(Field::PaymentTime, e))?;
+    tx.amount = parse_money(text(Field::TransactionAmountValue), text(Field::TransactionCurrency), Field::TransactionAmountValue, Field::TransactionCurrency, options)?
+        .ok_or_else(|| field_error(Field::TransactionAmountValue, "is empty"))?;
+    tx.settlement = parse_money(text(Field::SettlementAmountValue), text(Field::SettlementCurrency), Field::SettlementAmountValue, Field::SettlementCurrency, options)?;
+    tx.fee = parse_money(text(Field::FeeAmountValue), text(Field::FeeCurrency), Field::FeeAmountValue, Field::FeeCurrency, options)?;
+    Ok(())
+}
+
+fn parse_money(
+    value: &str,
+    currency: &str,
+    value_field: Field,
+    currency_field: Field,
+    options: ReadOptions,
+) -> Result<Option<Money>, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let currency = Currency::parse(currency).map_err(|e| field_error(currency_field, e))?;
+    let parsed = if options.decimal_comma && value.contains(',') {
+        Money::parse_major(&value.replacen(',', ".", 1), currency)
+    } else {
+        Money::parse_major(value, currency)
+    };
+    parsed.map(Some).map_err(|e| field_error(value_field, e))
+}
+
+/// Characters that make a spreadsheet read a text cell as a formula.
+pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// recibo's CSV writer prefixes `'` to text that a spreadsheet would run as a formula;
+/// reading such a cell back removes that one quote, so exports re-import unchanged.
+pub fn undo_formula_guard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_TRIGGERS) => rest,
+        _ => text,
+    }
+}
