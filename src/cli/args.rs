@@ -1,0 +1,223 @@
+//! The raw command line: flag definitions only. Nothing here is validated beyond what clap
+//! does; [`super::config`] turns these into the typed configuration the pipeline reads.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  everything was done
+  1  done, but some records, orders or receipts were skipped or failed (each reported on stderr)
+  2  bad usage, a bad job file, or a bad input record (without --skip-bad)
+  3  a source could not be read or reached
+  4  an output could not be written
+A closed standard output (e.g. `recibo export -o - | head`) is not an error.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "recibo",
+    version,
+    about = "Transaction detail reports (CSV, XLSX) and localized refund receipts (PDF) for payment operations",
+    long_about = "recibo reads transactions from gateway report files (CSV, XLSX), JSON Lines or the gateway's \
+HTTP API, filters them the way a gateway dashboard does, and writes detail reports with the columns you \
+choose or renders refund receipts in English, Simplified Chinese and Brazilian Portuguese.\n\n\
+Money is exact (integer minor units with the ISO 4217 exponent); times are stored in UTC and shown in \
+the IANA zone given by --tz. Outputs appear whole or not at all.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log format on stderr: text, or json for log collectors. RUST_LOG sets the level.
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
+    pub log_format: String,
+
+    /// Only errors on stderr (no progress, no summary line).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a transaction detail report (CSV, XLSX or JSONL) with the columns you choose.
+    #[command(after_help = concat!("Examples:
+  recibo export -i samples/transactions.csv --columns accounting --format xlsx -o out.xlsx
+  recibo export -i a.csv -i b.xlsx --from 2026-10-01 --to 2026-11-01 --tz Asia/Shanghai \\
+      --type REFUND --status SUCCESS --currency BRL,CNY -o refunds.csv
+  recibo export -i a.csv --id 2026110100001 --columns transactionId,transactionAmountValue -o -
+
+", "Exit codes: 0 done, 1 some rows skipped (--skip-bad), 2 bad usage or bad row, 3 input unreadable, 4 output unwritable."))]
+    Export(ExportArgs),
+
+    /// List every column key with its type and headers, and the named column sets.
+    Columns(ColumnsArgs),
+
+    /// Write deterministic synthetic transactions (payments, refunds, captures, failures).
+    #[command(after_help = "Examples:
+  recibo sample --rows 100000 --seed 7 -o samples/big.csv
+  recibo sample --rows 1000 --format xlsx -o small.xlsx")]
+    Sample(SampleArgs),
+}
+
+/// Where transactions come from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Input file: .csv, .xlsx or .jsonl (the format follows the extension); `-` reads CSV
+    /// from standard input. Repeat to concatenate several inputs.
+    #[arg(short = 'i', long = "input", value_name = "FILE")]
+    pub inputs: Vec<String>,
+
+    /// Format of every input, overriding the extension (csv, xlsx, jsonl).
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
+
+    /// XLSX sheet to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Skip bad rows instead of stopping: each is reported on stderr, a count at the end,
+    /// and the exit code is 1.
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+/// Which transactions are kept. Lists are comma-separated and match any of their values.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Created at or after this time: a date (midnight in --tz) or an ISO 8601 time.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+
+    /// Created before this time (exclusive): a date (midnight in --tz) or an ISO 8601 time.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+
+    /// IANA time zone for bare dates in --from/--to, times in outputs and spreadsheet
+    /// date cells read without an offset (e.g. Asia/Shanghai, America/Sao_Paulo).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    /// Transaction currencies (ISO 4217), e.g. BRL,CNY.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub currency: Vec<String>,
+
+    /// Transaction types, e.g. PAYMENT,REFUND,CAPTURE.
+    #[arg(long = "type", value_name = "TYPES", value_delimiter = ',')]
+    pub types: Vec<String>,
+
+    /// Payment method types, e.g. CARD,PIX,ALIPAY_CN.
+    #[arg(long, value_name = "METHODS", value_delimiter = ',')]
+    pub method: Vec<String>,
+
+    /// Acquirers, e.g. Antom,Adyen.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub acquirer: Vec<String>,
+
+    /// Statuses, e.g. SUCCESS,PROCESSING.
+    #[arg(long, value_name = "STATUSES", value_delimiter = ',')]
+    pub status: Vec<String>,
+
+    /// Any of a transaction's IDs: transaction, original transaction, request, merchant
+    /// order (reference), acquirer and gateway order ID.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub id: Vec<String>,
+
+    /// A payment ID: keep the payment and every transaction that refers to it.
+    #[arg(long, value_name = "PAYMENT_ID")]
+    pub related: Option<String>,
+
+    /// Keep only shard K of N (e.g. 3/8): a stable partition by payment, so N workers
+    /// together cover everything exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten, next_help_heading = "Input")]
+    pub input: InputArgs,
+
+    #[command(flatten, next_help_heading = "Filters")]
+    pub filter: FilterArgs,
+
+    #[command(flatten, next_help_heading = "Columns and layout")]
+    pub table: TableArgs,
+
+    /// Output file, or `-` for standard output (CSV and JSONL only).
+    #[arg(short = 'o', long, value_name = "FILE", default_value = "-")]
+    pub output: String,
+
+    /// Output format: csv, xlsx or jsonl (default: from the output's extension, else csv).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+/// How a table is laid out: columns, headers, CSV details.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TableArgs {
+    /// A column set (default, accounting, reference, or one in --templates), a path to a
+    /// .toml set, `all`, or a comma-separated list of column keys.
+    #[arg(long, value_name = "SET|KEYS", default_value = "default")]
+    pub columns: String,
+
+    /// Folder of extra column sets (NAME.toml).
+    #[arg(long, value_name = "DIR", env = "RECIBO_TEMPLATES")]
+    pub templates: Option<PathBuf>,
+
+    /// Header language: key (the column keys, re-importable), en, zh-CN or pt-BR.
+    #[arg(long, value_name = "LANG")]
+    pub header_lang: Option<String>,
+
+    /// CSV: start with a UTF-8 byte order mark, so Excel shows accents and Chinese right.
+    #[arg(long)]
+    pub bom: bool,
+
+    /// CSV field separator (one character; default `,`, or `;` with --decimal-comma).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    /// CSV: write amounts with a decimal comma, for Brazilian spreadsheets (implies `;`).
+    #[arg(long)]
+    pub decimal_comma: bool,
+
+    /// CSV: end with the gateway's `<END>` line.
+    #[arg(long)]
+    pub end_marker: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ColumnsArgs {
+    /// Folder of extra column sets (NAME.toml).
+    #[arg(long, value_name = "DIR", env = "RECIBO_TEMPLATES")]
+    pub templates: Option<PathBuf>,
+
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Number of transactions.
+    #[arg(long, default_value_t = 1000)]
+    pub rows: u64,
+
+    /// Seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+
+    /// Output file, or `-` for standard output.
+    #[arg(short = 'o', long, value_name = "FILE", default_value = "-")]
+    pub output: String,
+
+    /// Output format: csv, xlsx or jsonl (default: from the extension, else csv).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Write the gateway's `<END>` line at the end of a CSV, as its own reports do.
+    #[arg(long)]
+    pub end_marker: bool,
+}

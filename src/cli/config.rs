@@ -1,0 +1,135 @@
+//! Validated configuration: the flags of [`super::args`], checked once at the edge and
+//! turned into the typed values the pipeline stages read. Nothing deeper parses a flag.
+
+use chrono_tz::Tz;
+
+use super::args::{FilterArgs, InputArgs, TableArgs};
+use crate::columns::HeaderLang;
+use crate::columns::sets::{self, ColumnSet};
+use crate::error::{Error, Result};
+use crate::filter::{Filter, Shard};
+use crate::model::time::{parse_bound, parse_zone};
+use crate::model::{Currency, TxStatus, TxType};
+use crate::output::Target;
+use crate::sink::{ExportOptions, Format};
+use crate::source::{Input, InputFormat, SourceOptions};
+
+/// Validated inputs.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    pub inputs: Vec<Input>,
+    pub options: SourceOptions,
+    pub skip_bad: bool,
+}
+
+impl InputArgs {
+    /// `zone` reads spreadsheet date cells that carry no offset.
+    pub fn validate(&self, zone: Tz) -> Result<Inputs> {
+        let forced = match &self.input_format {
+            None => None,
+            Some(f) => Some(match f.to_ascii_lowercase().as_str() {
+                "csv" => InputFormat::Csv,
+                "xlsx" => InputFormat::Xlsx,
+                "jsonl" | "ndjson" => InputFormat::Jsonl,
+                other => return Err(Error::usage(format!("--input-format {other:?}: use csv, xlsx or jsonl"))),
+            }),
+        };
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|name| {
+                Ok(Input { name: name.clone(), format: forced.map_or_else(|| InputFormat::from_name(name), Ok)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if inputs.iter().filter(|i| i.name == "-").count() > 1 {
+            return Err(Error::usage("standard input (-) can be read only once"));
+        }
+        Ok(Inputs { inputs, options: SourceOptions { sheet: self.sheet.clone(), zone }, skip_bad: self.skip_bad })
+    }
+}
+
+impl FilterArgs {
+    pub fn zone(&self) -> Result<Tz> {
+        parse_zone(&self.tz).map_err(|e| Error::usage(format!("--tz: {e}")))
+    }
+
+    pub fn validate(&self) -> Result<Filter> {
+        let zone = self.zone()?;
+        let bound = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| parse_bound(t, zone).map_err(|e| Error::usage(format!("{flag}: {e}"))))
+                .transpose()
+        };
+        let from = bound("--from", &self.from)?;
+        let to = bound("--to", &self.to)?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f >= t {
+                return Err(Error::usage(format!("--from ({f}) must be before --to ({t})")));
+            }
+        }
+        let currencies = self
+            .currency
+            .iter()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| Currency::parse(c).map_err(|e| Error::usage(format!("--currency: {e}"))))
+            .collect::<Result<Vec<_>>>()?;
+        let clean = |v: &[String]| v.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        Ok(Filter {
+            from,
+            to,
+            currencies,
+            types: clean(&self.types).iter().map(|t| TxType::parse(t)).collect(),
+            methods: clean(&self.method),
+            acquirers: clean(&self.acquirer),
+            statuses: clean(&self.status).iter().map(|s| TxStatus::parse(s)).collect(),
+            ids: clean(&self.id),
+            related: self.related.as_ref().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+            shard: self.shard.as_deref().map(Shard::parse).transpose().map_err(Error::usage)?,
+        })
+    }
+}
+
+impl TableArgs {
+    /// The column set and export options; `zone` is where times are shown.
+    pub fn validate(&self, zone: Tz) -> Result<(ColumnSet, ExportOptions)> {
+        let set = sets::resolve(&self.columns, self.templates.as_deref())?;
+        let header = match &self.header_lang {
+            Some(h) => HeaderLang::parse(h).ok_or_else(|| {
+                Error::usage(format!("--header-lang {h:?} is not offered; choose one of: key, en, zh-CN, pt-BR"))
+            })?,
+            None => set.header.unwrap_or_default(),
+        };
+        let delimiter = match &self.delimiter {
+            None if self.decimal_comma => b';',
+            None => b',',
+            Some(d) => {
+                let d = if d == "\\t" || d.eq_ignore_ascii_case("tab") { "\t" } else { d.as_str() };
+                match d.as_bytes() {
+                    [b] if *b != b'"' && *b != b'\n' && *b != b'\r' => *b,
+                    _ => return Err(Error::usage(format!("--delimiter {d:?}: give one ASCII character"))),
+                }
+            }
+        };
+        if self.decimal_comma && delimiter == b',' {
+            return Err(Error::usage("--decimal-comma needs a delimiter other than `,` (the default is `;`)"));
+        }
+        let options = ExportOptions {
+            columns: set.columns.clone(),
+            header,
+            zone,
+            bom: self.bom,
+            delimiter,
+            decimal_comma: self.decimal_comma,
+            end_marker: self.end_marker,
+        };
+        Ok((set, options))
+    }
+}
+
+/// The output format: `--format`, else the target's extension, else CSV.
+pub fn output_format(flag: Option<&str>, target: &Target) -> Result<Format> {
+    match flag {
+        Some(f) => Format::parse(f).ok_or_else(|| Error::usage(format!("--format {f:?}: use csv, xlsx or jsonl"))),
+        None => Ok(Format::from_target(target).unwrap_or(Format::Csv)),
+    }
+}
