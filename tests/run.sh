@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a bare machine: installs the independent readers the tests
+# check outputs with (poppler's pdftotext/pdffonts/pdfinfo, qpdf, unzip, Python's openpyxl)
+# when they are missing, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "tests/run.sh: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing openpyxl" >&2
+  python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
+fi
+
+cargo test --all-targets "$@"
