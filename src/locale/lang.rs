@@ -108,7 +108,7 @@ impl Lang {
             }
         }
         // Stable: among equal q-values the header's order decides.
-        entries.sort_by(|a, b| b.0.cmp(&a.0));
+        entries.sort_by_key(|&(quality, _)| std::cmp::Reverse(quality));
         entries.first().map(|(_, lang)| *lang)
     }
 
