@@ -57,6 +57,10 @@ pub enum Error {
     /// An output could not be created or written.
     #[error("{target}: {message}")]
     Output { target: String, message: String },
+    /// A request that was understood but cannot be granted: a receipt for a refund that
+    /// did not succeed, or for a transaction that is not a refund.
+    #[error("{0}")]
+    Refused(String),
     /// Standard output was closed by the reader (`recibo export -o - | head`): not a failure.
     #[error("broken pipe")]
     BrokenPipe,
@@ -94,6 +98,7 @@ impl Error {
             Error::Usage(_) | Error::Record { .. } => ExitCode::Usage,
             Error::Source { .. } => ExitCode::Source,
             Error::Output { .. } => ExitCode::Output,
+            Error::Refused(_) => ExitCode::Partial,
             Error::BrokenPipe => ExitCode::Ok,
         }
     }

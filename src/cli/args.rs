@@ -52,6 +52,31 @@ pub enum Command {
 ", "Exit codes: 0 done, 1 some rows skipped (--skip-bad), 2 bad usage or bad row, 3 input unreadable, 4 output unwritable."))]
     Export(ExportArgs),
 
+    /// Render one refund receipt (PDF), finding the refund by any of its IDs.
+    #[command(after_help = "Examples:
+  recibo receipt 2026110100042 -i samples/transactions.csv --lang zh-CN -o receipt.pdf
+  recibo receipt 2026110100042 -i samples/transactions.csv --lang pt-BR --tz America/Sao_Paulo -o - > r.pdf
+
+Only a successful refund (type REFUND, status SUCCESS) gets a receipt; for anything else the
+command prints the transaction's actual type and status and exits with 1.
+Exit codes: 0 written, 1 not a successful refund, 2 bad usage or no transaction with that ID,
+3 input unreadable, 4 output unwritable.")]
+    Receipt(ReceiptArgs),
+
+    /// Render receipts for every successful refund the filters select, in parallel.
+    #[command(after_help = "Examples:
+  recibo receipts -i samples/transactions.csv --from 2026-10-01 --to 2026-11-01 --acquirer Antom \\
+      --lang en,zh-CN,pt-BR --tz America/Sao_Paulo --out receipts/
+  recibo receipts -i big.csv --lang pt-BR --zip october.zip
+  recibo receipts -i big.csv --lang en --merge october.pdf
+
+Files are named <refundId>_<lang>.pdf. A manifest.csv (refund, language, file, bytes, SHA-256,
+status, reason) lists every selected refund, including those without a receipt and why. A rerun
+leaves identical receipts untouched (--force rewrites them).
+Exit codes: 0 done, 1 some receipts failed or bad rows were skipped, 2 bad usage or bad row,
+3 input unreadable, 4 output unwritable.")]
+    Receipts(ReceiptsArgs),
+
     /// List every column key with its type and headers, and the named column sets.
     Columns(ColumnsArgs),
 
@@ -220,4 +245,86 @@ pub struct SampleArgs {
     /// Write the gateway's `<END>` line at the end of a CSV, as its own reports do.
     #[arg(long)]
     pub end_marker: bool,
+}
+
+/// How receipts are rendered.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RenderArgs {
+    /// The generation time printed on receipts (ISO 8601, or a date in --tz); default now.
+    /// Fix it to get byte-identical receipts across runs.
+    #[arg(long, value_name = "TIME")]
+    pub generated_at: Option<String>,
+
+    /// Produce PDF/A-2b (archival), validated while writing.
+    #[arg(long)]
+    pub pdfa: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptArgs {
+    /// Any ID of the refund: refund ID, refund request ID, merchant order ID, acquirer ID.
+    #[arg(value_name = "REFUND_ID", required_unless_present = "refund_id")]
+    pub id: Option<String>,
+
+    /// The refund's ID (same as the positional REFUND_ID).
+    #[arg(long = "refund-id", value_name = "REFUND_ID", conflicts_with = "id")]
+    pub refund_id: Option<String>,
+
+    #[command(flatten, next_help_heading = "Input")]
+    pub input: InputArgs,
+
+    /// Language: en, zh-CN or pt-BR (also zh, pt, en-US).
+    #[arg(long, value_name = "LANG", default_value = "en")]
+    pub lang: String,
+
+    /// IANA time zone the receipt's times are shown in (and named).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    #[command(flatten, next_help_heading = "Rendering")]
+    pub render: RenderArgs,
+
+    /// Output file, or `-` for standard output (default: <refundId>_<lang>.pdf).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptsArgs {
+    #[command(flatten, next_help_heading = "Input")]
+    pub input: InputArgs,
+
+    #[command(flatten, next_help_heading = "Filters")]
+    pub filter: FilterArgs,
+
+    /// Languages, comma-separated: en, zh-CN, pt-BR. One receipt per refund per language.
+    #[arg(long, value_name = "LANGS", default_value = "en")]
+    pub lang: String,
+
+    #[command(flatten, next_help_heading = "Rendering")]
+    pub render: RenderArgs,
+
+    /// Folder for one PDF per refund per language.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// One ZIP archive of the receipts (with manifest.csv inside).
+    #[arg(long, value_name = "FILE")]
+    pub zip: Option<PathBuf>,
+
+    /// One PDF with a page per refund per language.
+    #[arg(long, value_name = "FILE")]
+    pub merge: Option<PathBuf>,
+
+    /// Where to write manifest.csv (default: in --out, else beside --merge).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// Threads rendering receipts (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Rewrite receipts even when an identical file is already there.
+    #[arg(long)]
+    pub force: bool,
 }

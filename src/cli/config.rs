@@ -12,19 +12,11 @@ use crate::model::time::{parse_bound, parse_zone};
 use crate::model::{Currency, TxStatus, TxType};
 use crate::output::Target;
 use crate::sink::{ExportOptions, Format};
-use crate::source::{Input, InputFormat, SourceOptions};
-
-/// Validated inputs.
-#[derive(Clone, Debug)]
-pub struct Inputs {
-    pub inputs: Vec<Input>,
-    pub options: SourceOptions,
-    pub skip_bad: bool,
-}
+use crate::source::{FileSource, Input, InputFormat, SourceOptions};
 
 impl InputArgs {
     /// `zone` reads spreadsheet date cells that carry no offset.
-    pub fn validate(&self, zone: Tz) -> Result<Inputs> {
+    pub fn validate(&self, zone: Tz) -> Result<FileSource> {
         let forced = match &self.input_format {
             None => None,
             Some(f) => Some(match f.to_ascii_lowercase().as_str() {
@@ -44,7 +36,10 @@ impl InputArgs {
         if inputs.iter().filter(|i| i.name == "-").count() > 1 {
             return Err(Error::usage("standard input (-) can be read only once"));
         }
-        Ok(Inputs { inputs, options: SourceOptions { sheet: self.sheet.clone(), zone }, skip_bad: self.skip_bad })
+        if inputs.is_empty() {
+            return Err(Error::usage("no input: give one or more -i FILE (or -i - for standard input)"));
+        }
+        Ok(FileSource { inputs, options: SourceOptions { sheet: self.sheet.clone(), zone }, skip_bad: self.skip_bad })
     }
 }
 

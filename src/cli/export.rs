@@ -3,25 +3,21 @@
 use super::args::ExportArgs;
 use super::config::output_format;
 use super::{Outcome, Progress};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::Target;
 use crate::sink;
-use crate::source::read_all;
 
 pub fn run(args: &ExportArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
-    let inputs = args.input.validate(zone)?;
-    if inputs.inputs.is_empty() {
-        return Err(Error::usage("no input: give one or more -i FILE (or -i - for standard input)"));
-    }
+    let source = args.input.validate(zone)?;
     let (_set, options) = args.table.validate(zone)?;
     let target = Target::parse(&args.output);
     let format = output_format(args.format.as_deref(), &target)?;
 
     let mut sink = sink::open(format, &target, &options)?;
     let progress = Progress::rows(quiet, "exporting");
-    let stats = read_all(&inputs.inputs, &inputs.options, inputs.skip_bad, |tx| {
+    let stats = source.read(|tx| {
         progress.tick();
         if filter.matches(tx) { sink.write(tx) } else { Ok(()) }
     })?;

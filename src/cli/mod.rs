@@ -6,6 +6,8 @@ pub mod args;
 pub mod columns;
 pub mod config;
 pub mod export;
+pub mod receipt;
+pub mod receipts;
 
 use std::io::IsTerminal;
 
@@ -36,6 +38,8 @@ pub fn main() -> std::process::ExitCode {
     let result = match &cli.command {
         Command::Export(a) => export::run(a, cli.quiet),
         Command::Columns(a) => columns::run(a),
+        Command::Receipt(a) => receipt::run(a),
+        Command::Receipts(a) => receipts::run(a, cli.quiet),
         Command::Sample(_) => Err(Error::usage("sample is not available yet")),
     };
     let code = match result {

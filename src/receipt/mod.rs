@@ -1,7 +1,9 @@
 //! Refund receipts: localized content, laid out and rendered to PDF.
 
+pub mod bulk;
 pub mod content;
 pub mod fonts;
 pub mod layout;
 pub mod page;
 pub mod pdf;
+pub mod work;

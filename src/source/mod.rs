@@ -94,6 +94,27 @@ pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordRead
     })
 }
 
+/// Report files read in order, with the bad-record policy.
+#[derive(Clone, Debug)]
+pub struct FileSource {
+    pub inputs: Vec<Input>,
+    pub options: SourceOptions,
+    /// Skip bad records (each reported, counted) instead of stopping.
+    pub skip_bad: bool,
+}
+
+impl FileSource {
+    /// Reads every record, handing the good ones to `each`.
+    pub fn read(&self, each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
+        read_all(&self.inputs, &self.options, self.skip_bad, each)
+    }
+
+    /// True when the inputs can be read a second time (standard input cannot).
+    pub fn rereadable(&self) -> bool {
+        self.inputs.iter().all(|i| i.name != "-")
+    }
+}
+
 /// What reading the inputs came to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadStats {

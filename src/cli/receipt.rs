@@ -1,0 +1,100 @@
+//! `recibo receipt`: one refund's receipt, on demand.
+
+use std::io::Write;
+
+use super::Outcome;
+use super::args::ReceiptArgs;
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::locale::{Lang, Locales};
+use crate::model::time::parse_zone;
+use crate::model::{Transaction, TxType};
+use crate::output::{Target, write_atomically};
+use crate::receipt::bulk::safe_file_name;
+use crate::receipt::content::{ReceiptInput, build_page};
+use crate::receipt::pdf::{RenderOptions, Renderer};
+use crate::receipt::work::{collect, ineligible_reason};
+
+pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
+    let id = args.id.as_deref().or(args.refund_id.as_deref()).unwrap_or_default().trim().to_string();
+    let lang = Lang::negotiate(&args.lang).map_err(|e| Error::usage(format!("--lang: {e}")))?;
+    let zone = parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
+    let generated_at = super::receipts::generated_at(&args.render, zone)?;
+    let source = args.input.validate(zone)?;
+
+    // Every transaction carrying the ID, so a refusal can say what the ID really is.
+    let filter = Filter { ids: vec![id.clone()], ..Filter::default() };
+    let mut matches: Vec<Transaction> = Vec::new();
+    let work = collect(&Filter::default(), source.rereadable(), |each| {
+        source.read(|tx| {
+            if filter.matches(tx) {
+                matches.push(tx.clone());
+            }
+            if tx.transaction_type == TxType::Refund && filter.matches(tx) { each(tx) } else { Ok(()) }
+        })
+    })?;
+    let refund = pick_refund(&id, &work.refunds, &matches)?;
+    if let Some(reason) = ineligible_reason(refund) {
+        return Err(Error::Refused(format!("no receipt for {id}: refund {} is a {reason}", refund.transaction_id)));
+    }
+
+    let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+    let page = build_page(
+        &locales,
+        &ReceiptInput { refund, original: work.original_of(refund), lang, zone, generated_at },
+    );
+    let options = RenderOptions { pdfa: args.render.pdfa, creation_date: Some(generated_at), document_title: None };
+    let pdf = Renderer::new()
+        .render(std::slice::from_ref(&page), &options)
+        .map_err(|e| Error::usage(format!("refund {}: {e}", refund.transaction_id)))?;
+    for missing in &pdf.missing_glyphs {
+        tracing::warn!(
+            "refund {}: no shipped font has U+{:04X}; a replacement mark is printed",
+            missing.refund_id,
+            u32::from(missing.character)
+        );
+    }
+    let target = match &args.output {
+        Some(o) => Target::parse(o),
+        None => Target::File(safe_file_name(&refund.transaction_id, lang).into()),
+    };
+    match &target {
+        Target::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&pdf.bytes).and_then(|_| out.flush()).map_err(|e| Error::output_io(&target, e))?;
+        }
+        Target::File(path) => write_atomically(path, &pdf.bytes)?,
+    }
+    Ok(Outcome {
+        summary: format!("receipt for refund {} ({}) written to {target}", refund.transaction_id, lang.tag()),
+        skipped: 0,
+    })
+}
+
+/// The one refund an ID names. A refund's own ID wins; an ID shared by several refunds
+/// (an order with two refunds) asks for the refund ID instead.
+fn pick_refund<'a>(id: &str, refunds: &'a [Transaction], matches: &[Transaction]) -> Result<&'a Transaction> {
+    if let Some(own) = refunds.iter().find(|r| r.transaction_id == id) {
+        return Ok(own);
+    }
+    match refunds {
+        [one] => Ok(one),
+        [] => match matches.first() {
+            None => Err(Error::usage(format!("no transaction has the ID {id:?} in the inputs"))),
+            Some(tx) => {
+                let reason = format!(
+                    "{id} is a {} with status {} (transaction {}), not a refund",
+                    tx.transaction_type,
+                    if tx.status.as_str().is_empty() { "(none)" } else { tx.status.as_str() },
+                    tx.transaction_id
+                );
+                Err(Error::Refused(format!("no receipt: {reason}")))
+            }
+        },
+        many => Err(Error::usage(format!(
+            "{id} matches {} refunds ({}); name one by its refund ID",
+            many.len(),
+            many.iter().map(|r| r.transaction_id.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
