@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod receipt;
 pub mod sample;
+pub mod serve;
 pub mod sink;
 pub mod source;
 

@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 pub enum Target {
     Stdout,
     File(PathBuf),
+    /// A stream handed in by the caller (an HTTP response body), named for messages.
+    Stream(String),
 }
 
 impl Target {
@@ -27,7 +29,7 @@ impl Target {
     /// The extension of a file target, lower case.
     pub fn extension(&self) -> Option<String> {
         match self {
-            Target::Stdout => None,
+            Target::Stdout | Target::Stream(_) => None,
             Target::File(p) => p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()),
         }
     }
@@ -38,6 +40,7 @@ impl std::fmt::Display for Target {
         match self {
             Target::Stdout => f.write_str("<stdout>"),
             Target::File(p) => write!(f, "{}", p.display()),
+            Target::Stream(name) => f.write_str(name),
         }
     }
 }
@@ -102,6 +105,9 @@ impl OutputStream {
     pub fn open(target: &Target) -> Result<OutputStream> {
         let (writer, file): (Box<dyn Write + Send>, _) = match target {
             Target::Stdout => (Box::new(io::stdout()), None),
+            Target::Stream(name) => {
+                return Err(Error::output(name, "a stream target needs OutputStream::to_writer"));
+            }
             Target::File(path) => {
                 let mut atomic = AtomicFile::create(path)?;
                 let handle = atomic.file().try_clone().map_err(|e| Error::output(path.display(), e))?;
@@ -109,6 +115,15 @@ impl OutputStream {
             }
         };
         Ok(OutputStream { inner: BufWriter::with_capacity(256 * 1024, writer), file, target: target.clone() })
+    }
+
+    /// A stream into `writer` (e.g. an HTTP response body); `name` appears in errors.
+    pub fn to_writer(writer: Box<dyn Write + Send>, name: &str) -> OutputStream {
+        OutputStream {
+            inner: BufWriter::with_capacity(64 * 1024, writer),
+            file: None,
+            target: Target::Stream(name.to_string()),
+        }
     }
 
     pub fn target(&self) -> &Target {

@@ -77,6 +77,9 @@ Exit codes: 0 done, 1 some receipts failed or bad rows were skipped, 2 bad usage
 3 input unreadable, 4 output unwritable.")]
     Receipts(ReceiptsArgs),
 
+    /// Serve receipts and exports over HTTP for dashboards and support tools.
+    Serve(super::serve::ServeArgs),
+
     /// List every column key with its type and headers, and the named column sets.
     Columns(ColumnsArgs),
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod export;
 pub mod receipt;
 pub mod receipts;
+pub mod serve;
 
 use std::io::IsTerminal;
 
@@ -40,6 +41,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Columns(a) => columns::run(a),
         Command::Receipt(a) => receipt::run(a),
         Command::Receipts(a) => receipts::run(a, cli.quiet),
+        Command::Serve(a) => serve::run(a),
         Command::Sample(_) => Err(Error::usage("sample is not available yet")),
     };
     let code = match result {

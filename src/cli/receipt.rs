@@ -59,7 +59,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         None => Target::File(safe_file_name(&refund.transaction_id, lang).into()),
     };
     match &target {
-        Target::Stdout => {
+        Target::Stdout | Target::Stream(_) => {
             let mut out = std::io::stdout().lock();
             out.write_all(&pdf.bytes).and_then(|_| out.flush()).map_err(|e| Error::output_io(&target, e))?;
         }

@@ -22,7 +22,13 @@ pub struct CsvSink {
 
 impl CsvSink {
     pub fn open(target: &Target, options: &ExportOptions) -> Result<CsvSink> {
-        let mut stream = OutputStream::open(target)?;
+        CsvSink::new(OutputStream::open(target)?, options)
+    }
+
+    /// A CSV sink on a stream the caller opened (an HTTP response body).
+    pub fn new(mut stream: OutputStream, options: &ExportOptions) -> Result<CsvSink> {
+        let target = stream.target().clone();
+        let target = &target;
         if options.bom {
             std::io::Write::write_all(&mut stream, "\u{feff}".as_bytes()).map_err(|e| Error::output_io(target, e))?;
         }

@@ -15,7 +15,12 @@ pub struct JsonlSink {
 
 impl JsonlSink {
     pub fn open(target: &Target) -> Result<JsonlSink> {
-        Ok(JsonlSink { stream: OutputStream::open(target)?, rows: 0 })
+        Ok(JsonlSink::new(OutputStream::open(target)?))
+    }
+
+    /// A JSONL sink on a stream the caller opened (an HTTP response body).
+    pub fn new(stream: OutputStream) -> JsonlSink {
+        JsonlSink { stream, rows: 0 }
     }
 }
 

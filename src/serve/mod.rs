@@ -1,0 +1,1 @@
+//! `recibo serve` (in progress).
