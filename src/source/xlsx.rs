@@ -1,19 +1,736 @@
-//! XLSX reports (in progress).
+//! XLSX reports in the reference layout: the first worksheet (or `--sheet`), header names
+//! matched as in CSV, the gateway's trailing `<END>` row accepted.
+//!
+//! The sheet is streamed, never loaded whole: calamine's cell reader borrows the workbook,
+//! so it runs on a worker thread that owns the workbook and hands over rows already turned
+//! into text, a batch at a time, through a bounded channel. Batches go back to the worker
+//! for reuse, so memory stays flat and the row loop allocates nothing once warm. The worker
+//! also takes the XML parsing off the thread that filters and writes.
+//!
+//! Cells become the text a CSV report would hold: numbers in their shortest exact decimal
+//! form (so an amount is never rounded: `1234.5` in a JPY row is an error, not 1235), dates
+//! as ISO 8601 with the offset of [`SourceOptions::zone`], formulas as their saved result.
+//!
+//! A workbook that recibo split at the sheet row limit ("Transactions", "Transactions 2",
+//! ...) is read whole when no sheet is named: sheets named after the first one with a
+//! number, and headed by the same header row, continue it.
 
-use super::{RecordReader, SourceOptions};
-use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxFormulaMetadata};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+
+use super::fields::{Field, FieldMap, ReadOptions, fill_transaction};
+use super::{RecordReader, SourceOptions, record_error};
+use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
+use crate::model::time::{local_to_utc, write_iso8601};
 
-pub struct XlsxReader;
+/// Rows per batch handed from the worker to the reader.
+const BATCH_ROWS: usize = 1024;
+/// Batches in flight between the threads (beyond the one each side holds).
+const BATCHES_IN_FLIGHT: usize = 2;
+
+pub struct XlsxReader {
+    name: String,
+    /// The input as locations name it: the file, plus the sheet once past the first.
+    input: String,
+    map: FieldMap,
+    rx: Receiver<Msg>,
+    recycle: Sender<Batch>,
+    worker: Option<JoinHandle<()>>,
+    batch: Option<Batch>,
+    /// Next row of `batch` to hand out, and next entry of its `problems`.
+    next: usize,
+    next_problem: usize,
+    /// Data rows seen, the `<END>` row included (as the CSV reader counts).
+    row: u64,
+    ended: bool,
+    done: bool,
+}
 
 impl XlsxReader {
-    pub fn open(name: &str, _options: &SourceOptions) -> Result<XlsxReader> {
-        Err(Error::source(name, "XLSX input is not supported yet"))
+    /// Opens the workbook, picks the sheet and reads its header row.
+    pub fn open(name: &str, options: &SourceOptions) -> Result<XlsxReader> {
+        let file = File::open(name).map_err(|e| Error::source(name, e))?;
+        let xlsx: Xlsx<_> = Xlsx::new(BufReader::with_capacity(256 * 1024, file))
+            .map_err(|e| Error::source(name, format!("not a readable XLSX workbook: {e}")))?;
+        let sheets =
+            choose_sheets(&xlsx, options.sheet.as_deref()).map_err(|m| Error::source(name, m))?;
+        let first_sheet = sheets[0].clone();
+
+        let (tx, rx) = mpsc::sync_channel(BATCHES_IN_FLIGHT);
+        let (recycle, recycled) = mpsc::channel();
+        let zone = options.zone;
+        let worker = std::thread::Builder::new()
+            .name("xlsx-reader".into())
+            .spawn(move || work(xlsx, sheets, zone, tx, recycled))
+            .map_err(|e| Error::source(name, format!("cannot start the XLSX reader: {e}")))?;
+        let header = match rx.recv() {
+            Ok(Msg::Header(cells)) => Ok(cells),
+            Ok(Msg::Failed(message)) => Err(Error::source(name, message)),
+            _ => Err(Error::source(name, "the XLSX reader stopped unexpectedly")),
+        };
+        let map = header.and_then(|header| {
+            FieldMap::from_headers(header.iter().map(String::as_str))
+                .map_err(|m| Error::source(name, format!("{m} (sheet {first_sheet:?})")))
+        });
+        let map = match map {
+            Ok(map) => map,
+            Err(e) => {
+                drop(rx);
+                let _ = worker.join();
+                return Err(e);
+            }
+        };
+        Ok(XlsxReader {
+            name: name.to_string(),
+            input: name.to_string(),
+            map,
+            rx,
+            recycle,
+            worker: Some(worker),
+            batch: None,
+            next: 0,
+            next_problem: 0,
+            row: 0,
+            ended: false,
+            done: false,
+        })
+    }
+
+    fn location(&self, line: u32) -> Location {
+        Location {
+            input: self.input.clone(),
+            row: self.row,
+            line: Some(u64::from(line)),
+        }
+    }
+
+    /// Makes `self.batch` hold an unread row; `Ok(false)` at the end of the data.
+    fn fill_batch(&mut self) -> Result<bool> {
+        loop {
+            if self.batch.as_ref().is_some_and(|b| self.next < b.len) {
+                return Ok(true);
+            }
+            if let Some(batch) = self.batch.take() {
+                // The worker may have stopped already; then the batch is simply dropped.
+                let _ = self.recycle.send(batch);
+            }
+            match self.rx.recv() {
+                Ok(Msg::Rows(batch)) => {
+                    self.batch = Some(batch);
+                    self.next = 0;
+                    self.next_problem = 0;
+                }
+                Ok(Msg::Sheet(sheet)) => self.input = format!("{} (sheet {sheet:?})", self.name),
+                Ok(Msg::Done) => {
+                    self.done = true;
+                    return Ok(false);
+                }
+                Ok(Msg::Failed(message)) => {
+                    self.done = true;
+                    return Err(Error::source(&self.name, message));
+                }
+                Ok(Msg::Header(_)) | Err(_) => {
+                    self.done = true;
+                    return Err(Error::source(
+                        &self.name,
+                        "the XLSX reader stopped unexpectedly",
+                    ));
+                }
+            }
+        }
     }
 }
 
 impl RecordReader for XlsxReader {
-    fn read_into(&mut self, _tx: &mut Transaction) -> Result<bool> {
-        Ok(false)
+    fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
+        loop {
+            if self.done || !self.fill_batch()? {
+                return Ok(false);
+            }
+            let Some(batch) = self.batch.as_ref() else {
+                return Ok(false);
+            };
+            let i = self.next;
+            self.next += 1;
+            self.row += 1;
+            let line = batch.lines[i];
+            let cells = &batch.cells[i * batch.width..(i + 1) * batch.width];
+            if self.ended {
+                self.done = true;
+                let location = self.location(line);
+                return Err(Error::Record {
+                    location,
+                    field: None,
+                    message: "data after the <END> line".into(),
+                });
+            }
+            if cells[0].trim() == "<END>" {
+                self.ended = true;
+                continue;
+            }
+            while let Some(problem) = batch.problems.get(self.next_problem).filter(|p| p.row <= i) {
+                self.next_problem += 1;
+                if problem.row < i {
+                    continue;
+                }
+                let field = match problem.column {
+                    None => None,
+                    Some(c) => match Field::ALL
+                        .into_iter()
+                        .find(|f| self.map.position(*f) == Some(c))
+                    {
+                        Some(field) => Some(field.key()),
+                        // A bad cell under a header recibo does not read harms nothing.
+                        None => continue,
+                    },
+                };
+                let message = problem.message.clone();
+                return Err(Error::Record {
+                    location: self.location(line),
+                    field,
+                    message,
+                });
+            }
+            let map = &self.map;
+            let get = |f| map.position(f).map(|p| cells[p].as_str());
+            if let Err(e) = fill_transaction(tx, get, ReadOptions::default()) {
+                return Err(record_error(self.location(line), e));
+            }
+            return Ok(true);
+        }
+    }
+}
+
+impl Drop for XlsxReader {
+    fn drop(&mut self) {
+        // Closing the channel wakes a worker blocked on sending, which then stops.
+        let (_, closed) = mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.rx, closed));
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// The sheets to read: the named one, or the first worksheet and its continuations.
+fn choose_sheets<R: Read + Seek>(
+    xlsx: &Xlsx<R>,
+    wanted: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let sheets = xlsx.sheets_metadata();
+    let worksheets: Vec<&calamine::Sheet> = sheets
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .collect();
+    let list = || {
+        worksheets
+            .iter()
+            .map(|s| format!("{:?}", s.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(wanted) = wanted {
+        let found = worksheets.iter().find(|s| s.name == wanted).or_else(|| {
+            worksheets
+                .iter()
+                .find(|s| s.name.trim().eq_ignore_ascii_case(wanted.trim()))
+        });
+        return match found {
+            Some(sheet) => Ok(vec![sheet.name.clone()]),
+            None if worksheets.is_empty() => Err(format!(
+                "no sheet named {wanted:?}: the workbook has no worksheet"
+            )),
+            None => Err(format!(
+                "no sheet named {wanted:?}; the workbook's sheets are {}",
+                list()
+            )),
+        };
+    }
+    let first = worksheets
+        .iter()
+        .find(|s| s.visible == SheetVisible::Visible)
+        .or_else(|| worksheets.first())
+        .ok_or_else(|| "the workbook has no worksheet".to_string())?;
+    let mut chosen = vec![first.name.clone()];
+    for n in 2.. {
+        let next = format!("{} {n}", first.name);
+        if !worksheets.iter().any(|s| s.name == next) {
+            break;
+        }
+        chosen.push(next);
+    }
+    Ok(chosen)
+}
+
+/// Rows of one sheet as text, `width` cells each.
+struct Batch {
+    width: usize,
+    /// `len * width` cells in use; the strings beyond are kept for reuse.
+    cells: Vec<String>,
+    /// The sheet row (1-based) of each row.
+    lines: Vec<u32>,
+    len: usize,
+    /// Cells that could not become text, in row order.
+    problems: Vec<Problem>,
+}
+
+struct Problem {
+    row: usize,
+    /// Column index in the sheet; `None` for a problem with the row itself.
+    column: Option<usize>,
+    message: String,
+}
+
+impl Batch {
+    fn new(width: usize) -> Batch {
+        Batch {
+            width,
+            cells: Vec::new(),
+            lines: Vec::new(),
+            len: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self, width: usize) {
+        self.width = width;
+        self.len = 0;
+        self.lines.clear();
+        self.problems.clear();
+    }
+
+    /// Starts row `len`: its cells emptied, its sheet line noted.
+    fn begin_row(&mut self, line: u32) {
+        let end = (self.len + 1) * self.width;
+        if self.cells.len() < end {
+            self.cells.resize_with(end, String::new);
+        }
+        for cell in &mut self.cells[self.len * self.width..end] {
+            cell.clear();
+        }
+        self.lines.truncate(self.len);
+        self.lines.push(line);
+        self.problems.retain(|p| p.row < self.len);
+    }
+}
+
+enum Msg {
+    /// The header row of the first sheet, trailing empty cells dropped.
+    Header(Vec<String>),
+    Rows(Batch),
+    /// The rows that follow come from this (continuation) sheet.
+    Sheet(String),
+    Done,
+    Failed(String),
+}
+
+/// Why the worker stopped early.
+enum Stop {
+    /// The reader was dropped.
+    Closed,
+    Failed(String),
+}
+
+fn work<R: Read + Seek>(
+    mut xlsx: Xlsx<R>,
+    sheets: Vec<String>,
+    zone: Tz,
+    out: SyncSender<Msg>,
+    recycled: Receiver<Batch>,
+) {
+    let mut worker = Worker {
+        out: &out,
+        recycled: &recycled,
+        zone,
+        header: None,
+        batch: None,
+    };
+    let result = sheets
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, sheet)| worker.sheet(&mut xlsx, sheet, i > 0));
+    let last = match result {
+        Ok(()) => worker.flush().map(|()| Msg::Done),
+        Err(stop) => Err(stop),
+    };
+    match last {
+        Ok(msg) => {
+            let _ = out.send(msg);
+        }
+        Err(Stop::Failed(message)) => {
+            let _ = out.send(Msg::Failed(message));
+        }
+        Err(Stop::Closed) => {}
+    }
+}
+
+struct Worker<'c> {
+    out: &'c SyncSender<Msg>,
+    recycled: &'c Receiver<Batch>,
+    zone: Tz,
+    header: Option<Vec<String>>,
+    batch: Option<Batch>,
+}
+
+impl Worker<'_> {
+    fn send(&self, msg: Msg) -> Result<(), Stop> {
+        self.out.send(msg).map_err(|_| Stop::Closed)
+    }
+
+    /// Sends the rows gathered so far.
+    fn flush(&mut self) -> Result<(), Stop> {
+        match self.batch.take() {
+            Some(batch) if batch.len > 0 => self.send(Msg::Rows(batch)),
+            _ => Ok(()),
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.header.as_ref().map_or(0, Vec::len)
+    }
+
+    fn batch(&mut self) -> &mut Batch {
+        let width = self.width();
+        let recycled = self.recycled;
+        self.batch.get_or_insert_with(|| {
+            let mut batch = recycled.try_recv().unwrap_or_else(|_| Batch::new(width));
+            batch.reset(width);
+            batch
+        })
+    }
+
+    fn sheet<R: Read + Seek>(
+        &mut self,
+        xlsx: &mut Xlsx<R>,
+        sheet: &str,
+        continuation: bool,
+    ) -> Result<(), Stop> {
+        let fail = |e: calamine::XlsxError| Stop::Failed(format!("sheet {sheet:?}: {e}"));
+        let mut cells = xlsx.worksheet_cells_reader(sheet).map_err(fail)?;
+        if continuation {
+            self.flush()?;
+            self.send(Msg::Sheet(sheet.to_string()))?;
+        }
+        let zone = self.zone;
+        // Header row being read, until the first row with a value has been seen.
+        let mut header: Option<Vec<String>> = Some(Vec::new());
+        let mut current: Option<u32> = None;
+        let mut has_value = false;
+        let mut beyond = String::new();
+        loop {
+            let cell = cells.next_cell_with_formula_metadata().map_err(fail)?;
+            let row = cell.as_ref().map(|c| c.pos.0);
+            if row != current {
+                if current.is_some() && has_value {
+                    match header.take() {
+                        Some(cells) => self.take_header(cells, sheet, continuation)?,
+                        None => self.end_row()?,
+                    }
+                }
+                let Some(row) = row else { break };
+                current = Some(row);
+                has_value = false;
+                match header.as_mut() {
+                    Some(cells) => cells.clear(),
+                    None => self.batch().begin_row(row + 1),
+                }
+            }
+            let Some(cell) = cell else { break };
+            let column = cell.pos.1 as usize;
+            let width = self.width();
+            let slot = match header.as_mut() {
+                Some(cells) => {
+                    if cells.len() <= column {
+                        cells.resize_with(column + 1, String::new);
+                    }
+                    &mut cells[column]
+                }
+                None if column < width => {
+                    let batch = self.batch();
+                    let index = batch.len * width + column;
+                    &mut batch.cells[index]
+                }
+                None => {
+                    beyond.clear();
+                    &mut beyond
+                }
+            };
+            let result = write_cell(slot, &cell.value, cell.formula.as_ref(), zone);
+            has_value |= !slot.is_empty() || result.is_err();
+            if header.is_some() {
+                continue;
+            }
+            let batch_row = self.batch().len;
+            let problem = match result {
+                Err(message) if column < width => Some(Problem {
+                    row: batch_row,
+                    column: Some(column),
+                    message,
+                }),
+                _ if column >= width && (!beyond.is_empty() || result.is_err()) => Some(Problem {
+                    row: batch_row,
+                    column: None,
+                    message: format!(
+                        "a value in column {}, right of the last header cell",
+                        column_name(column)
+                    ),
+                }),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                self.batch().problems.push(problem);
+            }
+        }
+        if header.is_some() && !continuation {
+            return Err(Stop::Failed(format!(
+                "sheet {sheet:?} is empty: expected a header row"
+            )));
+        }
+        Ok(())
+    }
+
+    fn take_header(
+        &mut self,
+        mut cells: Vec<String>,
+        sheet: &str,
+        continuation: bool,
+    ) -> Result<(), Stop> {
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if continuation {
+            let same = self.header.as_ref().is_some_and(|first| {
+                first.len() == cells.len()
+                    && first.iter().zip(&cells).all(|(a, b)| a.trim() == b.trim())
+            });
+            if !same {
+                return Err(Stop::Failed(format!(
+                    "sheet {sheet:?} continues the first sheet by its name but its header row differs"
+                )));
+            }
+            return Ok(());
+        }
+        self.header = Some(cells.clone());
+        self.send(Msg::Header(cells))
+    }
+
+    /// Keeps the row just read (it has a value); sends the batch once full.
+    fn end_row(&mut self) -> Result<(), Stop> {
+        let batch = self.batch();
+        batch.len += 1;
+        if batch.len == BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// `A` for 0, `AA` for 26: how a spreadsheet names a column.
+fn column_name(mut column: usize) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (column % 26) as u8);
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// Appends a cell's text to `out`. An error means the cell holds no usable value (a
+/// spreadsheet error, or a formula never calculated); it matters only when the cell is
+/// in a column recibo reads.
+fn write_cell(
+    out: &mut String,
+    value: &DataRef<'_>,
+    formula: Option<&XlsxFormulaMetadata>,
+    zone: Tz,
+) -> Result<(), String> {
+    match value {
+        DataRef::Empty => {
+            if let Some(formula) = formula {
+                // Files written by libraries that do not calculate carry no saved result;
+                // a formula that is only a text literal (`="2026110100042"`) is its own result.
+                let text = match formula {
+                    XlsxFormulaMetadata::Normal { formula }
+                    | XlsxFormulaMetadata::Shared { formula, .. } => Some(formula.as_str()),
+                    _ => None,
+                };
+                match text.and_then(|f| string_literal(f, out)) {
+                    Some(()) => {}
+                    None => {
+                        return Err("holds a formula with no saved result; open and save the file in a spreadsheet app to calculate it".into());
+                    }
+                }
+            }
+        }
+        DataRef::String(s) => out.push_str(s),
+        DataRef::SharedString(s) => out.push_str(s),
+        DataRef::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
+        DataRef::Float(f) => push_number(out, *f),
+        DataRef::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+        DataRef::DateTime(dt) if dt.is_datetime() => {
+            let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+            let local = NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(d))
+                .and_then(|date| {
+                    date.and_hms_milli_opt(u32::from(h), u32::from(mi), u32::from(s), u32::from(ms))
+                })
+                .ok_or_else(|| format!("date-time cell {} is not a valid date", dt.as_f64()))?;
+            write_iso8601(out, local_to_utc(local, zone), zone);
+        }
+        // A duration has no date; its serial number is all there is.
+        DataRef::DateTime(dt) => push_number(out, dt.as_f64()),
+        DataRef::DateTimeIso(s) => write_iso_cell(out, s, zone),
+        DataRef::DurationIso(s) => out.push_str(s),
+        DataRef::Error(e) => {
+            out.push_str(&e.to_string());
+            return Err(format!("holds the spreadsheet error {e}"));
+        }
+    }
+    Ok(())
+}
+
+/// An ISO date cell (`t="d"`): kept as is when it has an offset, else read in `zone`.
+fn write_iso_cell(out: &mut String, text: &str, zone: Tz) {
+    let s = text.trim();
+    if DateTime::parse_from_rfc3339(s).is_ok() {
+        out.push_str(s);
+        return;
+    }
+    let local = s.parse::<NaiveDateTime>().ok().or_else(|| {
+        s.parse::<NaiveDate>()
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    });
+    match local {
+        Some(local) => write_iso8601(out, local_to_utc(local, zone), zone),
+        None => out.push_str(s),
+    }
+}
+
+/// Writes the text of a formula that is a single string literal (`"a""b"` is `a"b`);
+/// `None`, writing nothing, for any other formula.
+fn string_literal(formula: &str, out: &mut String) -> Option<()> {
+    let inner = formula.trim().strip_prefix('"')?.strip_suffix('"')?;
+    let mut rest = inner;
+    let start = out.len();
+    while let Some(quote) = rest.find('"') {
+        if !rest[quote + 1..].starts_with('"') {
+            out.truncate(start);
+            return None;
+        }
+        out.push_str(&rest[..=quote]);
+        rest = &rest[quote + 2..];
+    }
+    out.push_str(rest);
+    Some(())
+}
+
+/// Appends `n` as the shortest decimal that reads back as the same `f64`, never in
+/// exponent form: integers as digits, `12.34` as `12.34` (not `12.339999...`).
+fn push_number(out: &mut String, n: f64) {
+    const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+    if n.fract() == 0.0 && n.abs() < EXACT_INTEGERS {
+        out.push_str(itoa::Buffer::new().format(n as i64));
+        return;
+    }
+    if !n.is_finite() {
+        out.push_str(if n.is_nan() {
+            "NaN"
+        } else if n > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        });
+        return;
+    }
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(n);
+    let Some(e) = text.find('e') else {
+        out.push_str(text);
+        return;
+    };
+    let exponent: i64 = text[e + 1..].parse().unwrap_or(0);
+    let mantissa = &text[..e];
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let int_len = mantissa.find('.').unwrap_or(mantissa.len()) as i64;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let point = int_len + exponent;
+    if negative {
+        out.push('-');
+    }
+    if point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', point.unsigned_abs() as usize));
+        out.push_str(&digits);
+    } else if point as usize >= digits.len() {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+    } else {
+        out.push_str(&digits[..point as usize]);
+        out.push('.');
+        out.push_str(&digits[point as usize..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(n: f64) -> String {
+        let mut s = String::new();
+        push_number(&mut s, n);
+        s
+    }
+
+    #[test]
+    fn numbers_are_written_exactly_and_without_exponents() {
+        assert_eq!(number(12.34), "12.34");
+        assert_eq!(number(-90.5), "-90.5");
+        assert_eq!(number(1234.0), "1234");
+        assert_eq!(number(-0.0), "0");
+        assert_eq!(number(0.001), "0.001");
+        assert_eq!(number(1.5e-7), "0.00000015");
+        assert_eq!(number(-2.5e-6), "-0.0000025");
+        assert_eq!(number(1e20), "100000000000000000000");
+        assert_eq!(number(1.25e17), "125000000000000000");
+        assert_eq!(number(2026110100042.0), "2026110100042");
+        assert_eq!(number(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn string_literal_formulas_are_their_text() {
+        let lit = |f: &str| {
+            let mut s = String::from("x");
+            string_literal(f, &mut s).map(|()| s)
+        };
+        assert_eq!(lit("\"2026110100042\"").as_deref(), Some("x2026110100042"));
+        assert_eq!(lit("\"=SUM\"").as_deref(), Some("x=SUM"));
+        assert_eq!(lit("\"say \"\"hi\"\"\"").as_deref(), Some("xsay \"hi\""));
+        assert_eq!(lit("\"\"").as_deref(), Some("x"));
+        assert_eq!(lit("SUM(A1:A2)"), None);
+        assert_eq!(lit("\"a\"&\"b\""), None);
+    }
+
+    #[test]
+    fn column_names() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(27), "AB");
+        assert_eq!(column_name(701), "ZZ");
+        assert_eq!(column_name(702), "AAA");
     }
 }
