@@ -307,7 +307,13 @@ impl GatewayClient {
                 && let Some(code) = env.error_code.as_ref().and_then(|c| c.value())
                 && code != 0
             {
-                return Err(self.api_failure(target, code, env));
+                // Whatever the code says, a 4xx is not retried: the same request would be
+                // refused the same way.
+                return Err(match self.api_failure(target, code, env) {
+                    Failure::Transient(e, _) | Failure::Unauthorized(e) | Failure::Final(e) => {
+                        Failure::Final(e)
+                    }
+                });
             }
             return Err(Failure::Final(GatewayError::Http {
                 target: target.clone(),
