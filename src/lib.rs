@@ -10,6 +10,7 @@ pub mod cli;
 pub mod columns;
 pub mod error;
 pub mod filter;
+pub mod job;
 pub mod locale;
 pub mod model;
 pub mod output;

@@ -77,6 +77,31 @@ Exit codes: 0 done, 1 some receipts failed or bad rows were skipped, 2 bad usage
 3 input unreadable, 4 output unwritable.")]
     Receipts(ReceiptsArgs),
 
+    /// Run a job file unattended (cron, Kubernetes): export and/or receipts for one window.
+    #[command(after_help = concat!("Examples:
+  recibo run samples/jobs/nightly.toml                     # yesterday in the job's zone
+  recibo run samples/jobs/nightly.toml --date 2026-11-20   # re-run one day
+  recibo run jobs/monthly.toml --shard 3/8                 # one of 8 parallel workers
+  crontab: 15 2 * * *  recibo run /etc/recibo/nightly.toml --summary /var/log/recibo/last.json
+
+Every output is written atomically: a rerun of the same job and window replaces outputs whole
+and leaves identical receipts untouched; a killed run leaves no half-written file.
+
+", "Exit codes:
+  0  everything was done
+  1  done, but some records, orders or receipts were skipped or failed (see the summary)
+  2  bad usage or job file (or a bad input record without skip_bad)
+  3  a source could not be read or reached
+  4  an output could not be written"))]
+    Run(RunArgs),
+
+    /// Join the outputs of sharded runs: CSV parts (one header), manifests, summaries.
+    #[command(after_help = "Examples:
+  recibo merge out/parts/ -o out/october.csv
+  recibo merge part-1-of-3.csv part-2-of-3.csv part-3-of-3.csv -o all.csv
+  recibo merge out/summaries/ -o summary.json")]
+    Merge(MergeArgs),
+
     /// Serve receipts and exports over HTTP for dashboards and support tools.
     Serve(super::serve::ServeArgs),
 
@@ -330,4 +355,37 @@ pub struct ReceiptsArgs {
     /// Rewrite receipts even when an identical file is already there.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job file (TOML).
+    #[arg(value_name = "JOB")]
+    pub job: PathBuf,
+
+    /// Run for this day (YYYY-MM-DD) as the job would have the morning after; default:
+    /// yesterday in the job's zone.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+
+    /// Do shard K of N of the work (e.g. 3/8): a stable partition by payment.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
+    /// Write a JSON summary here (`-` for standard output): window, rows in and out,
+    /// receipts rendered/skipped/failed with reasons, files with bytes and SHA-256.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part files, or folders whose parts are taken in name order.
+    #[arg(value_name = "PART", required = true)]
+    pub parts: Vec<PathBuf>,
+
+    /// The merged file (`-` for standard output); its extension says what is merged:
+    /// .csv (CSV parts or manifests) or .json (summaries).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: String,
 }

@@ -7,7 +7,9 @@ pub mod columns;
 pub mod config;
 pub mod export;
 pub mod receipt;
+pub mod merge;
 pub mod receipts;
+pub mod run;
 pub mod serve;
 
 use std::io::IsTerminal;
@@ -42,6 +44,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Receipt(a) => receipt::run(a),
         Command::Receipts(a) => receipts::run(a, cli.quiet),
         Command::Serve(a) => serve::run(a),
+        Command::Run(a) => run::run(a, cli.quiet),
+        Command::Merge(a) => merge::run(a),
         Command::Sample(_) => Err(Error::usage("sample is not available yet")),
     };
     let code = match result {

@@ -1,0 +1,166 @@
+//! `recibo merge`: joins what sharded runs wrote, in part-name order so the result does not
+//! depend on which worker finished first. CSV parts (exports and manifests) keep one
+//! header; summaries become one summary with totals.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::Outcome;
+use super::args::MergeArgs;
+use crate::error::{Error, Result};
+use crate::output::{OutputStream, Target, write_atomically};
+
+pub fn run(args: &MergeArgs) -> Result<Outcome> {
+    let target = Target::parse(&args.output);
+    // Standard output takes the kind of the first part named.
+    let implied = match &target {
+        Target::File(_) => target.extension(),
+        _ => args.parts.first().and_then(|p| p.extension()).map(|e| e.to_string_lossy().to_ascii_lowercase()),
+    };
+    let kind = match implied.as_deref() {
+        Some("csv") | None => "csv",
+        Some("json") => "json",
+        Some(other) => {
+            return Err(Error::usage(format!(
+                "-o {}: cannot merge .{other} parts; merge .csv exports and manifests or .json summaries",
+                args.output
+            )));
+        }
+    };
+    let parts = list_parts(&args.parts, kind, &target)?;
+    if parts.is_empty() {
+        return Err(Error::usage(format!("no .{kind} parts found in {}", show(&args.parts))));
+    }
+    let rows = match kind {
+        "csv" => merge_csv(&parts, &target)?,
+        _ => merge_summaries(&parts, &target)?,
+    };
+    Ok(Outcome { summary: format!("{} parts merged into {target} ({rows} rows)", parts.len()), skipped: 0 })
+}
+
+fn show(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Files named directly, and the `.kind` files of named folders in name order; the
+/// output itself is never its own part.
+fn list_parts(args: &[PathBuf], kind: &str, target: &Target) -> Result<Vec<PathBuf>> {
+    let mut parts = Vec::new();
+    for arg in args {
+        if arg.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(arg)
+                .map_err(|e| Error::source(arg.display(), e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case(kind)))
+                .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .collect();
+            found.sort();
+            parts.extend(found);
+        } else if arg.is_file() {
+            parts.push(arg.clone());
+        } else {
+            return Err(Error::source(arg.display(), "no such file or folder"));
+        }
+    }
+    if let Target::File(out) = target {
+        let out = std::fs::canonicalize(out).unwrap_or_else(|_| out.clone());
+        parts.retain(|p| std::fs::canonicalize(p).map_or(true, |p| p != out));
+    }
+    Ok(parts)
+}
+
+/// Concatenates CSV parts that share one header. A BOM, the delimiter and the gateway's
+/// `<END>` line follow the first part.
+fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
+    let mut out = Some(OutputStream::open(target)?);
+    let mut header: Option<csv::ByteRecord> = None;
+    let mut writer: Option<csv::Writer<OutputStream>> = None;
+    let mut end_marker = false;
+    let mut rows = 0;
+    let mut record = csv::ByteRecord::new();
+    for part in parts {
+        let bytes = std::fs::read(part).map_err(|e| Error::source(part.display(), e))?;
+        let (bom, body) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) => (true, rest),
+            None => (false, &bytes[..]),
+        };
+        let first_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+        let delimiter =
+            if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count() {
+                b';'
+            } else {
+                b','
+            };
+        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(body);
+        let this_header = reader.byte_headers().map_err(|e| Error::source(part.display(), e))?.clone();
+        match &header {
+            None => {
+                let mut stream = out.take().expect("opened once, taken with the first header");
+                if bom {
+                    stream.write_all("\u{feff}".as_bytes()).map_err(|e| Error::output_io(target, e))?;
+                }
+                let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(stream);
+                w.write_byte_record(&this_header).map_err(|e| Error::output(target, e))?;
+                writer = Some(w);
+                header = Some(this_header);
+            }
+            Some(h) if *h != this_header => {
+                return Err(Error::source(part.display(), "its header differs from the first part's"));
+            }
+            Some(_) => {}
+        }
+        let w = writer.as_mut().expect("writer opened with the first header");
+        while reader.read_byte_record(&mut record).map_err(|e| Error::source(part.display(), e))? {
+            if record.len() == 1 && record[0].trim_ascii() == b"<END>" {
+                end_marker = true;
+                continue;
+            }
+            w.write_byte_record(&record).map_err(|e| Error::output(target, e))?;
+            rows += 1;
+        }
+    }
+    let stream = match writer {
+        Some(mut w) => {
+            if end_marker {
+                w.write_record(["<END>"]).map_err(|e| Error::output(target, e))?;
+            }
+            w.into_inner().map_err(|e| Error::output_io(target, e.into_error()))?
+        }
+        None => out.take().expect("still here when no part had a header"),
+    };
+    stream.commit()?;
+    Ok(rows)
+}
+
+/// Summaries of sharded runs as one: every part kept, plus totals and the worst exit code.
+fn merge_summaries(parts: &[PathBuf], target: &Target) -> Result<u64> {
+    let mut summaries = Vec::new();
+    let (mut records, mut skipped, mut exit_code) = (0u64, 0u64, 0u64);
+    let mut files = Vec::new();
+    for part in parts {
+        let text = std::fs::read_to_string(part).map_err(|e| Error::source(part.display(), e))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Error::source(part.display(), format!("not a summary: {e}")))?;
+        records += value["read"]["records"].as_u64().unwrap_or(0);
+        skipped += value["read"]["skipped"].as_u64().unwrap_or(0);
+        exit_code = exit_code.max(value["exit_code"].as_u64().unwrap_or(0));
+        if let Some(f) = value["files"].as_array() {
+            files.extend(f.iter().cloned());
+        }
+        summaries.push(value);
+    }
+    let merged = serde_json::json!({
+        "parts": summaries,
+        "read": {"records": records, "skipped": skipped},
+        "files": files,
+        "exit_code": exit_code,
+    });
+    let mut json = serde_json::to_vec_pretty(&merged).map_err(|e| Error::output(target, e))?;
+    json.push(b'\n');
+    match target {
+        Target::File(path) => write_atomically(path, &json)?,
+        _ => std::io::stdout().write_all(&json).map_err(|e| Error::output_io(target, e))?,
+    }
+    Ok(summaries.len() as u64)
+}
+

@@ -1,0 +1,239 @@
+//! `recibo run JOB.toml`: an unattended run of a job file for one window, with a JSON
+//! summary of everything read and written.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+
+use super::Outcome;
+use super::args::RunArgs;
+use super::config::output_format;
+use crate::error::{Error, Result};
+use crate::filter::Shard;
+use crate::job::window::{Window, yesterday};
+use crate::job::{Job, expand_path};
+use crate::locale::{Lang, Locales};
+use crate::output::{Target, write_atomically};
+use crate::receipt::bulk::{self, BulkOptions};
+use crate::receipt::pdf::Renderer;
+use crate::receipt::work::collect;
+use crate::sink;
+use crate::source::ReadStats;
+
+#[derive(Debug, Default, serde::Serialize)]
+struct Summary {
+    job: String,
+    job_file: String,
+    window: Option<Window>,
+    shard: Option<String>,
+    inputs: Vec<String>,
+    read: ReadStats,
+    exports: Vec<ExportSummary>,
+    receipts: Vec<ReceiptsSummary>,
+    files: Vec<FileSummary>,
+    duration_ms: u128,
+    exit_code: u8,
+    error: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ExportSummary {
+    path: String,
+    format: sink::Format,
+    rows_in: u64,
+    rows_out: u64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ReceiptsSummary {
+    languages: Vec<String>,
+    refunds_selected: usize,
+    rendered: u64,
+    written: u64,
+    unchanged: u64,
+    skipped: u64,
+    failed: u64,
+    /// Why refunds got no receipt, one line per refund and language.
+    not_rendered: Vec<NotRendered>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct NotRendered {
+    refund_id: String,
+    language: String,
+    status: &'static str,
+    reason: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct FileSummary {
+    path: String,
+    bytes: u64,
+    sha256: String,
+}
+
+pub fn run(args: &RunArgs, quiet: bool) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut summary = Summary { job_file: args.job.display().to_string(), ..Summary::default() };
+    let result = run_job(args, quiet, &mut summary);
+    summary.duration_ms = started.elapsed().as_millis();
+    summary.exit_code = match &result {
+        Ok(o) if o.skipped > 0 => 1,
+        Ok(_) => 0,
+        Err(e) => e.exit_code() as u8,
+    };
+    if let Err(e) = &result {
+        summary.error = Some(e.to_string());
+    }
+    if let Some(target) = &args.summary {
+        let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::output(target, e))?;
+        json.push(b'\n');
+        match Target::parse(target) {
+            Target::File(path) => write_atomically(&path, &json)?,
+            _ => {
+                use std::io::Write;
+                std::io::stdout().write_all(&json).map_err(|e| Error::output_io("<stdout>", e))?;
+            }
+        }
+    }
+    result
+}
+
+fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome> {
+    let job = Job::load(&args.job)?;
+    summary.job = job.name.clone();
+    let day = match &args.date {
+        Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::usage(format!("--date {d:?}: expected YYYY-MM-DD")))?,
+        None => yesterday(Utc::now(), job.zone),
+    };
+    let window = job.window_for(day);
+    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(Error::usage)?;
+    summary.window = Some(window.clone());
+    summary.shard = shard.map(|s| format!("{}/{}", s.index, s.count));
+
+    let mut filter = job.filter.validate()?;
+    filter.from = Some(window.from);
+    filter.to = Some(window.to);
+    filter.shard = shard;
+    let source = job.input.validate(job.zone)?;
+    summary.inputs = source.inputs.iter().map(|i| i.name.clone()).collect();
+    let mut skipped = 0;
+
+    if !job.exports.is_empty() {
+        let mut sinks = Vec::new();
+        for export in &job.exports {
+            let path = expand_path(&export.path, &job.name, &window, shard);
+            let target = Target::File(path.clone());
+            let format = output_format(export.format.as_deref(), &target)?;
+            let (_, options) = export.table.validate(job.zone)?;
+            sinks.push((path, format, sink::open(format, &target, &options)?));
+        }
+        let stats = source.read(|tx| {
+            if filter.matches(tx) {
+                for (_, _, sink) in sinks.iter_mut() {
+                    sink.write(tx)?;
+                }
+            }
+            Ok(())
+        })?;
+        skipped += stats.skipped;
+        for (path, format, sink) in sinks {
+            let rows_out = sink.finish()?;
+            summary.files.push(file_summary(&path)?);
+            summary.exports.push(ExportSummary {
+                path: path.display().to_string(),
+                format,
+                rows_in: stats.records,
+                rows_out,
+            });
+        }
+        summary.read = stats;
+    }
+
+    if !job.receipts.is_empty() {
+        let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+        let renderer = Renderer::new();
+        let work = collect(&filter, source.rereadable(), |each| source.read(each))?;
+        if job.exports.is_empty() {
+            skipped += work.stats.skipped;
+            summary.read = work.stats.clone();
+        }
+        for receipts in &job.receipts {
+            let expand = |p: &Option<String>| p.as_deref().map(|t| expand_path(t, &job.name, &window, shard));
+            let options = BulkOptions {
+                langs: Lang::parse_list(&receipts.langs).map_err(|e| Error::usage(e.to_string()))?,
+                zone: job.zone,
+                // Dated at the end of their window, so a rerun reproduces them byte for byte.
+                generated_at: window.to,
+                pdfa: receipts.pdfa,
+                out_dir: expand(&receipts.out),
+                zip: expand(&receipts.zip),
+                merge: expand(&receipts.merge),
+                manifest: None,
+                force: false,
+            };
+            let eligible = work.refunds.iter().filter(|r| r.is_successful_refund()).count();
+            let progress = super::Progress::items(quiet, (eligible * options.langs.len()) as u64, "receipts");
+            let report = bulk::run(&work, &options, &locales, &renderer, &|| progress.tick())?;
+            progress.finish();
+            skipped += report.failed;
+            summary.files.extend(report.files.iter().map(|(p, bytes, sha)| FileSummary {
+                path: p.display().to_string(),
+                bytes: *bytes,
+                sha256: sha.clone(),
+            }));
+            summary.receipts.push(ReceiptsSummary {
+                languages: options.langs.iter().map(|l| l.tag().to_string()).collect(),
+                refunds_selected: work.refunds.len(),
+                rendered: report.rendered,
+                written: report.written,
+                unchanged: report.unchanged,
+                skipped: report.skipped,
+                failed: report.failed,
+                not_rendered: report
+                    .entries
+                    .iter()
+                    .filter(|e| e.status == "skipped" || e.status == "failed")
+                    .map(|e| NotRendered {
+                        refund_id: e.refund_id.clone(),
+                        language: e.language.clone(),
+                        status: e.status,
+                        reason: e.reason.clone(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(Outcome {
+        summary: format!(
+            "job {} for {} .. {} ({}): {} records read, {} files written",
+            job.name,
+            window.first_day,
+            window.last_day,
+            window.zone,
+            summary.read.records,
+            summary.files.len()
+        ),
+        skipped,
+    })
+}
+
+fn file_summary(path: &Path) -> Result<FileSummary> {
+    let bytes = std::fs::read(path).map_err(|e| Error::output(path.display(), e))?;
+    Ok(FileSummary {
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+        sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}
+
+/// Paths in the summary as given; kept for `recibo merge` of summaries.
+pub fn summary_paths(summary: &serde_json::Value) -> Vec<PathBuf> {
+    summary["files"]
+        .as_array()
+        .map(|files| files.iter().filter_map(|f| f["path"].as_str().map(PathBuf::from)).collect())
+        .unwrap_or_default()
+}
