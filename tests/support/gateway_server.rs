@@ -446,7 +446,7 @@ fn generated_data(order_id: &str, n: u32) -> Value {
         .map(|k| {
             let part = amount / 4;
             let status = STATUSES[((n + k) % 4) as usize];
-            let amount_value = if (n + k) % 2 == 0 {
+            let amount_value = if (n + k).is_multiple_of(2) {
                 json!(part)
             } else {
                 json!(part.to_string())

@@ -105,6 +105,10 @@ impl GatewayClient {
 
     /// One refund with its payment: the payment first, then the refund (or refunds) the
     /// gateway returned for that ID.
+    ///
+    /// The API documents this endpoint's path but not its answer. It is taken to have the
+    /// same shape as the order endpoint's: `data` is the payment, and `refundTransactions`
+    /// holds the refund asked for.
     pub async fn fetch_refund(&self, refund_id: &str) -> Result<Vec<Transaction>, GatewayError> {
         let mut txs = self.fetch(Target::Refund(refund_id.to_string())).await?;
         // Should the gateway list every refund of the payment here, keep the one asked for,

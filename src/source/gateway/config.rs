@@ -121,7 +121,13 @@ impl GatewayConfig {
     /// optionally `language`); each of the four environment variables, when set, overrides
     /// its key, so a secret can stay out of the file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<GatewayConfig, ConfigError> {
-        let path = path.as_ref();
+        Self::from_file_with(path.as_ref(), |name| std::env::var(name).ok())
+    }
+
+    fn from_file_with(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<GatewayConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
@@ -130,7 +136,7 @@ impl GatewayConfig {
             path: path.to_path_buf(),
             message,
         })?;
-        Self::from_lookup(file, |name| std::env::var(name).ok())
+        Self::from_lookup(file, env)
     }
 
     fn from_lookup(
@@ -322,6 +328,24 @@ mod tests {
         assert_eq!(config.api_key, "k");
         assert_eq!(config.secret_key.expose(), "from-env");
         assert_eq!(config.language.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn reads_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gateway.toml");
+        std::fs::write(
+            &path,
+            "url = \"https://gw.example\"\npartner_code = \"P\"\napi_key = \"K\"\n",
+        )
+        .unwrap();
+        let err = GatewayConfig::from_file_with(&path, env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains(ENV_SECRET_KEY), "{err}");
+        let config =
+            GatewayConfig::from_file_with(&path, env_of(&[(ENV_SECRET_KEY, " s \n")])).unwrap();
+        assert_eq!(config.secret_key.expose(), "s");
+        let missing = GatewayConfig::from_file_with(&dir.path().join("nope.toml"), env_of(&[]));
+        assert!(matches!(missing, Err(ConfigError::Read { .. })));
     }
 
     #[test]
