@@ -62,9 +62,17 @@ impl AtomicFile {
             std::fs::create_dir_all(dir).map_err(|e| Error::output(target.display(), e))?;
         }
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // Temporary files are private by default; a finished output gets the usual
+        // permissions (0666 less the umask), like any file the user's shell would create.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder
             .tempfile_in(dir)
             .map_err(|e| Error::output(target.display(), e))?;
         Ok(AtomicFile { temp, target: target.to_path_buf() })

@@ -99,7 +99,7 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
                 if bom {
                     stream.write_all("\u{feff}".as_bytes()).map_err(|e| Error::output_io(target, e))?;
                 }
-                let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(stream);
+                let mut w = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(stream);
                 w.write_byte_record(&this_header).map_err(|e| Error::output(target, e))?;
                 writer = Some(w);
                 header = Some(this_header);

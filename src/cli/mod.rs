@@ -10,6 +10,7 @@ pub mod receipt;
 pub mod merge;
 pub mod receipts;
 pub mod run;
+pub mod sample;
 pub mod serve;
 
 use std::io::IsTerminal;
@@ -46,7 +47,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Run(a) => run::run(a, cli.quiet),
         Command::Merge(a) => merge::run(a),
-        Command::Sample(_) => Err(Error::usage("sample is not available yet")),
+        Command::Sample(a) => sample::run(a),
     };
     let code = match result {
         Ok(outcome) => {

@@ -34,6 +34,8 @@ impl CsvSink {
         }
         let mut writer = csv::WriterBuilder::new()
             .delimiter(options.delimiter)
+            // The closing `<END>` line is a one-field record.
+            .flexible(true)
             .buffer_capacity(64 * 1024)
             .from_writer(stream);
         let header: Vec<&str> = options.columns.iter().map(|c| c.header(options.header)).collect();
