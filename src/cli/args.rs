@@ -102,6 +102,17 @@ and leaves identical receipts untouched; a killed run leaves no half-written fil
   recibo merge out/summaries/ -o summary.json")]
     Merge(MergeArgs),
 
+    /// Pull orders and their refunds from the gateway's API and keep them as a file.
+    #[command(after_help = "Examples:
+  export RECIBO_GATEWAY_URL=https://gateway.example RECIBO_PARTNER_CODE=... RECIBO_API_KEY=... RECIBO_SECRET_KEY=...
+  recibo fetch --orders orders.txt -o refunds.jsonl
+  recibo fetch --orders-from samples/transactions.csv --type REFUND -o refunds.jsonl
+
+JSONL keeps every field exactly and is read back by every command (-i refunds.jsonl).
+Exit codes: 0 all orders fetched, 1 some orders failed (each reported), 2 bad usage,
+3 the gateway could not be reached, 4 output unwritable.")]
+    Fetch(FetchArgs),
+
     /// Serve receipts and exports over HTTP for dashboards and support tools.
     Serve(super::serve::ServeArgs),
 
@@ -135,6 +146,29 @@ pub struct InputArgs {
     /// and the exit code is 1.
     #[arg(long)]
     pub skip_bad: bool,
+
+    /// Read from the gateway's API instead of files. Credentials come from
+    /// RECIBO_GATEWAY_URL, RECIBO_PARTNER_CODE, RECIBO_API_KEY and RECIBO_SECRET_KEY, or
+    /// from --gateway-config (the environment wins).
+    #[arg(long)]
+    pub gateway: bool,
+
+    /// With --gateway: a file of order IDs, one per line (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub orders: Option<String>,
+
+    /// With --gateway: look up the distinct order IDs of this report file (after the
+    /// filters).
+    #[arg(long, value_name = "REPORT")]
+    pub orders_from: Option<String>,
+
+    /// Gateway settings in TOML (url, partner_code, api_key, secret_key, language).
+    #[arg(long, value_name = "FILE", env = "RECIBO_GATEWAY_CONFIG")]
+    pub gateway_config: Option<PathBuf>,
+
+    /// With --gateway: orders fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
 }
 
 /// Which transactions are kept. Lists are comma-separated and match any of their values.
@@ -388,4 +422,28 @@ pub struct MergeArgs {
     /// .csv (CSV parts or manifests) or .json (summaries).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten, next_help_heading = "Gateway")]
+    pub input: InputArgs,
+
+    #[command(flatten, next_help_heading = "Filters")]
+    pub filter: FilterArgs,
+
+    #[command(flatten, next_help_heading = "Columns and layout (CSV/XLSX)")]
+    pub table: TableArgs,
+
+    /// Output file, or `-` for standard output.
+    #[arg(short = 'o', long, value_name = "FILE", default_value = "-")]
+    pub output: String,
+
+    /// Output format: jsonl (default), csv or xlsx.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Write a JSON summary here: orders asked, found, failed, refunds pulled.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<String>,
 }

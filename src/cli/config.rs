@@ -12,7 +12,8 @@ use crate::model::time::{parse_bound, parse_zone};
 use crate::model::{Currency, TxStatus, TxType};
 use crate::output::Target;
 use crate::sink::{ExportOptions, Format};
-use crate::source::{FileSource, Input, InputFormat, SourceOptions};
+use crate::source::gateway::GatewayConfig;
+use crate::source::{FileSource, GatewaySource, Input, InputFormat, Source, SourceOptions};
 
 impl InputArgs {
     /// `zone` reads spreadsheet date cells that carry no offset.
@@ -37,10 +38,76 @@ impl InputArgs {
             return Err(Error::usage("standard input (-) can be read only once"));
         }
         if inputs.is_empty() {
-            return Err(Error::usage("no input: give one or more -i FILE (or -i - for standard input)"));
+            return Err(Error::usage(
+                "no input: give one or more -i FILE (or -i - for standard input), or --gateway with --orders",
+            ));
         }
         Ok(FileSource { inputs, options: SourceOptions { sheet: self.sheet.clone(), zone }, skip_bad: self.skip_bad })
     }
+}
+
+impl InputArgs {
+    /// The gateway's settings: the config file if given, the environment over it.
+    pub fn gateway_config(&self) -> Result<GatewayConfig> {
+        let mut config = match &self.gateway_config {
+            Some(path) => GatewayConfig::from_file(path),
+            None => GatewayConfig::from_env(),
+        }
+        .map_err(|e| Error::usage(format!("gateway: {e}")))?;
+        if self.concurrency > 0 {
+            config.concurrency = self.concurrency;
+        }
+        Ok(config)
+    }
+
+    /// The source: report files, or with `--gateway` the orders of `--orders` or
+    /// `--orders-from` (whose report is read with `filter`).
+    pub fn source(&self, zone: Tz, filter: &Filter) -> Result<Source> {
+        if !self.gateway {
+            if self.orders.is_some() || self.orders_from.is_some() {
+                return Err(Error::usage("--orders and --orders-from go with --gateway"));
+            }
+            return self.validate(zone).map(Source::Files);
+        }
+        if !self.inputs.is_empty() {
+            return Err(Error::usage(
+                "--gateway reads orders, not files: use --orders-from REPORT to look up a report's orders",
+            ));
+        }
+        let orders = match (&self.orders, &self.orders_from) {
+            (Some(file), None) => read_order_list(file)?,
+            (None, Some(report)) => {
+                let files = InputArgs { inputs: vec![report.clone()], ..self.clone() }.validate(zone)?;
+                let mut seen = std::collections::HashSet::new();
+                let mut orders = Vec::new();
+                files.read(|tx| {
+                    let id = if tx.order_id.is_empty() { &tx.reference_transaction_id } else { &tx.order_id };
+                    if !id.is_empty() && filter.matches(tx) && seen.insert(id.clone()) {
+                        orders.push(id.clone());
+                    }
+                    Ok(())
+                })?;
+                orders
+            }
+            _ => return Err(Error::usage("--gateway needs the orders: --orders FILE or --orders-from REPORT")),
+        };
+        Ok(Source::Gateway(GatewaySource { config: self.gateway_config()?, orders }))
+    }
+}
+
+/// Order IDs, one per line; blank lines and `#` comments are skipped.
+fn read_order_list(name: &str) -> Result<Vec<String>> {
+    let text = if name == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| Error::source(name, e))?
+    } else {
+        std::fs::read_to_string(name).map_err(|e| Error::source(name, e))?
+    };
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
 }
 
 impl FilterArgs {

@@ -10,7 +10,7 @@ use crate::sink;
 pub fn run(args: &ExportArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
-    let source = args.input.validate(zone)?;
+    let source = args.input.source(zone, &filter)?;
     let (_set, options) = args.table.validate(zone)?;
     let target = Target::parse(&args.output);
     let format = output_format(args.format.as_deref(), &target)?;

@@ -6,6 +6,7 @@ pub mod args;
 pub mod columns;
 pub mod config;
 pub mod export;
+pub mod fetch;
 pub mod receipt;
 pub mod merge;
 pub mod receipts;
@@ -46,6 +47,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Receipts(a) => receipts::run(a, cli.quiet),
         Command::Serve(a) => serve::run(a),
         Command::Run(a) => run::run(a, cli.quiet),
+        Command::Fetch(a) => fetch::run(a, cli.quiet),
         Command::Merge(a) => merge::run(a),
         Command::Sample(a) => sample::run(a),
     };

@@ -13,26 +13,50 @@ use crate::output::{Target, write_atomically};
 use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::pdf::{RenderOptions, Renderer};
-use crate::receipt::work::{collect, ineligible_reason};
+use crate::receipt::work::{Work, collect, ineligible_reason};
+use crate::source::gateway::fetch_refund;
 
 pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     let id = args.id.as_deref().or(args.refund_id.as_deref()).unwrap_or_default().trim().to_string();
     let lang = Lang::negotiate(&args.lang).map_err(|e| Error::usage(format!("--lang: {e}")))?;
     let zone = parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
     let generated_at = super::receipts::generated_at(&args.render, zone)?;
-    let source = args.input.validate(zone)?;
-
     // Every transaction carrying the ID, so a refusal can say what the ID really is.
     let filter = Filter { ids: vec![id.clone()], ..Filter::default() };
     let mut matches: Vec<Transaction> = Vec::new();
-    let work = collect(&Filter::default(), source.rereadable(), |each| {
-        source.read(|tx| {
-            if filter.matches(tx) {
-                matches.push(tx.clone());
+    let work = if args.input.gateway {
+        let config = args.input.gateway_config()?;
+        let transactions = fetch_refund(&config, &id).map_err(|e| {
+            if e.is_not_found() {
+                Error::usage(format!("the gateway has no refund {id:?}: {e}"))
+            } else {
+                Error::source(&config.base_url, e)
             }
-            if tx.transaction_type == TxType::Refund && filter.matches(tx) { each(tx) } else { Ok(()) }
-        })
-    })?;
+        })?;
+        let mut work = Work::default();
+        for tx in transactions {
+            if tx.transaction_type == TxType::Refund {
+                matches.push(tx.clone());
+                work.refunds.push(tx);
+            } else {
+                work.originals.insert(tx.transaction_id.clone(), tx);
+            }
+        }
+        work
+    } else {
+        let source = args.input.validate(zone)?;
+        collect(&Filter::default(), source.rereadable(), |each| {
+            source.read(|tx| {
+                if filter.matches(tx) {
+                    matches.push(tx.clone());
+                    if tx.transaction_type == TxType::Refund {
+                        return each(tx);
+                    }
+                }
+                Ok(())
+            })
+        })?
+    };
     let refund = pick_refund(&id, &work.refunds, &matches)?;
     if let Some(reason) = ineligible_reason(refund) {
         return Err(Error::Refused(format!("no receipt for {id}: refund {} is a {reason}", refund.transaction_id)));

@@ -23,7 +23,7 @@ pub fn generated_at(args: &RenderArgs, zone: Tz) -> Result<DateTime<Utc>> {
 pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
-    let source = args.input.validate(zone)?;
+    let source = args.input.source(zone, &filter)?;
     let langs = Lang::parse_list(&args.lang).map_err(|e| Error::usage(format!("--lang: {e}")))?;
     let options = BulkOptions {
         langs,

@@ -20,7 +20,7 @@ use crate::receipt::bulk::{self, BulkOptions};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
 use crate::sink;
-use crate::source::ReadStats;
+use crate::source::{ReadStats, Source};
 
 #[derive(Debug, Default, serde::Serialize)]
 struct Summary {
@@ -118,8 +118,11 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     filter.from = Some(window.from);
     filter.to = Some(window.to);
     filter.shard = shard;
-    let source = job.input.validate(job.zone)?;
-    summary.inputs = source.inputs.iter().map(|i| i.name.clone()).collect();
+    let source = job.input.source(job.zone, &filter)?;
+    summary.inputs = match &source {
+        Source::Files(files) => files.inputs.iter().map(|i| i.name.clone()).collect(),
+        Source::Gateway(g) => vec![g.config.base_url.clone()],
+    };
     let mut skipped = 0;
 
     if !job.exports.is_empty() {

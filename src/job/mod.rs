@@ -52,6 +52,8 @@ struct SourceFile {
     gateway: bool,
     orders: Option<String>,
     orders_from: Option<String>,
+    gateway_config: Option<String>,
+    concurrency: Option<usize>,
 }
 
 #[derive(Debug, serde::Deserialize, Default)]
@@ -105,10 +107,8 @@ pub struct Job {
     pub name: String,
     pub zone: Tz,
     pub window: WindowSpec,
+    /// The source as flags: files, or the gateway with its orders.
     pub input: InputArgs,
-    pub gateway: bool,
-    pub orders: Option<String>,
-    pub orders_from: Option<String>,
     /// The job's filter as flags; the window and shard are added per run.
     pub filter: FilterArgs,
     pub exports: Vec<ExportJob>,
@@ -170,6 +170,11 @@ impl Job {
             input_format: None,
             sheet: source.sheet,
             skip_bad: source.skip_bad,
+            gateway: source.gateway,
+            orders: source.orders.as_deref().map(resolve),
+            orders_from: source.orders_from.as_deref().map(resolve),
+            gateway_config: source.gateway_config.as_deref().map(|p| PathBuf::from(resolve(p))),
+            concurrency: source.concurrency.unwrap_or(8),
         };
         let filter = FilterArgs {
             tz: zone_name.clone(),
@@ -230,9 +235,6 @@ impl Job {
             zone,
             window,
             input,
-            gateway: source.gateway,
-            orders: source.orders.as_deref().map(resolve),
-            orders_from: source.orders_from.as_deref().map(resolve),
             filter,
             exports,
             receipts,

@@ -115,13 +115,93 @@ impl FileSource {
     }
 }
 
+/// Orders looked up at the gateway's API.
+#[derive(Clone, Debug)]
+pub struct GatewaySource {
+    pub config: gateway::GatewayConfig,
+    pub orders: Vec<String>,
+}
+
+impl GatewaySource {
+    /// Fetches every order and hands each transaction (the payment, then its refunds) to
+    /// `each`, in order. An order that fails is reported and counted as skipped; when no
+    /// order at all could be fetched for another reason than "not found", the gateway
+    /// counts as unreachable.
+    pub fn read(&self, mut each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
+        let mut stats = ReadStats::default();
+        let mut stop: Option<Error> = None;
+        let mut unreachable: Option<String> = None;
+        let summary = gateway::fetch_orders(&self.config, self.orders.clone(), |outcome| {
+            if stop.is_some() {
+                return;
+            }
+            match outcome.result {
+                Ok(transactions) => {
+                    for tx in &transactions {
+                        stats.records += 1;
+                        if let Err(e) = each(tx) {
+                            stop = Some(e);
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("order {}: {e}", outcome.order_id);
+                    stats.skipped += 1;
+                    if !e.is_not_found() {
+                        unreachable = Some(e.to_string());
+                    }
+                }
+            }
+        });
+        if let Some(e) = stop {
+            return Err(e);
+        }
+        if summary.orders_found == 0 && summary.orders_asked > 0 {
+            if let Some(last) = unreachable {
+                return Err(Error::source(&self.config.base_url, format!("no order could be fetched; last error: {last}")));
+            }
+        }
+        stats.gateway = Some(summary);
+        Ok(stats)
+    }
+}
+
+/// Where transactions come from: report files, or the gateway's API.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Files(FileSource),
+    Gateway(GatewaySource),
+}
+
+impl Source {
+    pub fn read(&self, each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
+        match self {
+            Source::Files(files) => files.read(each),
+            Source::Gateway(gateway) => gateway.read(each),
+        }
+    }
+
+    /// True when reading again is cheap and gives the same records: files, not standard
+    /// input, and not the gateway (a second pass would fetch every order again).
+    pub fn rereadable(&self) -> bool {
+        match self {
+            Source::Files(files) => files.rereadable(),
+            Source::Gateway(_) => false,
+        }
+    }
+}
+
 /// What reading the inputs came to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadStats {
     /// Good records read, before filtering.
     pub records: u64,
-    /// Bad records skipped (only with `--skip-bad`).
+    /// Bad records skipped (with `--skip-bad`), or gateway orders that failed.
     pub skipped: u64,
+    /// What the gateway was asked and answered, when it was the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<gateway::FetchSummary>,
 }
 
 /// Reads every input in order and hands each good record to `each`. A bad record stops
