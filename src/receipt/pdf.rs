@@ -18,7 +18,7 @@ use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::{self, Metadata};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, FillRule};
+use krilla::paint::{Fill, FillRule, LineJoin, Stroke};
 use krilla::surface::Surface;
 use krilla::tagging::{
     Artifact, ArtifactType, ContentTag, Node, SpanTag, TableHeaderScope, Tag, TagGroup, TagTree,
@@ -95,6 +95,9 @@ const LABEL_COL_W: f32 = CONTENT_W * 0.35;
 const COL_GUTTER: f32 = 12.0;
 const VALUE_X: f32 = MARGIN_X + LABEL_COL_W;
 const VALUE_W: f32 = CONTENT_W - LABEL_COL_W;
+
+/// Outline width, in em, that makes a regular face look bold.
+const FAUX_BOLD_STROKE: f32 = 0.035;
 
 /// Each shrink step multiplies text sizes and vertical gaps by this much...
 const SHRINK_STEP: f32 = 0.92;
@@ -617,7 +620,7 @@ impl Painter<'_, '_> {
                 let id = self
                     .surface
                     .start_tagged(ContentTag::Span(SpanTag::empty()));
-                self.draw_line(&clusters[line.start..line.end], x, baseline, size);
+                self.draw_line(&clusters[line.start..line.end], x, baseline, &style, size);
                 self.surface.end_tagged();
                 group.push(id);
             }
@@ -627,7 +630,7 @@ impl Painter<'_, '_> {
     }
 
     /// Draws one line as one `draw_glyphs` call per run of characters sharing a face.
-    fn draw_line(&mut self, line: &[Cluster], x: f32, baseline: f32, size: f32) {
+    fn draw_line(&mut self, line: &[Cluster], x: f32, baseline: f32, style: &Style, size: f32) {
         let text = &self.text.text;
         let mut x = x;
         let mut start = 0;
@@ -656,6 +659,18 @@ impl Painter<'_, '_> {
                 ));
                 advance += c.advance;
             }
+            // No shipped CJK face is bold: a thin outline in the text colour thickens its
+            // strokes so Chinese titles and headings still read as bold.
+            let faux_bold = style.weight == Weight::Bold && !face.is_bold();
+            if faux_bold {
+                let (r, g, b) = style.color;
+                self.surface.set_stroke(Some(Stroke {
+                    paint: rgb::Color::new(r, g, b).into(),
+                    width: FAUX_BOLD_STROKE * size,
+                    line_join: LineJoin::Round,
+                    ..Stroke::default()
+                }));
+            }
             self.surface.draw_glyphs(
                 Point::from_xy(x, baseline),
                 self.glyphs.as_slice(),
@@ -664,6 +679,9 @@ impl Painter<'_, '_> {
                 size,
                 false,
             );
+            if faux_bold {
+                self.surface.set_stroke(None);
+            }
             x += advance * size;
             start = end;
         }
