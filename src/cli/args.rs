@@ -99,7 +99,8 @@ and leaves identical receipts untouched; a killed run leaves no half-written fil
     #[command(after_help = "Examples:
   recibo merge out/parts/ -o out/october.csv
   recibo merge part-1-of-3.csv part-2-of-3.csv part-3-of-3.csv -o all.csv
-  recibo merge out/summaries/ -o summary.json")]
+  recibo merge out/summaries/ -o summary.json
+  recibo merge out/xlsx-parts/ -o october.xlsx --tz Asia/Shanghai")]
     Merge(MergeArgs),
 
     /// Pull orders and their refunds from the gateway's API and keep them as a file.
@@ -419,9 +420,13 @@ pub struct MergeArgs {
     pub parts: Vec<PathBuf>,
 
     /// The merged file (`-` for standard output); its extension says what is merged:
-    /// .csv (CSV parts or manifests) or .json (summaries).
+    /// .csv (CSV parts or manifests), .xlsx (XLSX exports) or .json (summaries).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: String,
+
+    /// XLSX parts: the zone their times were written in.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
 }
 
 #[derive(Debug, Args)]

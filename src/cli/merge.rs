@@ -20,9 +20,10 @@ pub fn run(args: &MergeArgs) -> Result<Outcome> {
     let kind = match implied.as_deref() {
         Some("csv") | None => "csv",
         Some("json") => "json",
+        Some("xlsx") => "xlsx",
         Some(other) => {
             return Err(Error::usage(format!(
-                "-o {}: cannot merge .{other} parts; merge .csv exports and manifests or .json summaries",
+                "-o {}: cannot merge .{other} parts; merge .csv exports and manifests, .xlsx exports or .json summaries",
                 args.output
             )));
         }
@@ -33,6 +34,7 @@ pub fn run(args: &MergeArgs) -> Result<Outcome> {
     }
     let rows = match kind {
         "csv" => merge_csv(&parts, &target)?,
+        "xlsx" => merge_xlsx(&parts, &target, args)?,
         _ => merge_summaries(&parts, &target)?,
     };
     Ok(Outcome { summary: format!("{} parts merged into {target} ({rows} rows)", parts.len()), skipped: 0 })
@@ -130,6 +132,52 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
     };
     stream.commit()?;
     Ok(rows)
+}
+
+/// XLSX parts headed by column keys (the default header): read back as transactions and
+/// written again with the same columns, so amounts keep their currency's number format and
+/// times their zone (`--tz`, the zone the parts were written in).
+fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u64> {
+    use calamine::Reader;
+    if target.is_stdout() {
+        return Err(Error::usage("XLSX cannot be streamed to standard output; give a file with -o"));
+    }
+    let zone = crate::model::time::parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
+    let first = &parts[0];
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(first).map_err(|e: calamine::XlsxError| Error::source(first.display(), e))?;
+    let sheet = book.sheet_names().first().cloned().ok_or_else(|| Error::source(first.display(), "no sheet"))?;
+    let range = book.worksheet_range(&sheet).map_err(|e| Error::source(first.display(), e))?;
+    let header: Vec<String> = range.rows().next().map(|r| r.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
+    let mut columns = Vec::new();
+    for key in &header {
+        match (crate::columns::find(key), crate::source::fields::Field::from_header(key)) {
+            (Some(column), Some(_)) => columns.push(column),
+            _ => {
+                return Err(Error::source(
+                    first.display(),
+                    format!(
+                        "column {key:?} cannot be read back; XLSX parts merge when headed by the keys of report \
+                         fields (export them with --header-lang key), or merge CSV parts instead"
+                    ),
+                ));
+            }
+        }
+    }
+    let options = crate::sink::ExportOptions {
+        columns,
+        header: crate::columns::HeaderLang::Key,
+        zone,
+        ..crate::sink::ExportOptions::default()
+    };
+    let mut sink = crate::sink::open(crate::sink::Format::Xlsx, target, &options)?;
+    let inputs: Vec<crate::source::Input> = parts
+        .iter()
+        .map(|p| crate::source::Input { name: p.display().to_string(), format: crate::source::InputFormat::Xlsx })
+        .collect();
+    let source_options = crate::source::SourceOptions { sheet: None, zone };
+    crate::source::read_all(&inputs, &source_options, false, |tx| sink.write(tx))?;
+    sink.finish()
 }
 
 /// Summaries of sharded runs as one: every part kept, plus totals and the worst exit code.
