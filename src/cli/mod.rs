@@ -53,8 +53,14 @@ pub fn main() -> std::process::ExitCode {
     };
     let code = match result {
         Ok(outcome) => {
+            // With something skipped the summary (and its count) is a warning, so that it
+            // shows even when logging is quiet.
             if !outcome.summary.is_empty() {
-                tracing::info!("{}", outcome.summary);
+                if outcome.skipped > 0 {
+                    tracing::warn!("{}", outcome.summary);
+                } else {
+                    tracing::info!("{}", outcome.summary);
+                }
             }
             if outcome.skipped > 0 { ExitCode::Partial } else { ExitCode::Ok }
         }

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use csv::ByteRecord;
+use csv::StringRecord;
 
 use super::fields::{FieldMap, ReadOptions, fill_transaction};
 use super::{RecordReader, record_error};
@@ -14,7 +14,7 @@ pub struct CsvReader<R: Read> {
     name: String,
     reader: csv::Reader<R>,
     map: FieldMap,
-    record: ByteRecord,
+    record: StringRecord,
     row: u64,
     options: ReadOptions,
     ended: bool,
@@ -68,7 +68,7 @@ impl<R: Read> CsvReader<R> {
             name: name.to_string(),
             reader,
             map,
-            record: ByteRecord::new(),
+            record: StringRecord::new(),
             row: 0,
             options: ReadOptions { decimal_comma: delimiter == b';' },
             ended: false,
@@ -87,21 +87,41 @@ impl<R: Read> RecordReader for CsvReader<R> {
         if self.ended {
             return Ok(false);
         }
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| match e.kind() {
-            csv::ErrorKind::Io(_) => Error::source(&self.name, e),
-            _ => Error::Record {
-                location: Location { input: self.name.clone(), row: self.row + 1, line: e.position().map(|p| p.line()) },
-                field: None,
-                message: e.to_string(),
-            },
-        })?;
+        // A StringRecord checks UTF-8 for the whole record in one pass.
+        let read = self.reader.read_record(&mut self.record).map_err(|e| {
+            let location =
+                Location { input: self.name.clone(), row: self.row + 1, line: e.position().map(|p| p.line()) };
+            match e.kind() {
+                csv::ErrorKind::Io(_) => Error::source(&self.name, e),
+                csv::ErrorKind::Utf8 { err, .. } => Error::Record {
+                    location,
+                    field: super::fields::Field::ALL
+                        .into_iter()
+                        .find(|f| self.map.position(*f) == Some(err.field()))
+                        .map(|f| f.key()),
+                    message: format!("field {} is not valid UTF-8 (files must be UTF-8)", err.field() + 1),
+                },
+                _ => Error::Record { location, field: None, message: e.to_string() },
+            }
+        });
+        let more = match read {
+            Ok(more) => more,
+            Err(e) => {
+                // The bad record was consumed: the next one has the next row number.
+                if e.is_record() {
+                    self.row += 1;
+                }
+                return Err(e);
+            }
+        };
+
         if !more {
             return Ok(false);
         }
         self.row += 1;
-        if self.record.len() == 1 && self.record[0].trim_ascii() == b"<END>" {
+        if self.record.len() == 1 && self.record[0].trim() == "<END>" {
             self.ended = true;
-            if self.reader.read_byte_record(&mut self.record).map_err(|e| Error::source(&self.name, e))?
+            if self.reader.read_record(&mut self.record).map_err(|e| Error::source(&self.name, e))?
                 && !(self.record.len() == 1 && self.record[0].is_empty())
             {
                 self.row += 1;
@@ -122,21 +142,9 @@ impl<R: Read> RecordReader for CsvReader<R> {
                 message: format!("ragged row: {} fields where the header has {}", self.record.len(), self.map.width()),
             });
         }
-        // Validate UTF-8 for every mapped field first, so `get` below can hand out &str.
-        for field in super::fields::Field::ALL {
-            if let Some(i) = self.map.position(field) {
-                if std::str::from_utf8(&self.record[i]).is_err() {
-                    return Err(Error::Record {
-                        location: location(),
-                        field: Some(field.key()),
-                        message: "is not valid UTF-8 (files must be UTF-8)".into(),
-                    });
-                }
-            }
-        }
         let record = &self.record;
         let map = &self.map;
-        let get = |f| map.position(f).map(|i| std::str::from_utf8(&record[i]).unwrap_or(""));
+        let get = |f| map.position(f).map(|i| &record[i]);
         fill_transaction(tx, get, self.options).map_err(|e| record_error(location(), e))?;
         Ok(true)
     }

@@ -12,6 +12,8 @@ pub mod xlsx;
 
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use chrono_tz::Tz;
 
@@ -207,32 +209,126 @@ pub struct ReadStats {
 /// Reads every input in order and hands each good record to `each`. A bad record stops
 /// the run unless `skip_bad`, in which case it is reported with `tracing::warn!` and
 /// counted. Errors from `each` stop the run.
+///
+/// Parsing runs on its own thread, a batch of records ahead of `each`, so reading and
+/// writing use two cores. Batches go back to the reader for refilling: memory stays flat
+/// and no record allocates once the buffers have grown.
 pub fn read_all(
     inputs: &[Input],
     options: &SourceOptions,
     skip_bad: bool,
     mut each: impl FnMut(&Transaction) -> Result<()>,
 ) -> Result<ReadStats> {
-    let mut stats = ReadStats::default();
-    let mut tx = Transaction::blank(Currency::parse("USD").expect("USD is known"));
+    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let stop = &stop;
+        std::thread::Builder::new()
+            .name("recibo-reader".into())
+            .spawn_scoped(scope, move || parse_inputs(inputs, options, full_tx, empty_rx, stop))
+            .map_err(|e| Error::source("inputs", format!("cannot start the reader thread: {e}")))?;
+        let mut stats = ReadStats::default();
+        let outcome = (|| {
+            for mut batch in full_rx.iter() {
+                for event in batch.events.drain(..) {
+                    match event {
+                        Event::Record(i) => {
+                            stats.records += 1;
+                            each(&batch.records[i])?;
+                        }
+                        Event::Bad(e) if skip_bad => {
+                            tracing::warn!("skipped {e}");
+                            stats.skipped += 1;
+                        }
+                        Event::Bad(e) | Event::Fatal(e) => return Err(e),
+                    }
+                }
+                // The reader may have stopped already; then the batch is simply dropped.
+                let _ = empty_tx.send(batch);
+            }
+            Ok(())
+        })();
+        // Whatever happened, let the reader thread finish instead of parsing on.
+        stop.store(true, Ordering::Relaxed);
+        drop(full_rx);
+        outcome.map(|()| stats)
+    })
+}
+
+/// Records parsed per batch.
+const BATCH_RECORDS: usize = 512;
+/// Batches queued between the reader thread and the writer.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// A batch of parsed records: the records themselves (reused from batch to batch) and, in
+/// input order, what happened (a good record, a bad one, or the end of the road).
+struct Batch {
+    records: Vec<Transaction>,
+    events: Vec<Event>,
+}
+
+enum Event {
+    /// `records[i]` holds a good record.
+    Record(usize),
+    /// A bad record, with where and why.
+    Bad(Error),
+    /// An input could not be read at all; nothing follows.
+    Fatal(Error),
+}
+
+fn parse_inputs(
+    inputs: &[Input],
+    options: &SourceOptions,
+    full: mpsc::SyncSender<Batch>,
+    empty: mpsc::Receiver<Batch>,
+    stop: &AtomicBool,
+) {
+    let usd = Currency::parse("USD").expect("USD is known");
+    let fresh = || Batch { records: Vec::with_capacity(BATCH_RECORDS), events: Vec::with_capacity(BATCH_RECORDS) };
+    let mut batch = fresh();
+    let mut used = 0;
     for input in inputs {
-        let mut reader = open(input, options)?;
+        let mut reader = match open(input, options) {
+            Ok(r) => r,
+            Err(e) => {
+                batch.events.push(Event::Fatal(e));
+                let _ = full.send(batch);
+                return;
+            }
+        };
         loop {
-            match reader.read_into(&mut tx) {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            if used == batch.records.len() {
+                batch.records.push(Transaction::blank(usd));
+            }
+            match reader.read_into(&mut batch.records[used]) {
                 Ok(true) => {
-                    stats.records += 1;
-                    each(&tx)?;
+                    batch.events.push(Event::Record(used));
+                    used += 1;
                 }
                 Ok(false) => break,
-                Err(e) if skip_bad && e.is_record() => {
-                    tracing::warn!("skipped {e}");
-                    stats.skipped += 1;
+                Err(e) if e.is_record() => batch.events.push(Event::Bad(e)),
+                Err(e) => {
+                    batch.events.push(Event::Fatal(e));
+                    let _ = full.send(batch);
+                    return;
                 }
-                Err(e) => return Err(e),
+            }
+            if used == BATCH_RECORDS || batch.events.len() >= BATCH_RECORDS {
+                if full.send(batch).is_err() {
+                    return;
+                }
+                batch = empty.try_recv().unwrap_or_else(|_| fresh());
+                used = 0;
             }
         }
     }
-    Ok(stats)
+    if !batch.events.is_empty() {
+        let _ = full.send(batch);
+    }
 }
 
 pub(crate) fn record_error(location: Location, e: FieldError) -> Error {
