@@ -1,12 +1,164 @@
-//! `recibo serve` (in progress).
+//! `recibo serve`: receipts and exports over HTTP (see [`crate::serve`]).
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use super::Outcome;
+use super::args::InputArgs;
 use crate::error::{Error, Result};
+use crate::model::time::parse_zone;
+use crate::serve::auth::{ENV_TOKEN, TokenSources};
 
 /// Serve receipts and exports over HTTP.
 #[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
+#[command(after_help = "Examples:
+  RECIBO_SERVE_TOKEN=... recibo serve -i samples/transactions.csv --listen 127.0.0.1:8080
+  curl -H \"Authorization: Bearer $T\" -o r.pdf \\
+      \"http://127.0.0.1:8080/v1/refunds/2026110100042/receipt.pdf?lang=zh-CN&tz=Asia/Shanghai\"
+  curl -H \"Authorization: Bearer $T\" -o x.xlsx \\
+      \"http://127.0.0.1:8080/v1/transactions/export?format=xlsx&columns=accounting&type=REFUND&from=2026-10-01&to=2026-11-01\"
 
-pub fn run(_args: &ServeArgs) -> Result<Outcome> {
-    Err(Error::usage("serve is not available yet"))
+Endpoints: GET /v1/refunds/{id}/receipt.pdf?lang=&tz= (any of the refund's IDs; lang or
+Accept-Language), GET /v1/transactions/export?format=csv|xlsx|jsonl&columns=&<filters>,
+GET /v1/transactions?limit=&cursor=&<filters> (JSON pages), GET /healthz, GET /metrics.
+Filters are the export command's flags without dashes: from, to, tz, currency, type, method,
+acquirer, status, id, related, shard.
+
+Every endpoint but /healthz needs `Authorization: Bearer <token>`, a token from
+RECIBO_SERVE_TOKEN or --token-file. SIGHUP reloads the input files and the token file (a
+reload that fails keeps the old ones); SIGTERM stops after the requests in flight.
+The first line on standard output is `listening on http://ADDRESS`.")]
+pub struct ServeArgs {
+    /// Address to listen on. The default is reachable from this machine only; port 0 picks
+    /// a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// File of accepted bearer tokens, one per line (# comments); read again on SIGHUP.
+    /// Adds to RECIBO_SERVE_TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Receipts rendering or queued at once; more get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_renders: usize,
+
+    /// Threads rendering receipts (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub render_threads: Option<usize>,
+
+    /// Exports written at once; more get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_exports: usize,
+
+    /// Seconds a request may take to its response head; longer ones get 503.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// Largest page of GET /v1/transactions.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_page: usize,
+
+    /// Folder of extra column sets (NAME.toml) for `columns=`.
+    #[arg(long, value_name = "DIR", env = "RECIBO_TEMPLATES")]
+    pub templates: Option<PathBuf>,
+
+    // Report files (-i), and/or --gateway: the gateway is asked for refunds the files do not
+    // hold, per request, through a small cache.
+    #[command(flatten, next_help_heading = "Input")]
+    pub input: InputArgs,
+
+    /// IANA zone of spreadsheet date cells read without an offset (requests choose the zone
+    /// of their own output with `tz=`).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    /// Refunds fetched from the gateway that are kept for reuse.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1024,
+        help_heading = "Gateway"
+    )]
+    pub gateway_cache: usize,
+
+    /// Seconds a refund fetched from the gateway is reused before it is asked for again.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        help_heading = "Gateway"
+    )]
+    pub gateway_cache_ttl: u64,
+}
+
+pub fn run(args: &ServeArgs) -> Result<Outcome> {
+    let config = validate(args)?;
+    let requests = crate::serve::run(config)?;
+    Ok(Outcome {
+        summary: format!("stopped after {requests} requests"),
+        skipped: 0,
+    })
+}
+
+fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
+    let zone = parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
+    let source = if args.input.inputs.is_empty() {
+        None
+    } else {
+        if args.input.inputs.iter().any(|i| i == "-") {
+            return Err(Error::usage(
+                "serve reads its inputs again on SIGHUP: name files, not standard input",
+            ));
+        }
+        Some(args.input.validate(zone)?)
+    };
+    if args.input.orders.is_some() || args.input.orders_from.is_some() {
+        return Err(Error::usage(
+            "--orders and --orders-from are for batch commands; serve asks the gateway for each refund requested",
+        ));
+    }
+    let gateway = if args.input.gateway {
+        Some(args.input.gateway_config()?)
+    } else {
+        None
+    };
+    if args.max_renders == 0 || args.max_exports == 0 {
+        return Err(Error::usage(
+            "--max-renders and --max-exports must be at least 1",
+        ));
+    }
+    if args.request_timeout == 0 {
+        return Err(Error::usage("--request-timeout must be at least 1 second"));
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Ok(crate::serve::Config {
+        listen: listen_address(&args.listen)?,
+        source,
+        gateway,
+        gateway_cache: args.gateway_cache,
+        gateway_ttl: Duration::from_secs(args.gateway_cache_ttl),
+        tokens: TokenSources {
+            env: std::env::var(ENV_TOKEN).ok(),
+            file: args.token_file.clone(),
+        },
+        max_renders: args.max_renders,
+        render_threads: args.render_threads.unwrap_or(cores).max(1),
+        max_exports: args.max_exports,
+        request_timeout: Duration::from_secs(args.request_timeout),
+        templates: args.templates.clone(),
+        max_page: args.max_page.max(1),
+    })
+}
+
+fn listen_address(text: &str) -> Result<SocketAddr> {
+    let bad = |why: String| Error::usage(format!("--listen {text:?}: {why}; e.g. 127.0.0.1:8080"));
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.to_socket_addrs()
+        .map_err(|e| bad(e.to_string()))?
+        .next()
+        .ok_or_else(|| bad("names no address".into()))
 }

@@ -1,1 +1,149 @@
-//! `recibo serve` (in progress).
+//! `recibo serve`: refund receipts and transaction exports over HTTP, for dashboards and
+//! support tools that need them on a click.
+//!
+//! The data is the report files, loaded whole at start into a [`state::Snapshot`] indexed
+//! by every ID and swapped whole on SIGHUP, and/or the gateway, asked per request through a
+//! small cache ([`gateway`]). Requests are answered by [`routes`] on a tokio runtime;
+//! receipts are rendered on a dedicated pool of threads and exports written on tokio's
+//! blocking threads, so a slow render or a long export never holds up other requests.
+//!
+//! Endpoints (all but `/healthz` need `Authorization: Bearer <token>`):
+//!
+//! | | |
+//! |---|---|
+//! | `GET /v1/refunds/{id}/receipt.pdf?lang=&tz=` | one refund's receipt, by any of its IDs |
+//! | `GET /v1/transactions/export?format=&columns=&<filters>` | a CSV, XLSX or JSONL report |
+//! | `GET /v1/transactions?limit=&cursor=&<filters>` | JSON pages of transactions |
+//! | `GET /healthz` | liveness and what data is served |
+//! | `GET /metrics` | Prometheus text |
+
+pub mod auth;
+mod export;
+pub mod gateway;
+pub mod metrics;
+mod receipts;
+mod routes;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, Result};
+use crate::locale::Locales;
+use crate::receipt::pdf::Renderer;
+use crate::source::FileSource;
+use crate::source::gateway::{GatewayClient, GatewayConfig};
+
+/// A server's validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Report files to serve from; `None` serves from the gateway alone.
+    pub source: Option<FileSource>,
+    /// The gateway, asked for refunds the files do not hold.
+    pub gateway: Option<GatewayConfig>,
+    /// Refunds the gateway cache holds, and for how long.
+    pub gateway_cache: usize,
+    pub gateway_ttl: Duration,
+    pub tokens: auth::TokenSources,
+    /// Receipts rendering or waiting for a render thread; past this, 503.
+    pub max_renders: usize,
+    pub render_threads: usize,
+    /// Exports being written at once; past this, 503.
+    pub max_exports: usize,
+    /// Longest time to the response head (an export's body may take longer).
+    pub request_timeout: Duration,
+    /// Folder of extra column sets for `columns=`.
+    pub templates: Option<PathBuf>,
+    /// Largest `limit` of a JSON page.
+    pub max_page: usize,
+}
+
+/// What the request handlers share.
+pub(crate) struct App {
+    store: Option<state::Store>,
+    gateway: Option<gateway::Gateway>,
+    tokens: auth::Tokens,
+    metrics: metrics::Metrics,
+    locales: Locales,
+    renderer: Renderer,
+    render_pool: rayon::ThreadPool,
+    renders: Arc<Semaphore>,
+    exports: Arc<Semaphore>,
+    templates: Option<PathBuf>,
+    request_timeout: Duration,
+    max_page: usize,
+}
+
+/// Runs the server until SIGTERM or SIGINT, then lets the requests in flight finish (for
+/// at most the request timeout and a few seconds more).
+pub fn run(config: Config) -> Result<u64> {
+    let tokens = auth::Tokens::load(config.tokens.clone())?;
+    if config.source.is_none() && config.gateway.is_none() {
+        return Err(Error::usage(
+            "nothing to serve: give report files with -i, or --gateway",
+        ));
+    }
+    let store = match &config.source {
+        Some(source) => {
+            let store = state::Store::open(source.clone())?;
+            let s = store.current();
+            tracing::info!(
+                transactions = s.transactions.len(),
+                skipped = s.stats.skipped,
+                "data loaded"
+            );
+            Some(store)
+        }
+        None => None,
+    };
+    let gateway = match &config.gateway {
+        Some(g) => {
+            let client = GatewayClient::new(g).map_err(|e| Error::usage(e.to_string()))?;
+            Some(gateway::Gateway::new(
+                client,
+                config.gateway_cache,
+                config.gateway_ttl,
+            ))
+        }
+        None => None,
+    };
+    let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+    let render_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.render_threads.max(1))
+        .thread_name(|i| format!("recibo-render-{i}"))
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start the render threads: {e}")))?;
+    let app = Arc::new(App {
+        store,
+        gateway,
+        tokens,
+        metrics: metrics::Metrics::default(),
+        locales,
+        renderer: Renderer::new(),
+        render_pool,
+        renders: Arc::new(Semaphore::new(config.max_renders)),
+        exports: Arc::new(Semaphore::new(config.max_exports)),
+        templates: config.templates.clone(),
+        request_timeout: config.request_timeout,
+        max_page: config.max_page.max(1),
+    });
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("recibo-serve")
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}")))?;
+    let served = runtime.block_on(routes::serve(
+        Arc::clone(&app),
+        config.listen,
+        config.request_timeout,
+    ));
+    // Renders and exports abandoned by a client that left get a moment to notice.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
+}

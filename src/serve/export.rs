@@ -1,0 +1,376 @@
+//! `GET /v1/transactions/export` (a CSV, XLSX or JSONL report) and `GET /v1/transactions`
+//! (JSON pages for a UI), both from the data in memory.
+//!
+//! Query parameters are the export command's flags without their dashes (`type=REFUND`,
+//! `from=2026-10-01`, `columns=accounting`, `header-lang=pt-BR`, ...); they fill the same
+//! [`FilterArgs`] and [`TableArgs`] the command line does and go through the same
+//! validation, so the HTTP API and the CLI accept and refuse the same things. Lists take
+//! commas or repeated parameters.
+
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::App;
+use super::routes::{ApiError, query_pairs};
+use super::state::Snapshot;
+use crate::cli::args::{FilterArgs, TableArgs};
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::output::{OutputStream, Target};
+use crate::sink::csv::CsvSink;
+use crate::sink::jsonl::JsonlSink;
+use crate::sink::{self, ExportOptions, Format, Sink};
+
+/// Chunks waiting between the thread writing an export and the connection; with the
+/// writer's 64 KiB buffer this bounds an export's memory to about a megabyte.
+const CHUNKS_IN_FLIGHT: usize = 8;
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DEFAULT_PAGE: usize = 100;
+
+/// What a query string asked for.
+struct Params {
+    filter: FilterArgs,
+    table: TableArgs,
+    format: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Export,
+    Page,
+}
+
+fn parse_params(
+    uri: &Uri,
+    endpoint: Endpoint,
+    templates: Option<&Path>,
+) -> Result<Params, ApiError> {
+    let mut p = Params {
+        filter: FilterArgs {
+            tz: "UTC".into(),
+            ..FilterArgs::default()
+        },
+        table: TableArgs {
+            columns: "default".into(),
+            templates: templates.map(Path::to_path_buf),
+            ..TableArgs::default()
+        },
+        format: None,
+        limit: None,
+        cursor: None,
+    };
+    let mut seen = HashSet::new();
+    for (raw_key, value) in query_pairs(uri)? {
+        let key = raw_key.replace('-', "_");
+        let export = endpoint == Endpoint::Export;
+        let page = endpoint == Endpoint::Page;
+        let list = |values: &mut Vec<String>| {
+            values.extend(value.split(',').map(|v| v.trim().to_string()))
+        };
+        let is_list = matches!(
+            key.as_str(),
+            "currency" | "type" | "method" | "acquirer" | "status" | "id"
+        );
+        if !is_list && !seen.insert(key.clone()) {
+            return Err(ApiError::bad_request(format!("{raw_key} is given twice")));
+        }
+        match key.as_str() {
+            "from" => p.filter.from = Some(value),
+            "to" => p.filter.to = Some(value),
+            "tz" => p.filter.tz = value,
+            "currency" => list(&mut p.filter.currency),
+            "type" => list(&mut p.filter.types),
+            "method" => list(&mut p.filter.method),
+            "acquirer" => list(&mut p.filter.acquirer),
+            "status" => list(&mut p.filter.status),
+            "id" => list(&mut p.filter.id),
+            "related" => p.filter.related = Some(value),
+            "shard" => p.filter.shard = Some(value),
+            "columns" if export => p.table.columns = column_spec(value)?,
+            "header_lang" if export => p.table.header_lang = Some(value),
+            "bom" if export => p.table.bom = flag(&raw_key, &value)?,
+            "delimiter" if export => p.table.delimiter = Some(value),
+            "decimal_comma" if export => p.table.decimal_comma = flag(&raw_key, &value)?,
+            "end_marker" if export => p.table.end_marker = flag(&raw_key, &value)?,
+            "format" if export => p.format = Some(value),
+            "limit" if page => p.limit = Some(value),
+            "cursor" if page => p.cursor = Some(value),
+            _ => {
+                let accepted = if export {
+                    "format, columns, header-lang, bom, delimiter, decimal-comma, end-marker"
+                } else {
+                    "limit, cursor"
+                };
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {raw_key:?}; accepted: from, to, tz, currency, type, method, acquirer, \
+                     status, id, related, shard, {accepted}"
+                )));
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// A column set by name or a list of keys. The command line also takes a path to a
+/// `.toml` set, but a request must not make the server read files of its choosing.
+fn column_spec(value: String) -> Result<String, ApiError> {
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b',' | b' '))
+    {
+        Ok(value)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "columns {value:?}: give a column set's name or comma-separated column keys"
+        )))
+    }
+}
+
+fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ApiError::bad_request(format!(
+            "{key}={value:?}: use true or false"
+        ))),
+    }
+}
+
+fn data(app: &App) -> Result<Arc<Snapshot>, ApiError> {
+    app.store.as_ref().map(|s| s.current()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "no_report_files",
+            "this server answers from the gateway only; exports and listings need report files (-i)",
+        )
+    })
+}
+
+pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
+    let params = parse_params(&uri, Endpoint::Export, app.templates.as_deref())?;
+    let zone = params.filter.zone()?;
+    let filter = params.filter.validate()?;
+    let (_set, options) = params.table.validate(zone)?;
+    let format = match params.format.as_deref() {
+        None => Format::Csv,
+        Some(f) => Format::parse(f).ok_or_else(|| {
+            ApiError::bad_request(format!("format {f:?}: use csv, xlsx or jsonl"))
+        })?,
+    };
+    let snapshot = data(&app)?;
+    let Ok(permit) = Arc::clone(&app.exports).try_acquire_owned() else {
+        return Err(ApiError::busy("exports"));
+    };
+    let (chunks, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let writer = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let sender = chunks.clone();
+        let outcome = write_export(&snapshot, &filter, &options, format, ChunkWriter { chunks });
+        match outcome {
+            Ok(rows) => tracing::debug!(rows, "export written"),
+            // The client left: nothing to report.
+            Err(Error::BrokenPipe) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "export failed");
+                let _ = sender.blocking_send(Err(io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let body = body_of(receiver, writer).await?;
+    let (content_type, extension) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Xlsx => (XLSX_TYPE, "xlsx"),
+        Format::Jsonl => ("application/x-ndjson", "jsonl"),
+    };
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"transactions.{extension}\""
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The response body from the chunks an export writes.
+///
+/// Gathers the chunks before answering: a body that streams them as they come needs a
+/// `futures_core::Stream` over the channel for `Body::from_stream`, and the `futures-core`
+/// crate is not a dependency yet. The export is still written with flat memory; only the
+/// finished body is held, and an error is still reported as a JSON error.
+async fn body_of(
+    mut receiver: mpsc::Receiver<io::Result<Bytes>>,
+    writer: tokio::task::JoinHandle<()>,
+) -> Result<Body, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = receiver.recv().await {
+        match chunk {
+            Ok(bytes) => body.extend_from_slice(&bytes),
+            Err(e) => return Err(ApiError::internal(format!("the export failed: {e}"))),
+        }
+    }
+    writer
+        .await
+        .map_err(|_| ApiError::internal("the export stopped"))?;
+    Ok(Body::from(body))
+}
+
+/// Hands what a sink writes to the connection, waiting while the client is slower than
+/// the export. A client that hung up surfaces as a broken pipe, which ends the export.
+struct ChunkWriter {
+    chunks: mpsc::Sender<io::Result<Bytes>>,
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.chunks
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the client closed the connection",
+                )
+            })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn write_export(
+    snapshot: &Snapshot,
+    filter: &Filter,
+    options: &ExportOptions,
+    format: Format,
+    mut out: ChunkWriter,
+) -> Result<u64> {
+    let rows = snapshot.transactions.iter().filter(|tx| filter.matches(tx));
+    match format {
+        Format::Csv | Format::Jsonl => {
+            let stream = OutputStream::to_writer(Box::new(out), "the response");
+            let mut sink: Box<dyn Sink> = match format {
+                Format::Csv => Box::new(CsvSink::new(stream, options)?),
+                _ => Box::new(JsonlSink::new(stream)),
+            };
+            for tx in rows {
+                sink.write(tx)?;
+            }
+            sink.finish()
+        }
+        Format::Xlsx => {
+            // The format needs to seek, so the workbook is finished in a file first.
+            let dir = tempfile::tempdir().map_err(|e| Error::output("a temporary folder", e))?;
+            let path = dir.path().join("transactions.xlsx");
+            let mut sink = sink::open(Format::Xlsx, &Target::File(path.clone()), options)?;
+            for tx in rows {
+                sink.write(tx)?;
+            }
+            let count = sink.finish()?;
+            let mut file =
+                std::fs::File::open(&path).map_err(|e| Error::output(path.display(), e))?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = file
+                    .read(&mut buf)
+                    .map_err(|e| Error::output(path.display(), e))?;
+                if n == 0 {
+                    break;
+                }
+                out.write_all(&buf[..n])
+                    .map_err(|e| Error::output_io("the response", e))?;
+            }
+            Ok(count)
+        }
+    }
+}
+
+/// `GET /v1/transactions`: `{generation, items, nextCursor}`, items in the JSONL form of a
+/// transaction (exact minor units, RFC 3339 times). A cursor is valid for the data it was
+/// issued from; after a reload it is refused with 410 and the listing starts over.
+pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
+    let params = parse_params(&uri, Endpoint::Page, None)?;
+    let filter = params.filter.validate()?;
+    let limit = match params.limit.as_deref() {
+        None => DEFAULT_PAGE.min(app.max_page),
+        Some(l) => match l.trim().parse::<usize>() {
+            Ok(n) if (1..=app.max_page).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "limit {l:?}: give 1 to {}",
+                    app.max_page
+                )));
+            }
+        },
+    };
+    let snapshot = data(&app)?;
+    let start = match params.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => {
+            let (generation, position) = parse_cursor(c)?;
+            if generation != snapshot.generation {
+                return Err(ApiError::new(
+                    StatusCode::GONE,
+                    "cursor_expired",
+                    "the data was reloaded since this cursor was issued; start again without a cursor",
+                ));
+            }
+            position
+        }
+    };
+    let body = tokio::task::spawn_blocking(move || {
+        let mut items = Vec::with_capacity(limit);
+        let mut next = None;
+        for (i, tx) in snapshot.transactions.iter().enumerate().skip(start) {
+            if !filter.matches(tx) {
+                continue;
+            }
+            if items.len() == limit {
+                next = Some(format!("{}.{i}", snapshot.generation));
+                break;
+            }
+            items.push(tx);
+        }
+        serde_json::to_vec(&json!({
+            "generation": snapshot.generation,
+            "loadedAt": snapshot.loaded_at.to_rfc3339(),
+            "items": items,
+            "nextCursor": next,
+        }))
+    })
+    .await
+    .map_err(|_| ApiError::internal("the listing stopped"))?
+    .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+fn parse_cursor(text: &str) -> Result<(u64, usize), ApiError> {
+    let bad = || ApiError::bad_request(format!("cursor {text:?} is not one this server issued"));
+    let (generation, position) = text.split_once('.').ok_or_else(bad)?;
+    Ok((
+        generation.parse().map_err(|_| bad())?,
+        position.parse().map_err(|_| bad())?,
+    ))
+}

@@ -1,0 +1,392 @@
+//! `GET /v1/refunds/{id}/receipt.pdf`: one refund's receipt, by any of its IDs.
+//!
+//! The bytes depend only on the refund, the language, the zone and the data's load time,
+//! so a repeated request gets the same bytes and the ETag (their SHA-256) lets a client or
+//! a cache skip the download. Conditional requests that match an ETag already computed
+//! from the current data are answered without rendering.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
+
+use super::App;
+use super::gateway::Lookup;
+use super::routes::{ApiError, query_pairs};
+use super::state::{RefundMatch, Snapshot, pick_refund};
+use crate::locale::Lang;
+use crate::model::time::parse_zone;
+use crate::model::{Transaction, TxType};
+use crate::receipt::bulk::safe_file_name;
+use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
+use crate::receipt::pdf::RenderOptions;
+use crate::receipt::work::ineligible_reason;
+
+/// A refund found, with what its receipt needs.
+struct Found {
+    refund: Transaction,
+    original: Option<Transaction>,
+    generated_at: DateTime<Utc>,
+    /// The data it came from, when it came from the files (for the ETag memo).
+    snapshot: Option<Arc<Snapshot>>,
+}
+
+struct Rendered {
+    bytes: Vec<u8>,
+    etag: String,
+}
+
+pub async fn receipt(
+    State(app): State<Arc<App>>,
+    id: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let id = id.trim().to_string();
+    let (lang, zone) = language_and_zone(&uri, &headers)?;
+    let found = find(&app, &id).await?;
+    if let Some(reason) = ineligible_reason(&found.refund) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_eligible",
+            format!(
+                "no receipt for {id}: refund {} is a {reason}",
+                found.refund.transaction_id
+            ),
+        )
+        .with("transactionId", found.refund.transaction_id.clone())
+        .with("type", found.refund.transaction_type.as_str())
+        .with("status", found.refund.status.as_str()));
+    }
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let (Some(snapshot), Some(wanted)) = (&found.snapshot, &if_none_match)
+        && let Some(etag) = snapshot.etag(&id, lang, zone)
+        && etag_matches(wanted, &etag)
+    {
+        return Ok(not_modified(&etag, lang));
+    }
+
+    let file_name = safe_file_name(&found.refund.transaction_id, lang);
+    let number = receipt_number(&found.refund);
+    let snapshot = found.snapshot.clone();
+    let rendered = render(&app, found, lang, zone).await?;
+    if let Some(snapshot) = snapshot {
+        snapshot.remember_etag(&id, lang, zone, &rendered.etag);
+    }
+    if if_none_match.is_some_and(|wanted| etag_matches(&wanted, &rendered.etag)) {
+        return Ok(not_modified(&rendered.etag, lang));
+    }
+    let mut response = rendered.bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    set(
+        h,
+        header::CONTENT_DISPOSITION,
+        &format!("attachment; filename=\"{file_name}\""),
+    );
+    set(h, header::ETAG, &rendered.etag);
+    common_headers(h, lang);
+    set(h, "x-receipt-number", &number);
+    Ok(response)
+}
+
+/// `lang` wins; else the best offered language of `Accept-Language`; else English. Only
+/// an explicit `lang` the server does not offer is an error: `Accept-Language` lists what
+/// a reader would like, not what they insist on.
+fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang, Tz), ApiError> {
+    let mut lang = None;
+    let mut tz = None;
+    for (key, value) in query_pairs(uri)? {
+        let slot = match key.as_str() {
+            "lang" => &mut lang,
+            "tz" => &mut tz,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {other:?}; a receipt takes lang and tz"
+                )));
+            }
+        };
+        if slot.replace(value).is_some() {
+            return Err(ApiError::bad_request(format!("{key} is given twice")));
+        }
+    }
+    let lang = match lang {
+        Some(l) => Lang::negotiate(&l).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_language",
+                e.to_string(),
+            )
+            .with(
+                "supported",
+                Lang::ALL.iter().map(|l| l.tag()).collect::<Vec<_>>(),
+            )
+        })?,
+        None => headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or(Lang::En),
+    };
+    let zone = match tz {
+        Some(z) => parse_zone(&z).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_time_zone",
+                format!("tz: {e}"),
+            )
+        })?,
+        None => Tz::UTC,
+    };
+    Ok((lang, zone))
+}
+
+/// The refund `id` names: in the files first, then at the gateway.
+async fn find(app: &App, id: &str) -> Result<Found, ApiError> {
+    if id.is_empty() {
+        return Err(ApiError::bad_request("empty refund ID"));
+    }
+    if let Some(store) = &app.store {
+        let snapshot = store.current();
+        let found = match pick_refund(id, snapshot.with_id(id)) {
+            RefundMatch::Refund(refund) => {
+                Some((refund.clone(), snapshot.original_of(refund).cloned()))
+            }
+            RefundMatch::Unknown => None,
+            other => return Err(refusal(id, other)),
+        };
+        if let Some((refund, original)) = found {
+            return Ok(Found {
+                refund,
+                original,
+                generated_at: snapshot.loaded_at,
+                snapshot: Some(snapshot),
+            });
+        }
+    }
+    let Some(gateway) = &app.gateway else {
+        return Err(unknown(id));
+    };
+    let fetched = match gateway.refund(id).await {
+        Ok(Lookup::Hit(f)) => {
+            app.metrics.gateway_hits.fetch_add(1, Ordering::Relaxed);
+            f
+        }
+        Ok(Lookup::Miss(f)) => {
+            app.metrics.gateway_misses.fetch_add(1, Ordering::Relaxed);
+            f
+        }
+        Err(e) if e.is_not_found() => return Err(unknown(id)),
+        Err(e) => {
+            tracing::warn!(error = %e, "gateway lookup failed");
+            return Err(ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "gateway_error",
+                e.to_string(),
+            ));
+        }
+    };
+    match pick_refund(id, fetched.transactions.iter()) {
+        RefundMatch::Refund(refund) => {
+            let original = fetched
+                .transactions
+                .iter()
+                .find(|t| {
+                    t.transaction_type != TxType::Refund
+                        && t.transaction_id == refund.original_transaction_id
+                })
+                .cloned();
+            Ok(Found {
+                refund: refund.clone(),
+                original,
+                generated_at: fetched.fetched_at,
+                snapshot: None,
+            })
+        }
+        RefundMatch::Unknown => Err(unknown(id)),
+        other => Err(refusal(id, other)),
+    }
+}
+
+fn unknown(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no transaction has the ID {id:?}"),
+    )
+}
+
+fn refusal(id: &str, found: RefundMatch) -> ApiError {
+    match found {
+        RefundMatch::NotARefund(tx) => {
+            let status = if tx.status.as_str().is_empty() {
+                "(none)"
+            } else {
+                tx.status.as_str()
+            };
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "not_a_refund",
+                format!(
+                    "no receipt: {id} is a {} with status {status} (transaction {}), not a refund",
+                    tx.transaction_type, tx.transaction_id
+                ),
+            )
+            .with("transactionId", tx.transaction_id.clone())
+            .with("type", tx.transaction_type.as_str())
+            .with("status", tx.status.as_str())
+        }
+        RefundMatch::Ambiguous(refunds) => {
+            let ids: Vec<&str> = refunds.iter().map(|r| r.transaction_id.as_str()).collect();
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "ambiguous_id",
+                format!(
+                    "{id} matches {} refunds ({}); name one by its refund ID",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            )
+            .with("refunds", ids)
+        }
+        RefundMatch::Refund(_) | RefundMatch::Unknown => unknown(id),
+    }
+}
+
+/// Renders on the render pool; refuses at once when `max_renders` are already queued or
+/// running, rather than letting waits pile up behind them.
+async fn render(app: &Arc<App>, found: Found, lang: Lang, zone: Tz) -> Result<Rendered, ApiError> {
+    let Ok(permit) = Arc::clone(&app.renders).try_acquire_owned() else {
+        app.metrics.renders_rejected.fetch_add(1, Ordering::Relaxed);
+        return Err(ApiError::busy("receipts"));
+    };
+    app.metrics
+        .renders_in_flight
+        .fetch_add(1, Ordering::Relaxed);
+    let (done, result) = tokio::sync::oneshot::channel();
+    let worker = Arc::clone(app);
+    app.render_pool.spawn(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            render_now(&worker, &found, lang, zone)
+        }))
+        .unwrap_or_else(|_| Err(ApiError::internal("the receipt renderer failed")));
+        worker
+            .metrics
+            .renders_in_flight
+            .fetch_sub(1, Ordering::Relaxed);
+        drop(permit);
+        let _ = done.send(outcome);
+    });
+    result
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal("the receipt renderer stopped")))
+}
+
+fn render_now(app: &App, found: &Found, lang: Lang, zone: Tz) -> Result<Rendered, ApiError> {
+    let start = Instant::now();
+    let refund = &found.refund;
+    let page = build_page(
+        &app.locales,
+        &ReceiptInput {
+            refund,
+            original: found.original.as_ref(),
+            lang,
+            zone,
+            generated_at: found.generated_at,
+        },
+    );
+    let options = RenderOptions {
+        pdfa: false,
+        creation_date: Some(found.generated_at),
+        document_title: None,
+    };
+    let pdf = app
+        .renderer
+        .render(std::slice::from_ref(&page), &options)
+        .map_err(|e| ApiError::internal(format!("refund {}: {e}", refund.transaction_id)))?;
+    for missing in &pdf.missing_glyphs {
+        tracing::warn!(
+            refund = %missing.refund_id,
+            "no shipped font has U+{:04X}; a replacement mark is printed",
+            u32::from(missing.character)
+        );
+    }
+    let digest = Sha256::digest(&pdf.bytes);
+    let mut etag = String::with_capacity(66);
+    etag.push('"');
+    for b in digest {
+        etag.push_str(&format!("{b:02x}"));
+    }
+    etag.push('"');
+    app.metrics.receipt_rendered(lang, start.elapsed());
+    Ok(Rendered {
+        bytes: pdf.bytes,
+        etag,
+    })
+}
+
+/// `If-None-Match`: `*`, or a list of tags compared weakly (a `W/` prefix is ignored), as
+/// RFC 9110 asks for this header.
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+}
+
+fn not_modified(etag: &str, lang: Lang) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    let h = response.headers_mut();
+    set(h, header::ETAG, etag);
+    common_headers(h, lang);
+    response
+}
+
+fn common_headers(h: &mut HeaderMap, lang: Lang) {
+    // Stored by browsers and caches, but checked with the server before each use: a reload
+    // may change the data behind the same URL.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    h.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+}
+
+fn set(h: &mut HeaderMap, name: impl axum::http::header::IntoHeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        h.insert(name, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_lists_and_weak_tags_match() {
+        let tag = "\"abc\"";
+        assert!(etag_matches("\"abc\"", tag));
+        assert!(etag_matches("\"x\", W/\"abc\"", tag));
+        assert!(etag_matches("*", tag));
+        assert!(!etag_matches("\"abcd\"", tag));
+        assert!(!etag_matches("abc", tag));
+    }
+}
