@@ -25,6 +25,7 @@ use krilla::tagging::{
 };
 use krilla::text::{GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
+use unicode_normalization::UnicodeNormalization;
 
 use super::fonts::{FontSet, Weight};
 use super::layout::{Cluster, Line, break_lines, prepare};
@@ -81,7 +82,7 @@ pub enum RenderError {
     #[error("cannot configure the PDF writer: {0}")]
     Configuration(String),
     #[error("PDF generation failed: {0}")]
-    Pdf(#[source] KrillaError),
+    Pdf(KrillaError),
 }
 
 // Page geometry in points; krilla's origin is the top-left corner, y grows downwards.
@@ -355,10 +356,7 @@ impl Renderer {
     }
 
     fn metadata(&self, first: &ReceiptPage, options: &RenderOptions) -> Metadata {
-        let title = options
-            .document_title
-            .clone()
-            .unwrap_or_else(|| plain(&first.title));
+        let title = plain(options.document_title.as_deref().unwrap_or(&first.title));
         let mut metadata = Metadata::new()
             .title(title)
             .language(first.lang.to_string())
@@ -726,14 +724,21 @@ fn push_group(nodes: &mut Vec<Node>, group: TagGroup) {
     }
 }
 
-/// Title text for metadata: control characters would make it unreadable in viewers.
+/// Title text for metadata: NFC, on one line, without control characters, which viewers
+/// show as boxes or ignore.
 fn plain(s: &str) -> String {
-    s.split(|c: char| c.is_control())
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim()
-        .to_string()
+    let normalized: String = s.nfc().collect();
+    let mut out = String::with_capacity(normalized.len());
+    for word in normalized
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 fn pdf_date(date: DateTime<Utc>) -> metadata::DateTime {
