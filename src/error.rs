@@ -50,7 +50,11 @@ pub enum Error {
     Usage(String),
     /// One bad record: the run may skip it with `--skip-bad`.
     #[error("{location}{}: {message}", field.map(|f| format!(", field {f}")).unwrap_or_default())]
-    Record { location: Location, field: Option<&'static str>, message: String },
+    Record {
+        location: Location,
+        field: Option<&'static str>,
+        message: String,
+    },
     /// A whole input is unusable: missing, unreadable, missing a required column.
     #[error("{input}: {message}")]
     Source { input: String, message: String },
@@ -72,12 +76,18 @@ impl Error {
     }
 
     pub fn source(input: impl fmt::Display, message: impl fmt::Display) -> Error {
-        Error::Source { input: input.to_string(), message: message.to_string() }
+        Error::Source {
+            input: input.to_string(),
+            message: message.to_string(),
+        }
     }
 
     /// An I/O failure while writing `target`; a closed stdout becomes [`Error::BrokenPipe`].
     pub fn output(target: impl fmt::Display, err: impl fmt::Display) -> Error {
-        Error::Output { target: target.to_string(), message: err.to_string() }
+        Error::Output {
+            target: target.to_string(),
+            message: err.to_string(),
+        }
     }
 
     pub fn output_io(target: impl fmt::Display, err: std::io::Error) -> Error {

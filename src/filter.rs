@@ -29,7 +29,9 @@ pub struct Filter {
 
 impl Filter {
     pub fn matches(&self, tx: &Transaction) -> bool {
-        if self.from.is_some_and(|from| tx.payment_time < from) || self.to.is_some_and(|to| tx.payment_time >= to) {
+        if self.from.is_some_and(|from| tx.payment_time < from)
+            || self.to.is_some_and(|to| tx.payment_time >= to)
+        {
             return false;
         }
         if !self.currencies.is_empty() && !self.currencies.contains(&tx.amount.currency) {
@@ -41,24 +43,40 @@ impl Filter {
         if !self.statuses.is_empty() && !self.statuses.contains(&tx.status) {
             return false;
         }
-        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&tx.payment_method_type)) {
+        if !self.methods.is_empty()
+            && !self
+                .methods
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&tx.payment_method_type))
+        {
             return false;
         }
-        if !self.acquirers.is_empty() && !self.acquirers.iter().any(|a| a.eq_ignore_ascii_case(&tx.acquirer)) {
+        if !self.acquirers.is_empty()
+            && !self
+                .acquirers
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&tx.acquirer))
+        {
             return false;
         }
-        if !self.ids.is_empty() && !tx.ids().iter().any(|id| !id.is_empty() && self.ids.iter().any(|want| want == id)) {
+        if !self.ids.is_empty()
+            && !tx
+                .ids()
+                .iter()
+                .any(|id| !id.is_empty() && self.ids.iter().any(|want| want == id))
+        {
             return false;
         }
-        if let Some(payment) = &self.related {
-            if tx.transaction_id != *payment && tx.original_transaction_id != *payment {
-                return false;
-            }
+        if let Some(payment) = &self.related
+            && tx.transaction_id != *payment
+            && tx.original_transaction_id != *payment
+        {
+            return false;
         }
-        if let Some(shard) = self.shard {
-            if !shard.owns(tx.group_id()) {
-                return false;
-            }
+        if let Some(shard) = self.shard
+            && !shard.owns(tx.group_id())
+        {
+            return false;
         }
         true
     }
@@ -124,7 +142,15 @@ mod tests {
         for n in [1u32, 3, 8] {
             for i in 0..500 {
                 let id = format!("2026110{i:05}");
-                let owners = (1..=n).filter(|k| Shard { index: *k, count: n }.owns(&id)).count();
+                let owners = (1..=n)
+                    .filter(|k| {
+                        Shard {
+                            index: *k,
+                            count: n,
+                        }
+                        .owns(&id)
+                    })
+                    .count();
                 assert_eq!(owners, 1, "{id} in {n} shards");
             }
         }

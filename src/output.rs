@@ -19,7 +19,11 @@ pub enum Target {
 
 impl Target {
     pub fn parse(text: &str) -> Target {
-        if text == "-" { Target::Stdout } else { Target::File(PathBuf::from(text)) }
+        if text == "-" {
+            Target::Stdout
+        } else {
+            Target::File(PathBuf::from(text))
+        }
     }
 
     pub fn is_stdout(&self) -> bool {
@@ -30,7 +34,9 @@ impl Target {
     pub fn extension(&self) -> Option<String> {
         match self {
             Target::Stdout | Target::Stream(_) => None,
-            Target::File(p) => p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()),
+            Target::File(p) => p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase()),
         }
     }
 }
@@ -61,7 +67,10 @@ impl AtomicFile {
         if !dir.is_dir() {
             std::fs::create_dir_all(dir).map_err(|e| Error::output(target.display(), e))?;
         }
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
@@ -75,7 +84,10 @@ impl AtomicFile {
         let temp = builder
             .tempfile_in(dir)
             .map_err(|e| Error::output(target.display(), e))?;
-        Ok(AtomicFile { temp, target: target.to_path_buf() })
+        Ok(AtomicFile {
+            temp,
+            target: target.to_path_buf(),
+        })
     }
 
     pub fn file(&mut self) -> &mut File {
@@ -94,8 +106,13 @@ impl AtomicFile {
     /// Flushes to disk and renames over the target.
     pub fn commit(self) -> Result<()> {
         let target = self.target;
-        self.temp.as_file().sync_all().map_err(|e| Error::output(target.display(), e))?;
-        self.temp.persist(&target).map_err(|e| Error::output(target.display(), e.error))?;
+        self.temp
+            .as_file()
+            .sync_all()
+            .map_err(|e| Error::output(target.display(), e))?;
+        self.temp
+            .persist(&target)
+            .map_err(|e| Error::output(target.display(), e.error))?;
         Ok(())
     }
 }
@@ -114,15 +131,25 @@ impl OutputStream {
         let (writer, file): (Box<dyn Write + Send>, _) = match target {
             Target::Stdout => (Box::new(io::stdout()), None),
             Target::Stream(name) => {
-                return Err(Error::output(name, "a stream target needs OutputStream::to_writer"));
+                return Err(Error::output(
+                    name,
+                    "a stream target needs OutputStream::to_writer",
+                ));
             }
             Target::File(path) => {
                 let mut atomic = AtomicFile::create(path)?;
-                let handle = atomic.file().try_clone().map_err(|e| Error::output(path.display(), e))?;
+                let handle = atomic
+                    .file()
+                    .try_clone()
+                    .map_err(|e| Error::output(path.display(), e))?;
                 (Box::new(handle), Some(atomic))
             }
         };
-        Ok(OutputStream { inner: BufWriter::with_capacity(256 * 1024, writer), file, target: target.clone() })
+        Ok(OutputStream {
+            inner: BufWriter::with_capacity(256 * 1024, writer),
+            file,
+            target: target.clone(),
+        })
     }
 
     /// A stream into `writer` (e.g. an HTTP response body); `name` appears in errors.
@@ -140,7 +167,9 @@ impl OutputStream {
 
     /// Flushes and, for a file, renames it into place.
     pub fn commit(mut self) -> Result<()> {
-        self.inner.flush().map_err(|e| Error::output_io(&self.target, e))?;
+        self.inner
+            .flush()
+            .map_err(|e| Error::output_io(&self.target, e))?;
         if let Some(file) = self.file.take() {
             file.commit()?;
         }
@@ -165,6 +194,8 @@ impl Write for OutputStream {
 /// Writes `bytes` to `target` atomically in one go (receipts, manifests, summaries).
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = AtomicFile::create(target)?;
-    file.file().write_all(bytes).map_err(|e| Error::output(target.display(), e))?;
+    file.file()
+        .write_all(bytes)
+        .map_err(|e| Error::output(target.display(), e))?;
     file.commit()
 }

@@ -23,16 +23,24 @@ pub fn run(args: &ColumnsArgs) -> Result<Outcome> {
         let sets: Vec<_> = set_names
             .iter()
             .filter_map(|n| sets::resolve(n, args.templates.as_deref()).ok())
-            .map(|s| serde_json::json!({"name": s.name, "description": s.description,
-                "columns": s.columns.iter().map(|c| c.key).collect::<Vec<_>>()}))
+            .map(|s| {
+                serde_json::json!({"name": s.name, "description": s.description,
+                "columns": s.columns.iter().map(|c| c.key).collect::<Vec<_>>()})
+            })
             .collect();
         out = serde_json::to_string_pretty(&serde_json::json!({"columns": columns, "sets": sets}))
             .map_err(|e| Error::output("<stdout>", e))?;
         out.push('\n');
     } else {
-        out.push_str(&format!("{:<24} {:<8} {:<26} {:<22} {}\n", "KEY", "TYPE", "EN", "ZH-CN", "PT-BR"));
+        out.push_str(&format!(
+            "{:<24} {:<8} {:<26} {:<22} {}\n",
+            "KEY", "TYPE", "EN", "ZH-CN", "PT-BR"
+        ));
         for c in COLUMNS {
-            let kind = serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind = serde_json::to_value(c.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             out.push_str(&format!(
                 "{:<24} {:<8} {:<26} {:<22} {}\n",
                 c.key, kind, c.headers[0], c.headers[1], c.headers[2]
@@ -46,12 +54,18 @@ pub fn run(args: &ColumnsArgs) -> Result<Outcome> {
                     s.name,
                     s.description,
                     "",
-                    s.columns.iter().map(|c| c.key).collect::<Vec<_>>().join(",")
+                    s.columns
+                        .iter()
+                        .map(|c| c.key)
+                        .collect::<Vec<_>>()
+                        .join(",")
                 )),
                 Err(e) => out.push_str(&format!("  {name:<12} (invalid: {e})\n")),
             }
         }
     }
-    std::io::stdout().write_all(out.as_bytes()).map_err(|e| Error::output_io("<stdout>", e))?;
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| Error::output_io("<stdout>", e))?;
     Ok(Outcome::default())
 }

@@ -24,14 +24,21 @@ impl InputArgs {
                 "csv" => InputFormat::Csv,
                 "xlsx" => InputFormat::Xlsx,
                 "jsonl" | "ndjson" => InputFormat::Jsonl,
-                other => return Err(Error::usage(format!("--input-format {other:?}: use csv, xlsx or jsonl"))),
+                other => {
+                    return Err(Error::usage(format!(
+                        "--input-format {other:?}: use csv, xlsx or jsonl"
+                    )));
+                }
             }),
         };
         let inputs = self
             .inputs
             .iter()
             .map(|name| {
-                Ok(Input { name: name.clone(), format: forced.map_or_else(|| InputFormat::from_name(name), Ok)? })
+                Ok(Input {
+                    name: name.clone(),
+                    format: forced.map_or_else(|| InputFormat::from_name(name), Ok)?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         if inputs.iter().filter(|i| i.name == "-").count() > 1 {
@@ -42,7 +49,14 @@ impl InputArgs {
                 "no input: give one or more -i FILE (or -i - for standard input), or --gateway with --orders",
             ));
         }
-        Ok(FileSource { inputs, options: SourceOptions { sheet: self.sheet.clone(), zone }, skip_bad: self.skip_bad })
+        Ok(FileSource {
+            inputs,
+            options: SourceOptions {
+                sheet: self.sheet.clone(),
+                zone,
+            },
+            skip_bad: self.skip_bad,
+        })
     }
 }
 
@@ -77,11 +91,19 @@ impl InputArgs {
         let orders = match (&self.orders, &self.orders_from) {
             (Some(file), None) => read_order_list(file)?,
             (None, Some(report)) => {
-                let files = InputArgs { inputs: vec![report.clone()], ..self.clone() }.validate(zone)?;
+                let files = InputArgs {
+                    inputs: vec![report.clone()],
+                    ..self.clone()
+                }
+                .validate(zone)?;
                 let mut seen = std::collections::HashSet::new();
                 let mut orders = Vec::new();
                 files.read(|tx| {
-                    let id = if tx.order_id.is_empty() { &tx.reference_transaction_id } else { &tx.order_id };
+                    let id = if tx.order_id.is_empty() {
+                        &tx.reference_transaction_id
+                    } else {
+                        &tx.order_id
+                    };
                     if !id.is_empty() && filter.matches(tx) && seen.insert(id.clone()) {
                         orders.push(id.clone());
                     }
@@ -89,9 +111,16 @@ impl InputArgs {
                 })?;
                 orders
             }
-            _ => return Err(Error::usage("--gateway needs the orders: --orders FILE or --orders-from REPORT")),
+            _ => {
+                return Err(Error::usage(
+                    "--gateway needs the orders: --orders FILE or --orders-from REPORT",
+                ));
+            }
         };
-        Ok(Source::Gateway(GatewaySource { config: self.gateway_config()?, orders }))
+        Ok(Source::Gateway(GatewaySource {
+            config: self.gateway_config()?,
+            orders,
+        }))
     }
 }
 
@@ -124,10 +153,12 @@ impl FilterArgs {
         };
         let from = bound("--from", &self.from)?;
         let to = bound("--to", &self.to)?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f >= t {
-                return Err(Error::usage(format!("--from ({f}) must be before --to ({t})")));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            return Err(Error::usage(format!(
+                "--from ({f}) must be before --to ({t})"
+            )));
         }
         let currencies = self
             .currency
@@ -135,18 +166,38 @@ impl FilterArgs {
             .filter(|c| !c.trim().is_empty())
             .map(|c| Currency::parse(c).map_err(|e| Error::usage(format!("--currency: {e}"))))
             .collect::<Result<Vec<_>>>()?;
-        let clean = |v: &[String]| v.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        let clean = |v: &[String]| {
+            v.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        };
         Ok(Filter {
             from,
             to,
             currencies,
-            types: clean(&self.types).iter().map(|t| TxType::parse(t)).collect(),
+            types: clean(&self.types)
+                .iter()
+                .map(|t| TxType::parse(t))
+                .collect(),
             methods: clean(&self.method),
             acquirers: clean(&self.acquirer),
-            statuses: clean(&self.status).iter().map(|s| TxStatus::parse(s)).collect(),
+            statuses: clean(&self.status)
+                .iter()
+                .map(|s| TxStatus::parse(s))
+                .collect(),
             ids: clean(&self.id),
-            related: self.related.as_ref().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
-            shard: self.shard.as_deref().map(Shard::parse).transpose().map_err(Error::usage)?,
+            related: self
+                .related
+                .as_ref()
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty()),
+            shard: self
+                .shard
+                .as_deref()
+                .map(Shard::parse)
+                .transpose()
+                .map_err(Error::usage)?,
         })
     }
 }
@@ -157,7 +208,9 @@ impl TableArgs {
         let set = sets::resolve(&self.columns, self.templates.as_deref())?;
         let header = match &self.header_lang {
             Some(h) => HeaderLang::parse(h).ok_or_else(|| {
-                Error::usage(format!("--header-lang {h:?} is not offered; choose one of: key, en, zh-CN, pt-BR"))
+                Error::usage(format!(
+                    "--header-lang {h:?} is not offered; choose one of: key, en, zh-CN, pt-BR"
+                ))
             })?,
             None => set.header.unwrap_or_default(),
         };
@@ -165,15 +218,25 @@ impl TableArgs {
             None if self.decimal_comma => b';',
             None => b',',
             Some(d) => {
-                let d = if d == "\\t" || d.eq_ignore_ascii_case("tab") { "\t" } else { d.as_str() };
+                let d = if d == "\\t" || d.eq_ignore_ascii_case("tab") {
+                    "\t"
+                } else {
+                    d.as_str()
+                };
                 match d.as_bytes() {
                     [b] if *b != b'"' && *b != b'\n' && *b != b'\r' => *b,
-                    _ => return Err(Error::usage(format!("--delimiter {d:?}: give one ASCII character"))),
+                    _ => {
+                        return Err(Error::usage(format!(
+                            "--delimiter {d:?}: give one ASCII character"
+                        )));
+                    }
                 }
             }
         };
         if self.decimal_comma && delimiter == b',' {
-            return Err(Error::usage("--decimal-comma needs a delimiter other than `,` (the default is `;`)"));
+            return Err(Error::usage(
+                "--decimal-comma needs a delimiter other than `,` (the default is `;`)",
+            ));
         }
         let options = ExportOptions {
             columns: set.columns.clone(),
@@ -191,7 +254,8 @@ impl TableArgs {
 /// The output format: `--format`, else the target's extension, else CSV.
 pub fn output_format(flag: Option<&str>, target: &Target) -> Result<Format> {
     match flag {
-        Some(f) => Format::parse(f).ok_or_else(|| Error::usage(format!("--format {f:?}: use csv, xlsx or jsonl"))),
+        Some(f) => Format::parse(f)
+            .ok_or_else(|| Error::usage(format!("--format {f:?}: use csv, xlsx or jsonl"))),
         None => Ok(Format::from_target(target).unwrap_or(Format::Csv)),
     }
 }

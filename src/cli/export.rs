@@ -19,7 +19,11 @@ pub fn run(args: &ExportArgs, quiet: bool) -> Result<Outcome> {
     let progress = Progress::rows(quiet, "exporting");
     let stats = source.read(|tx| {
         progress.tick();
-        if filter.matches(tx) { sink.write(tx) } else { Ok(()) }
+        if filter.matches(tx) {
+            sink.write(tx)
+        } else {
+            Ok(())
+        }
     })?;
     let written = sink.finish()?;
     progress.finish();
@@ -27,7 +31,14 @@ pub fn run(args: &ExportArgs, quiet: bool) -> Result<Outcome> {
         "{} read, {} written to {target}{}",
         stats.records,
         written,
-        if stats.skipped > 0 { format!(", {} bad rows skipped", stats.skipped) } else { String::new() }
+        if stats.skipped > 0 {
+            format!(", {} bad rows skipped", stats.skipped)
+        } else {
+            String::new()
+        }
     );
-    Ok(Outcome { summary, skipped: stats.skipped })
+    Ok(Outcome {
+        summary,
+        skipped: stats.skipped,
+    })
 }

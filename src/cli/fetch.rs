@@ -11,7 +11,10 @@ use crate::sink::{self, Format};
 pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
-    let input = super::args::InputArgs { gateway: true, ..args.input.clone() };
+    let input = super::args::InputArgs {
+        gateway: true,
+        ..args.input.clone()
+    };
     let source = input.source(zone, &filter)?;
     let target = Target::parse(&args.output);
     let format = match (&args.format, Format::from_target(&target)) {
@@ -23,7 +26,11 @@ pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
     let progress = super::Progress::rows(quiet, "fetching");
     let stats = source.read(|tx| {
         progress.tick();
-        if filter.matches(tx) { sink.write(tx) } else { Ok(()) }
+        if filter.matches(tx) {
+            sink.write(tx)
+        } else {
+            Ok(())
+        }
     })?;
     let written = sink.finish()?;
     progress.finish();
@@ -45,11 +52,18 @@ pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
     }
     let summary = format!(
         "orders asked {}, found {}, failed {}; {} refunds pulled; {} transactions written to {target}",
-        gateway.orders_asked, gateway.orders_found, gateway.orders_failed, gateway.refunds_pulled, written
+        gateway.orders_asked,
+        gateway.orders_found,
+        gateway.orders_failed,
+        gateway.refunds_pulled,
+        written
     );
     // The totals are what an operator looks for first: say them even when logs are quiet.
     if !quiet {
         eprintln!("recibo: {summary}");
     }
-    Ok(Outcome { summary: String::new(), skipped: stats.skipped })
+    Ok(Outcome {
+        summary: String::new(),
+        skipped: stats.skipped,
+    })
 }

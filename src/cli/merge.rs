@@ -15,7 +15,11 @@ pub fn run(args: &MergeArgs) -> Result<Outcome> {
     // Standard output takes the kind of the first part named.
     let implied = match &target {
         Target::File(_) => target.extension(),
-        _ => args.parts.first().and_then(|p| p.extension()).map(|e| e.to_string_lossy().to_ascii_lowercase()),
+        _ => args
+            .parts
+            .first()
+            .and_then(|p| p.extension())
+            .map(|e| e.to_string_lossy().to_ascii_lowercase()),
     };
     let kind = match implied.as_deref() {
         Some("csv") | None => "csv",
@@ -30,18 +34,28 @@ pub fn run(args: &MergeArgs) -> Result<Outcome> {
     };
     let parts = list_parts(&args.parts, kind, &target)?;
     if parts.is_empty() {
-        return Err(Error::usage(format!("no .{kind} parts found in {}", show(&args.parts))));
+        return Err(Error::usage(format!(
+            "no .{kind} parts found in {}",
+            show(&args.parts)
+        )));
     }
     let rows = match kind {
         "csv" => merge_csv(&parts, &target)?,
         "xlsx" => merge_xlsx(&parts, &target, args)?,
         _ => merge_summaries(&parts, &target)?,
     };
-    Ok(Outcome { summary: format!("{} parts merged into {target} ({rows} rows)", parts.len()), skipped: 0 })
+    Ok(Outcome {
+        summary: format!("{} parts merged into {target} ({rows} rows)", parts.len()),
+        skipped: 0,
+    })
 }
 
 fn show(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Files named directly, and the `.kind` files of named folders in name order; the
@@ -53,8 +67,13 @@ fn list_parts(args: &[PathBuf], kind: &str, target: &Target) -> Result<Vec<PathB
             let mut found: Vec<PathBuf> = std::fs::read_dir(arg)
                 .map_err(|e| Error::source(arg.display(), e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case(kind)))
-                .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .filter(|p| {
+                    p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case(kind))
+                })
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect();
             found.sort();
             parts.extend(found);
@@ -87,46 +106,72 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
             None => (false, &bytes[..]),
         };
         let first_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
-        let delimiter =
-            if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count() {
-                b';'
-            } else {
-                b','
-            };
-        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(body);
-        let this_header = reader.byte_headers().map_err(|e| Error::source(part.display(), e))?.clone();
+        let delimiter = if first_line.iter().filter(|b| **b == b';').count()
+            > first_line.iter().filter(|b| **b == b',').count()
+        {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(body);
+        let this_header = reader
+            .byte_headers()
+            .map_err(|e| Error::source(part.display(), e))?
+            .clone();
         match &header {
             None => {
-                let mut stream = out.take().expect("opened once, taken with the first header");
+                let mut stream = out
+                    .take()
+                    .expect("opened once, taken with the first header");
                 if bom {
-                    stream.write_all("\u{feff}".as_bytes()).map_err(|e| Error::output_io(target, e))?;
+                    stream
+                        .write_all("\u{feff}".as_bytes())
+                        .map_err(|e| Error::output_io(target, e))?;
                 }
-                let mut w = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(stream);
-                w.write_byte_record(&this_header).map_err(|e| Error::output(target, e))?;
+                let mut w = csv::WriterBuilder::new()
+                    .delimiter(delimiter)
+                    .flexible(true)
+                    .from_writer(stream);
+                w.write_byte_record(&this_header)
+                    .map_err(|e| Error::output(target, e))?;
                 writer = Some(w);
                 header = Some(this_header);
             }
             Some(h) if *h != this_header => {
-                return Err(Error::source(part.display(), "its header differs from the first part's"));
+                return Err(Error::source(
+                    part.display(),
+                    "its header differs from the first part's",
+                ));
             }
             Some(_) => {}
         }
-        let w = writer.as_mut().expect("writer opened with the first header");
-        while reader.read_byte_record(&mut record).map_err(|e| Error::source(part.display(), e))? {
+        let w = writer
+            .as_mut()
+            .expect("writer opened with the first header");
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| Error::source(part.display(), e))?
+        {
             if record.len() == 1 && record[0].trim_ascii() == b"<END>" {
                 end_marker = true;
                 continue;
             }
-            w.write_byte_record(&record).map_err(|e| Error::output(target, e))?;
+            w.write_byte_record(&record)
+                .map_err(|e| Error::output(target, e))?;
             rows += 1;
         }
     }
     let stream = match writer {
         Some(mut w) => {
             if end_marker {
-                w.write_record(["<END>"]).map_err(|e| Error::output(target, e))?;
+                w.write_record(["<END>"])
+                    .map_err(|e| Error::output(target, e))?;
             }
-            w.into_inner().map_err(|e| Error::output_io(target, e.into_error()))?
+            w.into_inner()
+                .map_err(|e| Error::output_io(target, e.into_error()))?
         }
         None => out.take().expect("still here when no part had a header"),
     };
@@ -140,18 +185,34 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
 fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u64> {
     use calamine::Reader;
     if target.is_stdout() {
-        return Err(Error::usage("XLSX cannot be streamed to standard output; give a file with -o"));
+        return Err(Error::usage(
+            "XLSX cannot be streamed to standard output; give a file with -o",
+        ));
     }
-    let zone = crate::model::time::parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
+    let zone =
+        crate::model::time::parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
     let first = &parts[0];
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook(first).map_err(|e: calamine::XlsxError| Error::source(first.display(), e))?;
-    let sheet = book.sheet_names().first().cloned().ok_or_else(|| Error::source(first.display(), "no sheet"))?;
-    let range = book.worksheet_range(&sheet).map_err(|e| Error::source(first.display(), e))?;
-    let header: Vec<String> = range.rows().next().map(|r| r.iter().map(|c| c.to_string()).collect()).unwrap_or_default();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(first)
+        .map_err(|e: calamine::XlsxError| Error::source(first.display(), e))?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::source(first.display(), "no sheet"))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| Error::source(first.display(), e))?;
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
     let mut columns = Vec::new();
     for key in &header {
-        match (crate::columns::find(key), crate::source::fields::Field::from_header(key)) {
+        match (
+            crate::columns::find(key),
+            crate::source::fields::Field::from_header(key),
+        ) {
             (Some(column), Some(_)) => columns.push(column),
             _ => {
                 return Err(Error::source(
@@ -173,7 +234,10 @@ fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u6
     let mut sink = crate::sink::open(crate::sink::Format::Xlsx, target, &options)?;
     let inputs: Vec<crate::source::Input> = parts
         .iter()
-        .map(|p| crate::source::Input { name: p.display().to_string(), format: crate::source::InputFormat::Xlsx })
+        .map(|p| crate::source::Input {
+            name: p.display().to_string(),
+            format: crate::source::InputFormat::Xlsx,
+        })
         .collect();
     let source_options = crate::source::SourceOptions { sheet: None, zone };
     crate::source::read_all(&inputs, &source_options, false, |tx| sink.write(tx))?;
@@ -187,8 +251,8 @@ fn merge_summaries(parts: &[PathBuf], target: &Target) -> Result<u64> {
     let mut files = Vec::new();
     for part in parts {
         let text = std::fs::read_to_string(part).map_err(|e| Error::source(part.display(), e))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::source(part.display(), format!("not a summary: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::source(part.display(), format!("not a summary: {e}")))?;
         records += value["read"]["records"].as_u64().unwrap_or(0);
         skipped += value["read"]["skipped"].as_u64().unwrap_or(0);
         exit_code = exit_code.max(value["exit_code"].as_u64().unwrap_or(0));
@@ -207,8 +271,9 @@ fn merge_summaries(parts: &[PathBuf], target: &Target) -> Result<u64> {
     json.push(b'\n');
     match target {
         Target::File(path) => write_atomically(path, &json)?,
-        _ => std::io::stdout().write_all(&json).map_err(|e| Error::output_io(target, e))?,
+        _ => std::io::stdout()
+            .write_all(&json)
+            .map_err(|e| Error::output_io(target, e))?,
     }
     Ok(summaries.len() as u64)
 }
-

@@ -7,8 +7,8 @@ pub mod columns;
 pub mod config;
 pub mod export;
 pub mod fetch;
-pub mod receipt;
 pub mod merge;
+pub mod receipt;
 pub mod receipts;
 pub mod run;
 pub mod sample;
@@ -34,7 +34,11 @@ pub fn main() -> std::process::ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { ExitCode::Usage as u8 } else { 0 };
+            let code = if e.use_stderr() {
+                ExitCode::Usage as u8
+            } else {
+                0
+            };
             let _ = e.print();
             return std::process::ExitCode::from(code);
         }
@@ -62,7 +66,11 @@ pub fn main() -> std::process::ExitCode {
                     tracing::info!("{}", outcome.summary);
                 }
             }
-            if outcome.skipped > 0 { ExitCode::Partial } else { ExitCode::Ok }
+            if outcome.skipped > 0 {
+                ExitCode::Partial
+            } else {
+                ExitCode::Ok
+            }
         }
         Err(Error::BrokenPipe) => ExitCode::Ok,
         Err(e) => {
@@ -89,7 +97,9 @@ fn init_logging(cli: &Cli) {
         "warn"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal());
     if cli.log_format == "json" {
@@ -121,8 +131,10 @@ impl Progress {
         }
         let bar = match len {
             Some(n) => indicatif::ProgressBar::new(n).with_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             ),
             None => indicatif::ProgressBar::new_spinner().with_style(
                 indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} rows {per_sec}")

@@ -17,12 +17,21 @@ use crate::receipt::work::{Work, collect, ineligible_reason};
 use crate::source::gateway::fetch_refund;
 
 pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
-    let id = args.id.as_deref().or(args.refund_id.as_deref()).unwrap_or_default().trim().to_string();
+    let id = args
+        .id
+        .as_deref()
+        .or(args.refund_id.as_deref())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let lang = Lang::negotiate(&args.lang).map_err(|e| Error::usage(format!("--lang: {e}")))?;
     let zone = parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
     let generated_at = super::receipts::generated_at(&args.render, zone)?;
     // Every transaction carrying the ID, so a refusal can say what the ID really is.
-    let filter = Filter { ids: vec![id.clone()], ..Filter::default() };
+    let filter = Filter {
+        ids: vec![id.clone()],
+        ..Filter::default()
+    };
     let mut matches: Vec<Transaction> = Vec::new();
     let work = if args.input.gateway {
         let config = args.input.gateway_config()?;
@@ -59,15 +68,28 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     };
     let refund = pick_refund(&id, &work.refunds, &matches)?;
     if let Some(reason) = ineligible_reason(refund) {
-        return Err(Error::Refused(format!("no receipt for {id}: refund {} is a {reason}", refund.transaction_id)));
+        return Err(Error::Refused(format!(
+            "no receipt for {id}: refund {} is a {reason}",
+            refund.transaction_id
+        )));
     }
 
     let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
     let page = build_page(
         &locales,
-        &ReceiptInput { refund, original: work.original_of(refund), lang, zone, generated_at },
+        &ReceiptInput {
+            refund,
+            original: work.original_of(refund),
+            lang,
+            zone,
+            generated_at,
+        },
     );
-    let options = RenderOptions { pdfa: args.render.pdfa, creation_date: Some(generated_at), document_title: None };
+    let options = RenderOptions {
+        pdfa: args.render.pdfa,
+        creation_date: Some(generated_at),
+        document_title: None,
+    };
     let pdf = Renderer::new()
         .render(std::slice::from_ref(&page), &options)
         .map_err(|e| Error::usage(format!("refund {}: {e}", refund.transaction_id)))?;
@@ -85,31 +107,47 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     match &target {
         Target::Stdout | Target::Stream(_) => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&pdf.bytes).and_then(|_| out.flush()).map_err(|e| Error::output_io(&target, e))?;
+            out.write_all(&pdf.bytes)
+                .and_then(|_| out.flush())
+                .map_err(|e| Error::output_io(&target, e))?;
         }
         Target::File(path) => write_atomically(path, &pdf.bytes)?,
     }
     Ok(Outcome {
-        summary: format!("receipt for refund {} ({}) written to {target}", refund.transaction_id, lang.tag()),
+        summary: format!(
+            "receipt for refund {} ({}) written to {target}",
+            refund.transaction_id,
+            lang.tag()
+        ),
         skipped: 0,
     })
 }
 
 /// The one refund an ID names. A refund's own ID wins; an ID shared by several refunds
 /// (an order with two refunds) asks for the refund ID instead.
-fn pick_refund<'a>(id: &str, refunds: &'a [Transaction], matches: &[Transaction]) -> Result<&'a Transaction> {
+fn pick_refund<'a>(
+    id: &str,
+    refunds: &'a [Transaction],
+    matches: &[Transaction],
+) -> Result<&'a Transaction> {
     if let Some(own) = refunds.iter().find(|r| r.transaction_id == id) {
         return Ok(own);
     }
     match refunds {
         [one] => Ok(one),
         [] => match matches.first() {
-            None => Err(Error::usage(format!("no transaction has the ID {id:?} in the inputs"))),
+            None => Err(Error::usage(format!(
+                "no transaction has the ID {id:?} in the inputs"
+            ))),
             Some(tx) => {
                 let reason = format!(
                     "{id} is a {} with status {} (transaction {}), not a refund",
                     tx.transaction_type,
-                    if tx.status.as_str().is_empty() { "(none)" } else { tx.status.as_str() },
+                    if tx.status.as_str().is_empty() {
+                        "(none)"
+                    } else {
+                        tx.status.as_str()
+                    },
                     tx.transaction_id
                 );
                 Err(Error::Refused(format!("no receipt: {reason}")))
@@ -118,7 +156,10 @@ fn pick_refund<'a>(id: &str, refunds: &'a [Transaction], matches: &[Transaction]
         many => Err(Error::usage(format!(
             "{id} matches {} refunds ({}); name one by its refund ID",
             many.len(),
-            many.iter().map(|r| r.transaction_id.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|r| r.transaction_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }

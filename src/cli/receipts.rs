@@ -37,7 +37,9 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
         force: args.force,
     };
     if options.out_dir.is_none() && options.zip.is_none() && options.merge.is_none() {
-        return Err(Error::usage("say where receipts go: --out DIR, --zip FILE and/or --merge FILE"));
+        return Err(Error::usage(
+            "say where receipts go: --out DIR, --zip FILE and/or --merge FILE",
+        ));
     }
     if let Some(jobs) = args.jobs {
         rayon::ThreadPoolBuilder::new()
@@ -49,7 +51,11 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
     let work = collect(&filter, source.rereadable(), |each| source.read(each))?;
     let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
     let renderer = Renderer::new();
-    let eligible = work.refunds.iter().filter(|r| r.is_successful_refund()).count();
+    let eligible = work
+        .refunds
+        .iter()
+        .filter(|r| r.is_successful_refund())
+        .count();
     let progress = Progress::items(quiet, (eligible * options.langs.len()) as u64, "receipts");
     let report = bulk::run(&work, &options, &locales, &renderer, &|| progress.tick())?;
     progress.finish();
@@ -63,7 +69,14 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
         report.unchanged,
         report.skipped,
         report.failed,
-        if work.stats.skipped > 0 { format!(", {} bad rows skipped", work.stats.skipped) } else { String::new() }
+        if work.stats.skipped > 0 {
+            format!(", {} bad rows skipped", work.stats.skipped)
+        } else {
+            String::new()
+        }
     );
-    Ok(Outcome { summary, skipped: report.failed + work.stats.skipped })
+    Ok(Outcome {
+        summary,
+        skipped: report.failed + work.stats.skipped,
+    })
 }

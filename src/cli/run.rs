@@ -76,7 +76,10 @@ struct FileSummary {
 
 pub fn run(args: &RunArgs, quiet: bool) -> Result<Outcome> {
     let started = Instant::now();
-    let mut summary = Summary { job_file: args.job.display().to_string(), ..Summary::default() };
+    let mut summary = Summary {
+        job_file: args.job.display().to_string(),
+        ..Summary::default()
+    };
     let result = run_job(args, quiet, &mut summary);
     summary.duration_ms = started.elapsed().as_millis();
     summary.exit_code = match &result {
@@ -94,7 +97,9 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<Outcome> {
             Target::File(path) => write_atomically(&path, &json)?,
             _ => {
                 use std::io::Write;
-                std::io::stdout().write_all(&json).map_err(|e| Error::output_io("<stdout>", e))?;
+                std::io::stdout()
+                    .write_all(&json)
+                    .map_err(|e| Error::output_io("<stdout>", e))?;
             }
         }
     }
@@ -110,7 +115,12 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         None => yesterday(Utc::now(), job.zone),
     };
     let window = job.window_for(day);
-    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(Error::usage)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(Error::usage)?;
     summary.window = Some(window.clone());
     summary.shard = shard.map(|s| format!("{}/{}", s.index, s.count));
 
@@ -165,9 +175,13 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             summary.read = work.stats.clone();
         }
         for receipts in &job.receipts {
-            let expand = |p: &Option<String>| p.as_deref().map(|t| expand_path(t, &job.name, &window, shard));
+            let expand = |p: &Option<String>| {
+                p.as_deref()
+                    .map(|t| expand_path(t, &job.name, &window, shard))
+            };
             let options = BulkOptions {
-                langs: Lang::parse_list(&receipts.langs).map_err(|e| Error::usage(e.to_string()))?,
+                langs: Lang::parse_list(&receipts.langs)
+                    .map_err(|e| Error::usage(e.to_string()))?,
                 zone: job.zone,
                 // Dated at the end of their window, so a rerun reproduces them byte for byte.
                 generated_at: window.to,
@@ -178,16 +192,23 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                 manifest: None,
                 force: false,
             };
-            let eligible = work.refunds.iter().filter(|r| r.is_successful_refund()).count();
-            let progress = super::Progress::items(quiet, (eligible * options.langs.len()) as u64, "receipts");
+            let eligible = work
+                .refunds
+                .iter()
+                .filter(|r| r.is_successful_refund())
+                .count();
+            let progress =
+                super::Progress::items(quiet, (eligible * options.langs.len()) as u64, "receipts");
             let report = bulk::run(&work, &options, &locales, &renderer, &|| progress.tick())?;
             progress.finish();
             skipped += report.failed;
-            summary.files.extend(report.files.iter().map(|(p, bytes, sha)| FileSummary {
-                path: p.display().to_string(),
-                bytes: *bytes,
-                sha256: sha.clone(),
-            }));
+            summary
+                .files
+                .extend(report.files.iter().map(|(p, bytes, sha)| FileSummary {
+                    path: p.display().to_string(),
+                    bytes: *bytes,
+                    sha256: sha.clone(),
+                }));
             summary.receipts.push(ReceiptsSummary {
                 languages: options.langs.iter().map(|l| l.tag().to_string()).collect(),
                 refunds_selected: work.refunds.len(),
@@ -229,7 +250,10 @@ fn file_summary(path: &Path) -> Result<FileSummary> {
     Ok(FileSummary {
         path: path.display().to_string(),
         bytes: bytes.len() as u64,
-        sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     })
 }
 
@@ -237,6 +261,11 @@ fn file_summary(path: &Path) -> Result<FileSummary> {
 pub fn summary_paths(summary: &serde_json::Value) -> Vec<PathBuf> {
     summary["files"]
         .as_array()
-        .map(|files| files.iter().filter_map(|f| f["path"].as_str().map(PathBuf::from)).collect())
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f["path"].as_str().map(PathBuf::from))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -15,13 +15,30 @@ pub fn run(args: &SampleArgs) -> Result<Outcome> {
     let reference = sets::resolve("reference", None)?;
     let mut columns = reference.columns;
     // The gateway API's fields too, so samples exercise every column.
-    for key in ["orderId", "bankCode", "refundType", "rejectReason", "merchantName"] {
+    for key in [
+        "orderId",
+        "bankCode",
+        "refundType",
+        "rejectReason",
+        "merchantName",
+    ] {
         columns.extend(crate::columns::find(key));
     }
-    let options = ExportOptions { columns, end_marker: args.end_marker, ..ExportOptions::default() };
+    let options = ExportOptions {
+        columns,
+        end_marker: args.end_marker,
+        ..ExportOptions::default()
+    };
     let mut sink = sink::open(format, &target, &options)?;
-    let sample = SampleOptions { rows: args.rows, seed: args.seed, ..SampleOptions::default() };
+    let sample = SampleOptions {
+        rows: args.rows,
+        seed: args.seed,
+        ..SampleOptions::default()
+    };
     generate(&sample, |tx| sink.write(tx))?;
     let written = sink.finish()?;
-    Ok(Outcome { summary: format!("{written} sample transactions written to {target}"), skipped: 0 })
+    Ok(Outcome {
+        summary: format!("{written} sample transactions written to {target}"),
+        skipped: 0,
+    })
 }

@@ -83,7 +83,11 @@ impl HeaderLang {
 }
 
 fn text(s: &str) -> Cell<'_> {
-    if s.is_empty() { Cell::Empty } else { Cell::Text(s) }
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s)
+    }
 }
 
 fn opt_amount(m: Option<Money>) -> Cell<'static> {
@@ -186,7 +190,10 @@ mod tests {
 
     #[test]
     fn close_matches_suggest_the_intended_key() {
-        assert_eq!(close_matches("transactionAmount").first(), Some(&"transactionAmountValue"));
+        assert_eq!(
+            close_matches("transactionAmount").first(),
+            Some(&"transactionAmountValue")
+        );
         assert_eq!(close_matches("acquier").first(), Some(&"acquirer"));
         assert!(close_matches("zzzzzz").is_empty());
     }

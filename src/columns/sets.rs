@@ -9,9 +9,18 @@ use crate::error::{Error, Result};
 
 /// The sets shipped in `templates/columns/`.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("default", include_str!("../../templates/columns/default.toml")),
-    ("accounting", include_str!("../../templates/columns/accounting.toml")),
-    ("reference", include_str!("../../templates/columns/reference.toml")),
+    (
+        "default",
+        include_str!("../../templates/columns/default.toml"),
+    ),
+    (
+        "accounting",
+        include_str!("../../templates/columns/accounting.toml"),
+    ),
+    (
+        "reference",
+        include_str!("../../templates/columns/reference.toml"),
+    ),
 ];
 
 #[derive(Debug, serde::Deserialize)]
@@ -37,7 +46,12 @@ pub struct ColumnSet {
 impl ColumnSet {
     /// Every column, in registry order.
     pub fn all() -> ColumnSet {
-        ColumnSet { name: "all".into(), description: "every column".into(), columns: COLUMNS.iter().collect(), header: None }
+        ColumnSet {
+            name: "all".into(),
+            description: "every column".into(),
+            columns: COLUMNS.iter().collect(),
+            header: None,
+        }
     }
 }
 
@@ -49,7 +63,8 @@ pub fn resolve(spec: &str, templates_dir: Option<&Path>) -> Result<ColumnSet> {
         return Ok(ColumnSet::all());
     }
     if spec.ends_with(".toml") {
-        let text = std::fs::read_to_string(spec).map_err(|e| Error::usage(format!("column set {spec}: {e}")))?;
+        let text = std::fs::read_to_string(spec)
+            .map_err(|e| Error::usage(format!("column set {spec}: {e}")))?;
         return parse_set(spec, &text);
     }
     if !spec.contains(',') {
@@ -72,17 +87,28 @@ pub fn resolve(spec: &str, templates_dir: Option<&Path>) -> Result<ColumnSet> {
             )));
         }
     }
-    let keys: Vec<String> = spec.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
-    Ok(ColumnSet { name: "ad hoc".into(), description: String::new(), columns: lookup(&keys, "--columns")?, header: None })
+    let keys: Vec<String> = spec
+        .split(',')
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    Ok(ColumnSet {
+        name: "ad hoc".into(),
+        description: String::new(),
+        columns: lookup(&keys, "--columns")?,
+        header: None,
+    })
 }
 
 fn parse_set(name: &str, text: &str) -> Result<ColumnSet> {
-    let file: SetFile =
-        toml::from_str(text).map_err(|e| Error::usage(format!("column set {name}: {}", e.message())))?;
+    let file: SetFile = toml::from_str(text)
+        .map_err(|e| Error::usage(format!("column set {name}: {}", e.message())))?;
     let header = match file.header.as_deref() {
         None => None,
         Some(h) => Some(HeaderLang::parse(h).ok_or_else(|| {
-            Error::usage(format!("column set {name}: header {h:?} must be key, en, zh-CN or pt-BR"))
+            Error::usage(format!(
+                "column set {name}: header {h:?} must be key, en, zh-CN or pt-BR"
+            ))
         })?),
     };
     Ok(ColumnSet {
@@ -100,7 +126,10 @@ fn lookup(keys: &[String], context: &str) -> Result<Vec<&'static Column>> {
     keys.iter()
         .map(|k| {
             find(k).ok_or_else(|| {
-                Error::usage(format!("{context}: unknown column {k:?}{} (`recibo columns` lists them all)", suggestion(k)))
+                Error::usage(format!(
+                    "{context}: unknown column {k:?}{} (`recibo columns` lists them all)",
+                    suggestion(k)
+                ))
             })
         })
         .collect()
@@ -108,22 +137,31 @@ fn lookup(keys: &[String], context: &str) -> Result<Vec<&'static Column>> {
 
 fn suggestion(key: &str) -> String {
     let close = close_matches(key);
-    if close.is_empty() { String::new() } else { format!("; did you mean {}?", close.join(" or ")) }
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", close.join(" or "))
+    }
 }
 
 /// Names of every set available: built in, then the folder's.
 pub fn names(templates_dir: Option<&Path>) -> Vec<String> {
     let mut names: Vec<String> = BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
-    if let Some(dir) = templates_dir {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            let mut extra: Vec<String> = entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".toml")).map(str::to_string))
-                .filter(|n| !names.contains(n))
-                .collect();
-            extra.sort();
-            names.extend(extra);
-        }
+    if let Some(dir) = templates_dir
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        let mut extra: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".toml"))
+                    .map(str::to_string)
+            })
+            .filter(|n| !names.contains(n))
+            .collect();
+        extra.sort();
+        names.extend(extra);
     }
     names
 }
@@ -146,10 +184,21 @@ mod tests {
     #[test]
     fn ad_hoc_lists_and_errors() {
         let set = resolve("transactionId, transactionAmountValue", None).unwrap();
-        assert_eq!(set.columns.iter().map(|c| c.key).collect::<Vec<_>>(), ["transactionId", "transactionAmountValue"]);
-        assert_eq!(resolve("transactionid", None).unwrap().columns[0].key, "transactionId");
-        let err = resolve("transactionId,transactionAmount", None).unwrap_err().to_string();
-        assert!(err.contains("unknown column \"transactionAmount\""), "{err}");
+        assert_eq!(
+            set.columns.iter().map(|c| c.key).collect::<Vec<_>>(),
+            ["transactionId", "transactionAmountValue"]
+        );
+        assert_eq!(
+            resolve("transactionid", None).unwrap().columns[0].key,
+            "transactionId"
+        );
+        let err = resolve("transactionId,transactionAmount", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown column \"transactionAmount\""),
+            "{err}"
+        );
         assert!(err.contains("did you mean transactionAmountValue"), "{err}");
         let err = resolve("acounting", None).unwrap_err().to_string();
         assert!(err.contains("accounting"), "{err}");

@@ -135,14 +135,16 @@ impl Job {
     /// Reads and validates a job file. Relative paths in it are relative to the file's
     /// folder, so a job runs the same from cron as from its own directory.
     pub fn load(path: &Path) -> Result<Job> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::usage(format!("job file {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::usage(format!("job file {}: {e}", path.display())))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Job::parse(&text, &path.display().to_string(), &base)
     }
 
     pub fn parse(text: &str, name: &str, base: &Path) -> Result<Job> {
         let bad = |msg: String| Error::usage(format!("job file {name}: {msg}"));
-        let file: JobFile = toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().replace('\n', " ")))?;
+        let file: JobFile =
+            toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().replace('\n', " ")))?;
         let zone_name = file.zone.unwrap_or_else(|| "UTC".into());
         let zone = parse_zone(&zone_name).map_err(|e| bad(format!("key `zone`: {e}")))?;
         let window = match file.window {
@@ -159,11 +161,17 @@ impl Job {
             }
         };
         let resolve = |p: &str| -> String {
-            if p == "-" || Path::new(p).is_absolute() { p.to_string() } else { base.join(p).display().to_string() }
+            if p == "-" || Path::new(p).is_absolute() {
+                p.to_string()
+            } else {
+                base.join(p).display().to_string()
+            }
         };
         let source = file.source;
         if source.inputs.is_empty() && !source.gateway {
-            return Err(bad("key `source`: give `inputs = [...]` or `gateway = true`".into()));
+            return Err(bad(
+                "key `source`: give `inputs = [...]` or `gateway = true`".into(),
+            ));
         }
         let input = InputArgs {
             inputs: source.inputs.iter().map(|p| resolve(p)).collect(),
@@ -173,7 +181,10 @@ impl Job {
             gateway: source.gateway,
             orders: source.orders.as_deref().map(resolve),
             orders_from: source.orders_from.as_deref().map(resolve),
-            gateway_config: source.gateway_config.as_deref().map(|p| PathBuf::from(resolve(p))),
+            gateway_config: source
+                .gateway_config
+                .as_deref()
+                .map(|p| PathBuf::from(resolve(p))),
             concurrency: source.concurrency.unwrap_or(8),
         };
         let filter = FilterArgs {
@@ -187,9 +198,13 @@ impl Job {
             related: file.filter.related,
             ..FilterArgs::default()
         };
-        filter.validate().map_err(|e| bad(format!("table `filter`: {e}")))?;
+        filter
+            .validate()
+            .map_err(|e| bad(format!("table `filter`: {e}")))?;
         if file.export.is_empty() && file.receipts.is_empty() {
-            return Err(bad("no outputs: add an [[export]] and/or a [[receipts]] table".into()));
+            return Err(bad(
+                "no outputs: add an [[export]] and/or a [[receipts]] table".into(),
+            ));
         }
         let exports = file
             .export
@@ -205,8 +220,14 @@ impl Job {
                     decimal_comma: e.decimal_comma,
                     end_marker: e.end_marker,
                 };
-                table.validate(zone).map_err(|err| bad(format!("export #{}: {err}", i + 1)))?;
-                Ok(ExportJob { path: resolve(&e.path), format: e.format, table })
+                table
+                    .validate(zone)
+                    .map_err(|err| bad(format!("export #{}: {err}", i + 1)))?;
+                Ok(ExportJob {
+                    path: resolve(&e.path),
+                    format: e.format,
+                    table,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let receipts = file
@@ -215,9 +236,13 @@ impl Job {
             .enumerate()
             .map(|(i, r)| {
                 let langs = r.langs.join(",");
-                crate::locale::Lang::parse_list(&langs).map_err(|err| bad(format!("receipts #{} key `langs`: {err}", i + 1)))?;
+                crate::locale::Lang::parse_list(&langs)
+                    .map_err(|err| bad(format!("receipts #{} key `langs`: {err}", i + 1)))?;
                 if r.out.is_none() && r.zip.is_none() && r.merge.is_none() {
-                    return Err(bad(format!("receipts #{}: give `out`, `zip` and/or `merge`", i + 1)));
+                    return Err(bad(format!(
+                        "receipts #{}: give `out`, `zip` and/or `merge`",
+                        i + 1
+                    )));
                 }
                 Ok(ReceiptsJob {
                     langs,
@@ -230,7 +255,10 @@ impl Job {
             .collect::<Result<Vec<_>>>()?;
         Ok(Job {
             name: file.name.unwrap_or_else(|| {
-                Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "job".into())
+                Path::new(name)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "job".into())
             }),
             zone,
             window,
@@ -251,7 +279,10 @@ impl Job {
 /// (first and last day), `{month}` (YYYY-MM of the first day), `{job}` and `{shard}`
 /// (`3-of-8`, or `all` when not sharded).
 pub fn expand_path(template: &str, job: &str, window: &Window, shard: Option<Shard>) -> PathBuf {
-    let shard = shard.map_or_else(|| "all".to_string(), |s| format!("{}-of-{}", s.index, s.count));
+    let shard = shard.map_or_else(
+        || "all".to_string(),
+        |s| format!("{}-of-{}", s.index, s.count),
+    );
     PathBuf::from(
         template
             .replace("{date}", &window.first_day.format("%Y-%m-%d").to_string())
@@ -287,18 +318,36 @@ zip = "out/{date}/receipts-{shard}.zip"
     fn a_valid_job_parses() {
         let job = Job::parse(NIGHTLY, "nightly.toml", Path::new("/etc/recibo")).unwrap();
         assert_eq!(job.name, "nightly");
-        assert_eq!(job.input.inputs, ["/etc/recibo/../samples/transactions.csv"]);
+        assert_eq!(
+            job.input.inputs,
+            ["/etc/recibo/../samples/transactions.csv"]
+        );
         let w = job.window_for(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
-        let path = expand_path(&job.exports[0].path, &job.name, &w, Some(Shard { index: 3, count: 8 }));
-        assert_eq!(path, PathBuf::from("/etc/recibo/out/2026-11-20/transactions-3-of-8.csv"));
+        let path = expand_path(
+            &job.exports[0].path,
+            &job.name,
+            &w,
+            Some(Shard { index: 3, count: 8 }),
+        );
+        assert_eq!(
+            path,
+            PathBuf::from("/etc/recibo/out/2026-11-20/transactions-3-of-8.csv")
+        );
     }
 
     #[test]
     fn errors_name_the_key() {
-        let err = |text: &str| Job::parse(text, "j.toml", Path::new(".")).unwrap_err().to_string();
+        let err = |text: &str| {
+            Job::parse(text, "j.toml", Path::new("."))
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err(&NIGHTLY.replace("Asia/Shanghai", "Mars/Olympus")).contains("key `zone`"));
         assert!(err(&NIGHTLY.replace("\"yesterday\"", "\"fortnight\"")).contains("key `window`"));
-        assert!(err(&NIGHTLY.replace("columns = \"accounting\"", "columns = \"acounting\"")).contains("export #1"));
+        assert!(
+            err(&NIGHTLY.replace("columns = \"accounting\"", "columns = \"acounting\""))
+                .contains("export #1")
+        );
         assert!(err(&NIGHTLY.replace("\"pt-BR\"]", "\"fr\"]")).contains("key `langs`"));
         let unknown = err(&NIGHTLY.replace("[filter]", "[filter]\ncolour = 1"));
         assert!(unknown.contains("colour"), "{unknown}");

@@ -16,7 +16,10 @@ pub enum WindowSpec {
     /// The calendar month before the run's month.
     LastMonth,
     /// Fixed bounds (`from` inclusive, `to` exclusive).
-    Explicit { from: DateTime<Utc>, to: DateTime<Utc> },
+    Explicit {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
 }
 
 impl WindowSpec {
@@ -52,14 +55,25 @@ pub fn resolve(spec: &WindowSpec, day: NaiveDate, zone: Tz) -> Window {
         WindowSpec::Last7Days => (day - Duration::days(6), day),
         WindowSpec::LastMonth => {
             let run_day = day + Duration::days(1);
-            let this_month = NaiveDate::from_ymd_opt(run_day.year(), run_day.month(), 1).unwrap_or(run_day);
+            let this_month =
+                NaiveDate::from_ymd_opt(run_day.year(), run_day.month(), 1).unwrap_or(run_day);
             let last_of_prev = this_month - Duration::days(1);
-            (NaiveDate::from_ymd_opt(last_of_prev.year(), last_of_prev.month(), 1).unwrap_or(last_of_prev), last_of_prev)
+            (
+                NaiveDate::from_ymd_opt(last_of_prev.year(), last_of_prev.month(), 1)
+                    .unwrap_or(last_of_prev),
+                last_of_prev,
+            )
         }
         WindowSpec::Explicit { from, to } => {
             let local = |t: &DateTime<Utc>| t.with_timezone(&zone).date_naive();
             let last = local(&(*to - Duration::nanoseconds(1)));
-            return Window { from: *from, to: *to, first_day: local(from), last_day: last, zone: zone.name().into() };
+            return Window {
+                from: *from,
+                to: *to,
+                first_day: local(from),
+                last_day: last,
+                zone: zone.name().into(),
+            };
         }
     };
     Window {
@@ -105,7 +119,10 @@ mod tests {
         assert_eq!(autumn.from.to_rfc3339(), "2026-10-24T23:00:00+00:00");
         // America/New_York: 2026-03-08 and 2026-11-01.
         let ny = zone("America/New_York");
-        assert_eq!(hours(&resolve(&WindowSpec::Yesterday, day("2026-03-08"), ny)), 23);
+        assert_eq!(
+            hours(&resolve(&WindowSpec::Yesterday, day("2026-03-08"), ny)),
+            23
+        );
         let fall = resolve(&WindowSpec::Yesterday, day("2026-11-01"), ny);
         assert_eq!(hours(&fall), 25);
         assert_eq!(fall.from.to_rfc3339(), "2026-11-01T04:00:00+00:00");
@@ -114,10 +131,18 @@ mod tests {
 
     #[test]
     fn zones_without_dst_have_24_hour_days() {
-        let sh = resolve(&WindowSpec::Yesterday, day("2026-11-20"), zone("Asia/Shanghai"));
+        let sh = resolve(
+            &WindowSpec::Yesterday,
+            day("2026-11-20"),
+            zone("Asia/Shanghai"),
+        );
         assert_eq!(sh.from.to_rfc3339(), "2026-11-19T16:00:00+00:00");
         assert_eq!(hours(&sh), 24);
-        let sp = resolve(&WindowSpec::Yesterday, day("2026-11-20"), zone("America/Sao_Paulo"));
+        let sp = resolve(
+            &WindowSpec::Yesterday,
+            day("2026-11-20"),
+            zone("America/Sao_Paulo"),
+        );
         assert_eq!(sp.from.to_rfc3339(), "2026-11-20T03:00:00+00:00");
         assert_eq!(hours(&sp), 24);
     }
@@ -126,14 +151,24 @@ mod tests {
     fn last_month_and_last_7_days() {
         let lisbon = zone("Europe/Lisbon");
         let october = resolve(&WindowSpec::LastMonth, day("2026-11-20"), lisbon);
-        assert_eq!((october.first_day, october.last_day), (day("2026-10-01"), day("2026-10-31")));
+        assert_eq!(
+            (october.first_day, october.last_day),
+            (day("2026-10-01"), day("2026-10-31"))
+        );
         // 31 days with the autumn change inside: one hour longer.
         assert_eq!(hours(&october), 31 * 24 + 1);
         assert_eq!(october.from.to_rfc3339(), "2026-09-30T23:00:00+00:00");
         let end_of_month = resolve(&WindowSpec::LastMonth, day("2026-10-31"), lisbon);
         assert_eq!(end_of_month.first_day, day("2026-10-01"));
-        let week = resolve(&WindowSpec::Last7Days, day("2026-11-01"), zone("America/New_York"));
-        assert_eq!((week.first_day, week.last_day), (day("2026-10-26"), day("2026-11-01")));
+        let week = resolve(
+            &WindowSpec::Last7Days,
+            day("2026-11-01"),
+            zone("America/New_York"),
+        );
+        assert_eq!(
+            (week.first_day, week.last_day),
+            (day("2026-10-26"), day("2026-11-01"))
+        );
         assert_eq!(hours(&week), 7 * 24 + 1);
     }
 

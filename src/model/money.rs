@@ -13,29 +13,165 @@ pub struct Currency([u8; 3]);
 /// so that lookup is a binary search. Funds and precious-metal codes without a minor unit
 /// (XAU, XDR, ...) are left out on purpose: a transaction in them is almost surely a data error.
 const EXPONENTS: &[(&[u8; 3], u8)] = &[
-    (b"AED", 2), (b"AFN", 2), (b"ALL", 2), (b"AMD", 2), (b"ANG", 2), (b"AOA", 2), (b"ARS", 2),
-    (b"AUD", 2), (b"AWG", 2), (b"AZN", 2), (b"BAM", 2), (b"BBD", 2), (b"BDT", 2), (b"BGN", 2),
-    (b"BHD", 3), (b"BIF", 0), (b"BMD", 2), (b"BND", 2), (b"BOB", 2), (b"BRL", 2), (b"BSD", 2),
-    (b"BTN", 2), (b"BWP", 2), (b"BYN", 2), (b"BZD", 2), (b"CAD", 2), (b"CDF", 2), (b"CHF", 2),
-    (b"CLF", 4), (b"CLP", 0), (b"CNY", 2), (b"COP", 2), (b"CRC", 2), (b"CUP", 2), (b"CVE", 2),
-    (b"CZK", 2), (b"DJF", 0), (b"DKK", 2), (b"DOP", 2), (b"DZD", 2), (b"EGP", 2), (b"ERN", 2),
-    (b"ETB", 2), (b"EUR", 2), (b"FJD", 2), (b"FKP", 2), (b"GBP", 2), (b"GEL", 2), (b"GHS", 2),
-    (b"GIP", 2), (b"GMD", 2), (b"GNF", 0), (b"GTQ", 2), (b"GYD", 2), (b"HKD", 2), (b"HNL", 2),
-    (b"HTG", 2), (b"HUF", 2), (b"IDR", 2), (b"ILS", 2), (b"INR", 2), (b"IQD", 3), (b"IRR", 2),
-    (b"ISK", 0), (b"JMD", 2), (b"JOD", 3), (b"JPY", 0), (b"KES", 2), (b"KGS", 2), (b"KHR", 2),
-    (b"KMF", 0), (b"KPW", 2), (b"KRW", 0), (b"KWD", 3), (b"KYD", 2), (b"KZT", 2), (b"LAK", 2),
-    (b"LBP", 2), (b"LKR", 2), (b"LRD", 2), (b"LSL", 2), (b"LYD", 3), (b"MAD", 2), (b"MDL", 2),
-    (b"MGA", 2), (b"MKD", 2), (b"MMK", 2), (b"MNT", 2), (b"MOP", 2), (b"MRU", 2), (b"MUR", 2),
-    (b"MVR", 2), (b"MWK", 2), (b"MXN", 2), (b"MYR", 2), (b"MZN", 2), (b"NAD", 2), (b"NGN", 2),
-    (b"NIO", 2), (b"NOK", 2), (b"NPR", 2), (b"NZD", 2), (b"OMR", 3), (b"PAB", 2), (b"PEN", 2),
-    (b"PGK", 2), (b"PHP", 2), (b"PKR", 2), (b"PLN", 2), (b"PYG", 0), (b"QAR", 2), (b"RON", 2),
-    (b"RSD", 2), (b"RUB", 2), (b"RWF", 0), (b"SAR", 2), (b"SBD", 2), (b"SCR", 2), (b"SDG", 2),
-    (b"SEK", 2), (b"SGD", 2), (b"SHP", 2), (b"SLE", 2), (b"SOS", 2), (b"SRD", 2), (b"SSP", 2),
-    (b"STN", 2), (b"SVC", 2), (b"SYP", 2), (b"SZL", 2), (b"THB", 2), (b"TJS", 2), (b"TMT", 2),
-    (b"TND", 3), (b"TOP", 2), (b"TRY", 2), (b"TTD", 2), (b"TWD", 2), (b"TZS", 2), (b"UAH", 2),
-    (b"UGX", 0), (b"USD", 2), (b"UYI", 0), (b"UYU", 2), (b"UYW", 4), (b"UZS", 2), (b"VED", 2),
-    (b"VES", 2), (b"VND", 0), (b"VUV", 0), (b"WST", 2), (b"XAF", 0), (b"XCD", 2), (b"XOF", 0),
-    (b"XPF", 0), (b"YER", 2), (b"ZAR", 2), (b"ZMW", 2), (b"ZWG", 2),
+    (b"AED", 2),
+    (b"AFN", 2),
+    (b"ALL", 2),
+    (b"AMD", 2),
+    (b"ANG", 2),
+    (b"AOA", 2),
+    (b"ARS", 2),
+    (b"AUD", 2),
+    (b"AWG", 2),
+    (b"AZN", 2),
+    (b"BAM", 2),
+    (b"BBD", 2),
+    (b"BDT", 2),
+    (b"BGN", 2),
+    (b"BHD", 3),
+    (b"BIF", 0),
+    (b"BMD", 2),
+    (b"BND", 2),
+    (b"BOB", 2),
+    (b"BRL", 2),
+    (b"BSD", 2),
+    (b"BTN", 2),
+    (b"BWP", 2),
+    (b"BYN", 2),
+    (b"BZD", 2),
+    (b"CAD", 2),
+    (b"CDF", 2),
+    (b"CHF", 2),
+    (b"CLF", 4),
+    (b"CLP", 0),
+    (b"CNY", 2),
+    (b"COP", 2),
+    (b"CRC", 2),
+    (b"CUP", 2),
+    (b"CVE", 2),
+    (b"CZK", 2),
+    (b"DJF", 0),
+    (b"DKK", 2),
+    (b"DOP", 2),
+    (b"DZD", 2),
+    (b"EGP", 2),
+    (b"ERN", 2),
+    (b"ETB", 2),
+    (b"EUR", 2),
+    (b"FJD", 2),
+    (b"FKP", 2),
+    (b"GBP", 2),
+    (b"GEL", 2),
+    (b"GHS", 2),
+    (b"GIP", 2),
+    (b"GMD", 2),
+    (b"GNF", 0),
+    (b"GTQ", 2),
+    (b"GYD", 2),
+    (b"HKD", 2),
+    (b"HNL", 2),
+    (b"HTG", 2),
+    (b"HUF", 2),
+    (b"IDR", 2),
+    (b"ILS", 2),
+    (b"INR", 2),
+    (b"IQD", 3),
+    (b"IRR", 2),
+    (b"ISK", 0),
+    (b"JMD", 2),
+    (b"JOD", 3),
+    (b"JPY", 0),
+    (b"KES", 2),
+    (b"KGS", 2),
+    (b"KHR", 2),
+    (b"KMF", 0),
+    (b"KPW", 2),
+    (b"KRW", 0),
+    (b"KWD", 3),
+    (b"KYD", 2),
+    (b"KZT", 2),
+    (b"LAK", 2),
+    (b"LBP", 2),
+    (b"LKR", 2),
+    (b"LRD", 2),
+    (b"LSL", 2),
+    (b"LYD", 3),
+    (b"MAD", 2),
+    (b"MDL", 2),
+    (b"MGA", 2),
+    (b"MKD", 2),
+    (b"MMK", 2),
+    (b"MNT", 2),
+    (b"MOP", 2),
+    (b"MRU", 2),
+    (b"MUR", 2),
+    (b"MVR", 2),
+    (b"MWK", 2),
+    (b"MXN", 2),
+    (b"MYR", 2),
+    (b"MZN", 2),
+    (b"NAD", 2),
+    (b"NGN", 2),
+    (b"NIO", 2),
+    (b"NOK", 2),
+    (b"NPR", 2),
+    (b"NZD", 2),
+    (b"OMR", 3),
+    (b"PAB", 2),
+    (b"PEN", 2),
+    (b"PGK", 2),
+    (b"PHP", 2),
+    (b"PKR", 2),
+    (b"PLN", 2),
+    (b"PYG", 0),
+    (b"QAR", 2),
+    (b"RON", 2),
+    (b"RSD", 2),
+    (b"RUB", 2),
+    (b"RWF", 0),
+    (b"SAR", 2),
+    (b"SBD", 2),
+    (b"SCR", 2),
+    (b"SDG", 2),
+    (b"SEK", 2),
+    (b"SGD", 2),
+    (b"SHP", 2),
+    (b"SLE", 2),
+    (b"SOS", 2),
+    (b"SRD", 2),
+    (b"SSP", 2),
+    (b"STN", 2),
+    (b"SVC", 2),
+    (b"SYP", 2),
+    (b"SZL", 2),
+    (b"THB", 2),
+    (b"TJS", 2),
+    (b"TMT", 2),
+    (b"TND", 3),
+    (b"TOP", 2),
+    (b"TRY", 2),
+    (b"TTD", 2),
+    (b"TWD", 2),
+    (b"TZS", 2),
+    (b"UAH", 2),
+    (b"UGX", 0),
+    (b"USD", 2),
+    (b"UYI", 0),
+    (b"UYU", 2),
+    (b"UYW", 4),
+    (b"UZS", 2),
+    (b"VED", 2),
+    (b"VES", 2),
+    (b"VND", 0),
+    (b"VUV", 0),
+    (b"WST", 2),
+    (b"XAF", 0),
+    (b"XCD", 2),
+    (b"XOF", 0),
+    (b"XPF", 0),
+    (b"YER", 2),
+    (b"ZAR", 2),
+    (b"ZMW", 2),
+    (b"ZWG", 2),
 ];
 
 impl Currency {
@@ -117,7 +253,12 @@ pub enum MoneyError {
     #[error("{value:?} is not a decimal amount")]
     NotANumber { value: String },
     #[error("{value:?} has {digits} decimal places but {currency} has {exponent}")]
-    TooPrecise { value: String, currency: Currency, digits: usize, exponent: u8 },
+    TooPrecise {
+        value: String,
+        currency: Currency,
+        digits: usize,
+        exponent: u8,
+    },
     #[error("{value:?} is too large")]
     Overflow { value: String },
 }
@@ -154,14 +295,21 @@ impl Money {
     }
 
     pub fn abs(&self) -> Money {
-        Money { minor: self.minor.saturating_abs(), currency: self.currency }
+        Money {
+            minor: self.minor.saturating_abs(),
+            currency: self.currency,
+        }
     }
 }
 
 fn parse_major_units(text: &str, currency: Currency) -> Result<i64, MoneyError> {
     let exponent = currency.exponent();
-    let not_a_number = || MoneyError::NotANumber { value: text.to_string() };
-    let overflow = || MoneyError::Overflow { value: text.to_string() };
+    let not_a_number = || MoneyError::NotANumber {
+        value: text.to_string(),
+    };
+    let overflow = || MoneyError::Overflow {
+        value: text.to_string(),
+    };
     let s = text.trim();
     let (negative, unsigned) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
@@ -249,36 +397,79 @@ mod tests {
 
     #[test]
     fn exponents_of_the_domain_table() {
-        for (code, exp) in [("JPY", 0), ("KRW", 0), ("VND", 0), ("CLP", 0), ("ISK", 0), ("UGX", 0),
-            ("XAF", 0), ("XOF", 0), ("BHD", 3), ("KWD", 3), ("JOD", 3), ("OMR", 3), ("TND", 3),
-            ("LYD", 3), ("IQD", 3), ("CLF", 4), ("USD", 2), ("EUR", 2), ("CNY", 2), ("BRL", 2),
-            ("IDR", 2), ("HUF", 2), ("TWD", 2)]
-        {
+        for (code, exp) in [
+            ("JPY", 0),
+            ("KRW", 0),
+            ("VND", 0),
+            ("CLP", 0),
+            ("ISK", 0),
+            ("UGX", 0),
+            ("XAF", 0),
+            ("XOF", 0),
+            ("BHD", 3),
+            ("KWD", 3),
+            ("JOD", 3),
+            ("OMR", 3),
+            ("TND", 3),
+            ("LYD", 3),
+            ("IQD", 3),
+            ("CLF", 4),
+            ("USD", 2),
+            ("EUR", 2),
+            ("CNY", 2),
+            ("BRL", 2),
+            ("IDR", 2),
+            ("HUF", 2),
+            ("TWD", 2),
+        ] {
             assert_eq!(cur(code).exponent(), exp, "{code}");
         }
     }
 
     #[test]
     fn parses_exactly_for_every_exponent() {
-        assert_eq!(Money::parse_major("-1234.5", cur("BRL")).unwrap().minor, -123450);
+        assert_eq!(
+            Money::parse_major("-1234.5", cur("BRL")).unwrap().minor,
+            -123450
+        );
         assert_eq!(Money::parse_major("1234", cur("JPY")).unwrap().minor, 1234);
-        assert_eq!(Money::parse_major("1234.00", cur("JPY")).unwrap().minor, 1234);
+        assert_eq!(
+            Money::parse_major("1234.00", cur("JPY")).unwrap().minor,
+            1234
+        );
         assert_eq!(Money::parse_major("1.234", cur("BHD")).unwrap().minor, 1234);
         assert_eq!(Money::parse_major("-0.001", cur("KWD")).unwrap().minor, -1);
         assert_eq!(Money::parse_major("0.0001", cur("CLF")).unwrap().minor, 1);
         assert_eq!(Money::parse_major("+.5", cur("USD")).unwrap().minor, 50);
-        assert_eq!(Money::parse_major("10000", cur("VND")).unwrap().minor, 10000);
+        assert_eq!(
+            Money::parse_major("10000", cur("VND")).unwrap().minor,
+            10000
+        );
     }
 
     #[test]
     fn refuses_what_it_cannot_read_exactly() {
-        assert!(matches!(Money::parse_major("1234.5", cur("JPY")), Err(MoneyError::TooPrecise { .. })));
-        assert!(matches!(Money::parse_major("1.0001", cur("BHD")), Err(MoneyError::TooPrecise { .. })));
-        for bad in ["", "-", ".", "1,234.00", "1e3", "12.3.4", "abc", " - 1", "1 000"] {
+        assert!(matches!(
+            Money::parse_major("1234.5", cur("JPY")),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            Money::parse_major("1.0001", cur("BHD")),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        for bad in [
+            "", "-", ".", "1,234.00", "1e3", "12.3.4", "abc", " - 1", "1 000",
+        ] {
             assert!(Money::parse_major(bad, cur("USD")).is_err(), "{bad:?}");
         }
-        assert!(matches!(Money::parse_major("99999999999999999999", cur("USD")), Err(MoneyError::Overflow { .. })));
-        assert!(matches!(Currency::parse("XYZ"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            Money::parse_major("99999999999999999999", cur("USD")),
+            Err(MoneyError::Overflow { .. })
+        ));
+        assert!(matches!(
+            Currency::parse("XYZ"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
         assert!(Currency::parse("usd").is_ok());
     }
 
@@ -302,7 +493,10 @@ mod tests {
         for c in Currency::all() {
             for m in [0, 1, -1, 7, 99, 100, -12345, 10_000_000_001] {
                 let money = Money::new(m, c);
-                assert_eq!(Money::parse_major(&money.to_major_string(), c).unwrap(), money);
+                assert_eq!(
+                    Money::parse_major(&money.to_major_string(), c).unwrap(),
+                    money
+                );
             }
         }
     }

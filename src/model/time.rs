@@ -1,11 +1,15 @@
 //! Instants are stored in UTC and shown in a named IANA zone.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("{0:?} is not an ISO 8601 time with a UTC offset (e.g. 2026-03-05T18:20:30+08:00) nor unix seconds")]
+    #[error(
+        "{0:?} is not an ISO 8601 time with a UTC offset (e.g. 2026-03-05T18:20:30+08:00) nor unix seconds"
+    )]
     Unparsable(String),
     #[error("{0:?} has no UTC offset; add one (e.g. +08:00 or Z)")]
     NoOffset(String),
@@ -42,9 +46,13 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
 }
 
 fn parse_naive(s: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 /// Parses a filter bound: a full instant as [`parse_instant`], a date-time without offset
@@ -52,7 +60,10 @@ fn parse_naive(s: &str) -> Option<NaiveDateTime> {
 pub fn parse_bound(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimeError> {
     let s = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(local_to_utc(date.and_hms_opt(0, 0, 0).unwrap_or_default(), zone));
+        return Ok(local_to_utc(
+            date.and_hms_opt(0, 0, 0).unwrap_or_default(),
+            zone,
+        ));
     }
     match parse_instant(s) {
         Ok(t) => Ok(t),
@@ -77,7 +88,9 @@ pub fn local_to_utc(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
 
 /// Parses an IANA zone name (`Asia/Shanghai`, `UTC`).
 pub fn parse_zone(name: &str) -> Result<Tz, TimeError> {
-    name.trim().parse::<Tz>().map_err(|_| TimeError::UnknownZone(name.to_string()))
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| TimeError::UnknownZone(name.to_string()))
 }
 
 /// The instant as wall-clock time in `zone`, with its offset there.
@@ -143,10 +156,22 @@ mod tests {
     fn parses_offsets_and_unix_seconds() {
         let t = parse_instant("2018-12-25T10:00:00+08:30").unwrap();
         assert_eq!(t.to_rfc3339(), "2018-12-25T01:30:00+00:00");
-        assert_eq!(parse_instant("1638175132").unwrap().to_rfc3339(), "2021-11-29T08:38:52+00:00");
-        assert_eq!(parse_instant("2026-11-01 08:00:00+0800").unwrap(), parse_instant("2026-11-01T00:00:00Z").unwrap());
-        assert!(matches!(parse_instant("2026-11-01T08:00:00"), Err(TimeError::NoOffset(_))));
-        assert!(matches!(parse_instant("yesterday"), Err(TimeError::Unparsable(_))));
+        assert_eq!(
+            parse_instant("1638175132").unwrap().to_rfc3339(),
+            "2021-11-29T08:38:52+00:00"
+        );
+        assert_eq!(
+            parse_instant("2026-11-01 08:00:00+0800").unwrap(),
+            parse_instant("2026-11-01T00:00:00Z").unwrap()
+        );
+        assert!(matches!(
+            parse_instant("2026-11-01T08:00:00"),
+            Err(TimeError::NoOffset(_))
+        ));
+        assert!(matches!(
+            parse_instant("yesterday"),
+            Err(TimeError::Unparsable(_))
+        ));
     }
 
     #[test]
@@ -162,10 +187,16 @@ mod tests {
     #[test]
     fn bare_dates_are_midnight_in_the_zone() {
         let sh = parse_zone("Asia/Shanghai").unwrap();
-        assert_eq!(parse_bound("2026-10-01", sh).unwrap().to_rfc3339(), "2026-09-30T16:00:00+00:00");
+        assert_eq!(
+            parse_bound("2026-10-01", sh).unwrap().to_rfc3339(),
+            "2026-09-30T16:00:00+00:00"
+        );
         // Spring forward in New York at 02:00: 02:30 does not exist, 03:00 EDT is taken.
         let ny = parse_zone("America/New_York").unwrap();
-        assert_eq!(parse_bound("2026-03-08T02:30:00", ny).unwrap().to_rfc3339(), "2026-03-08T07:00:00+00:00");
+        assert_eq!(
+            parse_bound("2026-03-08T02:30:00", ny).unwrap().to_rfc3339(),
+            "2026-03-08T07:00:00+00:00"
+        );
         assert!(parse_bound("01/10/2026", sh).is_err());
     }
 }

@@ -73,7 +73,13 @@ const BATCH: usize = 256;
 pub fn safe_file_name(refund_id: &str, lang: Lang) -> String {
     let mut id: String = refund_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(120)
         .collect();
     while id.contains("..") {
@@ -99,7 +105,9 @@ pub fn run(
     on_progress: &(dyn Fn() + Sync),
 ) -> Result<BulkReport> {
     if options.out_dir.is_none() && options.zip.is_none() && options.merge.is_none() {
-        return Err(Error::usage("say where receipts go: --out DIR, --zip FILE and/or --merge FILE"));
+        return Err(Error::usage(
+            "say where receipts go: --out DIR, --zip FILE and/or --merge FILE",
+        ));
     }
     let mut report = BulkReport::default();
     let render_options = RenderOptions {
@@ -113,7 +121,8 @@ pub fn run(
     let mut eligible: Vec<&Transaction> = Vec::new();
     let mut used_names = HashSet::new();
     for refund in &work.refunds {
-        let reason = if !seen.insert((refund.customer_id.as_str(), refund.transaction_id.as_str())) {
+        let reason = if !seen.insert((refund.customer_id.as_str(), refund.transaction_id.as_str()))
+        {
             Some("the same refund appears again in the input".to_string())
         } else {
             ineligible_reason(refund)
@@ -140,7 +149,10 @@ pub fn run(
     let mut zip = match &options.zip {
         Some(path) => {
             let mut file = AtomicFile::create(path)?;
-            let handle = file.file().try_clone().map_err(|e| Error::output(path.display(), e))?;
+            let handle = file
+                .file()
+                .try_clone()
+                .map_err(|e| Error::output(path.display(), e))?;
             Some((zip::ZipWriter::new(std::io::BufWriter::new(handle)), file))
         }
         None => None,
@@ -151,8 +163,10 @@ pub fn run(
         .last_modified_time(zip::DateTime::default());
     let mut merged_pages = Vec::new();
 
-    let jobs: Vec<(&Transaction, Lang)> =
-        eligible.iter().flat_map(|r| options.langs.iter().map(move |l| (*r, *l))).collect();
+    let jobs: Vec<(&Transaction, Lang)> = eligible
+        .iter()
+        .flat_map(|r| options.langs.iter().map(move |l| (*r, *l)))
+        .collect();
     for batch in jobs.chunks(BATCH) {
         let rendered: Vec<_> = batch
             .par_iter()
@@ -180,7 +194,11 @@ pub fn run(
             let mut name = safe_file_name(&refund.transaction_id, *lang);
             if !used_names.insert(name.clone()) {
                 // Two refund IDs that differ only in characters made safe: keep both.
-                name = format!("{}_{}", &sha256_hex(refund.transaction_id.as_bytes())[..8], name);
+                name = format!(
+                    "{}_{}",
+                    &sha256_hex(refund.transaction_id.as_bytes())[..8],
+                    name
+                );
                 used_names.insert(name.clone());
             }
             let mut entry = ManifestEntry {
@@ -241,7 +259,11 @@ pub fn run(
                 merged_pages.push(page);
                 if options.out_dir.is_none() && options.zip.is_none() {
                     report.rendered += 1;
-                    entry.file = options.merge.as_ref().map(|p| file_name(p)).unwrap_or_default();
+                    entry.file = options
+                        .merge
+                        .as_ref()
+                        .map(|p| file_name(p))
+                        .unwrap_or_default();
                 }
             }
             report.entries.push(entry);
@@ -257,7 +279,9 @@ pub fn run(
                 .render(&merged_pages, &render_options)
                 .map_err(|e| Error::output(path.display(), e))?;
             write_atomically(path, &pdf.bytes)?;
-            report.files.push((path.clone(), pdf.bytes.len() as u64, sha256_hex(&pdf.bytes)));
+            report
+                .files
+                .push((path.clone(), pdf.bytes.len() as u64, sha256_hex(&pdf.bytes)));
         }
     }
     if let Some((mut writer, file)) = zip.take() {
@@ -272,17 +296,23 @@ pub fn run(
         let bytes = std::fs::read(file.temp_path()).map_err(|e| Error::output(&target, e))?;
         let path = file.target().to_path_buf();
         file.commit()?;
-        report.files.push((path, bytes.len() as u64, sha256_hex(&bytes)));
+        report
+            .files
+            .push((path, bytes.len() as u64, sha256_hex(&bytes)));
     }
     if let Some(path) = manifest_path(options) {
         write_atomically(&path, &manifest)?;
-        report.files.push((path, manifest.len() as u64, sha256_hex(&manifest)));
+        report
+            .files
+            .push((path, manifest.len() as u64, sha256_hex(&manifest)));
     }
     Ok(report)
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn same_file(path: &Path, bytes: &[u8]) -> bool {
@@ -299,13 +329,26 @@ fn manifest_path(options: &BulkOptions) -> Option<PathBuf> {
     if let Some(dir) = &options.out_dir {
         return Some(dir.join("manifest.csv"));
     }
-    options.merge.as_ref().map(|m| m.with_extension("manifest.csv"))
+    options
+        .merge
+        .as_ref()
+        .map(|m| m.with_extension("manifest.csv"))
 }
 
 fn manifest_csv(entries: &[ManifestEntry]) -> Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::output("manifest.csv", e);
-    writer.write_record(["refund_id", "language", "file", "bytes", "sha256", "status", "reason"]).map_err(fail)?;
+    writer
+        .write_record([
+            "refund_id",
+            "language",
+            "file",
+            "bytes",
+            "sha256",
+            "status",
+            "reason",
+        ])
+        .map_err(fail)?;
     for e in entries {
         writer
             .write_record([
@@ -319,7 +362,9 @@ fn manifest_csv(entries: &[ManifestEntry]) -> Result<Vec<u8>> {
             ])
             .map_err(fail)?;
     }
-    writer.into_inner().map_err(|e| Error::output("manifest.csv", e.error()))
+    writer
+        .into_inner()
+        .map_err(|e| Error::output("manifest.csv", e.error()))
 }
 
 #[cfg(test)]
@@ -328,12 +373,32 @@ mod tests {
 
     #[test]
     fn file_names_cannot_escape_the_folder() {
-        for hostile in ["../../etc/passwd", "..", ".", "/abs/path", "a/../b", "x\u{0}y", "a\\b", "\n", "", "...."] {
+        for hostile in [
+            "../../etc/passwd",
+            "..",
+            ".",
+            "/abs/path",
+            "a/../b",
+            "x\u{0}y",
+            "a\\b",
+            "\n",
+            "",
+            "....",
+        ] {
             let name = safe_file_name(hostile, Lang::En);
-            assert!(!name.contains('/') && !name.contains('\\') && !name.contains(".."), "{hostile:?} -> {name}");
+            assert!(
+                !name.contains('/') && !name.contains('\\') && !name.contains(".."),
+                "{hostile:?} -> {name}"
+            );
             assert!(!name.starts_with('.'), "{hostile:?} -> {name}");
-            assert!(name.chars().all(|c| c.is_ascii_graphic()), "{hostile:?} -> {name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_graphic()),
+                "{hostile:?} -> {name}"
+            );
         }
-        assert_eq!(safe_file_name("2026110100042", Lang::PtBr), "2026110100042_pt-BR.pdf");
+        assert_eq!(
+            safe_file_name("2026110100042", Lang::PtBr),
+            "2026110100042_pt-BR.pdf"
+        );
     }
 }

@@ -54,8 +54,12 @@ pub fn collect(
         if !wanted.is_empty() {
             let mut originals = HashMap::new();
             read(&mut |tx: &Transaction| {
-                if tx.transaction_type != TxType::Refund && wanted.contains(tx.transaction_id.as_str()) {
-                    originals.entry(tx.transaction_id.clone()).or_insert_with(|| tx.clone());
+                if tx.transaction_type != TxType::Refund
+                    && wanted.contains(tx.transaction_id.as_str())
+                {
+                    originals
+                        .entry(tx.transaction_id.clone())
+                        .or_insert_with(|| tx.clone());
                 }
                 Ok(())
             })?;
@@ -76,7 +80,11 @@ pub fn ineligible_reason(refund: &Transaction) -> Option<String> {
         Some(format!(
             "{} with status {}: receipts are issued only for successful refunds",
             refund.transaction_type,
-            if refund.status.as_str().is_empty() { "(none)" } else { refund.status.as_str() }
+            if refund.status.as_str().is_empty() {
+                "(none)"
+            } else {
+                refund.status.as_str()
+            }
         ))
     }
 }

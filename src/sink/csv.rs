@@ -30,7 +30,8 @@ impl CsvSink {
         let target = stream.target().clone();
         let target = &target;
         if options.bom {
-            std::io::Write::write_all(&mut stream, "\u{feff}".as_bytes()).map_err(|e| Error::output_io(target, e))?;
+            std::io::Write::write_all(&mut stream, "\u{feff}".as_bytes())
+                .map_err(|e| Error::output_io(target, e))?;
         }
         let mut writer = csv::WriterBuilder::new()
             .delimiter(options.delimiter)
@@ -38,9 +39,21 @@ impl CsvSink {
             .flexible(true)
             .buffer_capacity(64 * 1024)
             .from_writer(stream);
-        let header: Vec<&str> = options.columns.iter().map(|c| c.header(options.header)).collect();
-        writer.write_record(&header).map_err(|e| csv_error(target, e))?;
-        Ok(CsvSink { writer, columns: options.columns.clone(), options: options.clone(), cell: String::new(), rows: 0 })
+        let header: Vec<&str> = options
+            .columns
+            .iter()
+            .map(|c| c.header(options.header))
+            .collect();
+        writer
+            .write_record(&header)
+            .map_err(|e| csv_error(target, e))?;
+        Ok(CsvSink {
+            writer,
+            columns: options.columns.clone(),
+            options: options.clone(),
+            cell: String::new(),
+            rows: 0,
+        })
     }
 
     fn target(&self) -> &Target {
@@ -67,12 +80,21 @@ impl Sink for CsvSink {
                     }
                     self.cell.push_str(text);
                 }
-                Cell::Amount(money) => {
-                    money.write_major(&mut self.cell, if self.options.decimal_comma { b',' } else { b'.' })
-                }
+                Cell::Amount(money) => money.write_major(
+                    &mut self.cell,
+                    if self.options.decimal_comma {
+                        b','
+                    } else {
+                        b'.'
+                    },
+                ),
                 Cell::Currency(c) => self.cell.push_str(c.code()),
                 Cell::Time(t) => {
-                    let zone = if always_utc(column) { chrono_tz::UTC } else { self.options.zone };
+                    let zone = if always_utc(column) {
+                        chrono_tz::UTC
+                    } else {
+                        self.options.zone
+                    };
                     write_iso8601(&mut self.cell, t, zone);
                 }
                 Cell::Integer(n) => self.cell.push_str(itoa::Buffer::new().format(n)),
@@ -93,9 +115,14 @@ impl Sink for CsvSink {
     fn finish(mut self: Box<Self>) -> Result<u64> {
         let target = self.target().clone();
         if self.options.end_marker {
-            self.writer.write_record(["<END>"]).map_err(|e| csv_error(&target, e))?;
+            self.writer
+                .write_record(["<END>"])
+                .map_err(|e| csv_error(&target, e))?;
         }
-        let stream = self.writer.into_inner().map_err(|e| Error::output_io(&target, e.into_error()))?;
+        let stream = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::output_io(&target, e.into_error()))?;
         stream.commit()?;
         Ok(self.rows)
     }

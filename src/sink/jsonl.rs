@@ -27,8 +27,11 @@ impl JsonlSink {
 impl Sink for JsonlSink {
     fn write(&mut self, tx: &Transaction) -> Result<()> {
         let fail = |e: std::io::Error, t: &Target| Error::output_io(t, e);
-        serde_json::to_writer(&mut self.stream, tx).map_err(|e| fail(e.into(), &self.stream.target().clone()))?;
-        self.stream.write_all(b"\n").map_err(|e| fail(e, &self.stream.target().clone()))?;
+        serde_json::to_writer(&mut self.stream, tx)
+            .map_err(|e| fail(e.into(), &self.stream.target().clone()))?;
+        self.stream
+            .write_all(b"\n")
+            .map_err(|e| fail(e, &self.stream.target().clone()))?;
         self.rows += 1;
         Ok(())
     }

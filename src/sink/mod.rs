@@ -57,7 +57,9 @@ pub struct ExportOptions {
 impl Default for ExportOptions {
     fn default() -> Self {
         ExportOptions {
-            columns: crate::columns::sets::resolve("default", None).map(|s| s.columns).unwrap_or_default(),
+            columns: crate::columns::sets::resolve("default", None)
+                .map(|s| s.columns)
+                .unwrap_or_default(),
             header: HeaderLang::Key,
             zone: Tz::UTC,
             bom: false,

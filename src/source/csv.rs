@@ -23,7 +23,10 @@ pub struct CsvReader<R: Read> {
 impl<R: Read> CsvReader<R> {
     /// Reads the header row. The delimiter is `,` unless the header holds more `;` than `,`
     /// (spreadsheets set to Brazilian Portuguese write `;` and a decimal comma).
-    pub fn new(name: &str, mut input: R) -> Result<CsvReader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
+    pub fn new(
+        name: &str,
+        mut input: R,
+    ) -> Result<CsvReader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
         let mut head = Vec::with_capacity(8192);
         let mut byte = [0u8; 1];
         // Sniff the first line only; the bytes read are replayed to the CSV parser.
@@ -50,9 +53,15 @@ impl<R: Read> CsvReader<R> {
             .has_headers(true)
             .buffer_capacity(256 * 1024)
             .from_reader(chained);
-        let headers = reader.byte_headers().map_err(|e| Error::source(name, e))?.clone();
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| Error::source(name, e))?
+            .clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-            return Err(Error::source(name, "the file is empty: expected a header row"));
+            return Err(Error::source(
+                name,
+                "the file is empty: expected a header row",
+            ));
         }
         let headers: Vec<String> = headers
             .iter()
@@ -63,14 +72,17 @@ impl<R: Read> CsvReader<R> {
                 })
             })
             .collect::<Result<_>>()?;
-        let map = FieldMap::from_headers(headers.iter().map(String::as_str)).map_err(|m| Error::source(name, m))?;
+        let map = FieldMap::from_headers(headers.iter().map(String::as_str))
+            .map_err(|m| Error::source(name, m))?;
         Ok(CsvReader {
             name: name.to_string(),
             reader,
             map,
             record: StringRecord::new(),
             row: 0,
-            options: ReadOptions { decimal_comma: delimiter == b';' },
+            options: ReadOptions {
+                decimal_comma: delimiter == b';',
+            },
             ended: false,
         })
     }
@@ -78,7 +90,11 @@ impl<R: Read> CsvReader<R> {
 
 impl<R: Read> CsvReader<R> {
     fn location(&self) -> Location {
-        Location { input: self.name.clone(), row: self.row, line: self.record.position().map(|p| p.line()) }
+        Location {
+            input: self.name.clone(),
+            row: self.row,
+            line: self.record.position().map(|p| p.line()),
+        }
     }
 }
 
@@ -89,8 +105,11 @@ impl<R: Read> RecordReader for CsvReader<R> {
         }
         // A StringRecord checks UTF-8 for the whole record in one pass.
         let read = self.reader.read_record(&mut self.record).map_err(|e| {
-            let location =
-                Location { input: self.name.clone(), row: self.row + 1, line: e.position().map(|p| p.line()) };
+            let location = Location {
+                input: self.name.clone(),
+                row: self.row + 1,
+                line: e.position().map(|p| p.line()),
+            };
             match e.kind() {
                 csv::ErrorKind::Io(_) => Error::source(&self.name, e),
                 csv::ErrorKind::Utf8 { err, .. } => Error::Record {
@@ -99,9 +118,16 @@ impl<R: Read> RecordReader for CsvReader<R> {
                         .into_iter()
                         .find(|f| self.map.position(*f) == Some(err.field()))
                         .map(|f| f.key()),
-                    message: format!("field {} is not valid UTF-8 (files must be UTF-8)", err.field() + 1),
+                    message: format!(
+                        "field {} is not valid UTF-8 (files must be UTF-8)",
+                        err.field() + 1
+                    ),
                 },
-                _ => Error::Record { location, field: None, message: e.to_string() },
+                _ => Error::Record {
+                    location,
+                    field: None,
+                    message: e.to_string(),
+                },
             }
         });
         let more = match read {
@@ -121,12 +147,19 @@ impl<R: Read> RecordReader for CsvReader<R> {
         self.row += 1;
         if self.record.len() == 1 && self.record[0].trim() == "<END>" {
             self.ended = true;
-            if self.reader.read_record(&mut self.record).map_err(|e| Error::source(&self.name, e))?
+            if self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| Error::source(&self.name, e))?
                 && !(self.record.len() == 1 && self.record[0].is_empty())
             {
                 self.row += 1;
                 let location = self.location();
-                return Err(Error::Record { location, field: None, message: "data after the <END> line".into() });
+                return Err(Error::Record {
+                    location,
+                    field: None,
+                    message: "data after the <END> line".into(),
+                });
             }
             return Ok(false);
         }
@@ -139,7 +172,11 @@ impl<R: Read> RecordReader for CsvReader<R> {
             return Err(Error::Record {
                 location: location(),
                 field: None,
-                message: format!("ragged row: {} fields where the header has {}", self.record.len(), self.map.width()),
+                message: format!(
+                    "ragged row: {} fields where the header has {}",
+                    self.record.len(),
+                    self.map.width()
+                ),
             });
         }
         let record = &self.record;

@@ -116,7 +116,9 @@ impl Field {
     /// Matches a header cell: case-insensitive, surrounding spaces and a BOM ignored.
     pub fn from_header(header: &str) -> Option<Field> {
         let h = header.trim_start_matches('\u{feff}').trim();
-        Field::ALL.into_iter().find(|f| f.key().eq_ignore_ascii_case(h))
+        Field::ALL
+            .into_iter()
+            .find(|f| f.key().eq_ignore_ascii_case(h))
     }
 }
 
@@ -130,7 +132,9 @@ pub struct FieldMap {
 impl FieldMap {
     /// Maps header cells to fields. Unknown headers are ignored; a missing required column
     /// is an error naming every missing one.
-    pub fn from_headers<'h>(headers: impl IntoIterator<Item = &'h str>) -> Result<FieldMap, String> {
+    pub fn from_headers<'h>(
+        headers: impl IntoIterator<Item = &'h str>,
+    ) -> Result<FieldMap, String> {
         let mut positions = [None; Field::ALL.len()];
         let mut width = 0;
         for (i, header) in headers.into_iter().enumerate() {
@@ -138,15 +142,24 @@ impl FieldMap {
             if let Some(field) = Field::from_header(header) {
                 let slot = &mut positions[field as usize];
                 if slot.is_some() {
-                    return Err(format!("column {} appears twice in the header", field.key()));
+                    return Err(format!(
+                        "column {} appears twice in the header",
+                        field.key()
+                    ));
                 }
                 *slot = Some(i);
             }
         }
-        let missing: Vec<&str> =
-            Field::REQUIRED.iter().filter(|f| positions[**f as usize].is_none()).map(|f| f.key()).collect();
+        let missing: Vec<&str> = Field::REQUIRED
+            .iter()
+            .filter(|f| positions[**f as usize].is_none())
+            .map(|f| f.key())
+            .collect();
         if !missing.is_empty() {
-            return Err(format!("missing required column(s): {}", missing.join(", ")));
+            return Err(format!(
+                "missing required column(s): {}",
+                missing.join(", ")
+            ));
         }
         Ok(FieldMap { positions, width })
     }
@@ -169,7 +182,10 @@ pub struct FieldError {
 }
 
 fn field_error(field: Field, message: impl ToString) -> FieldError {
-    FieldError { field: field.key(), message: message.to_string() }
+    FieldError {
+        field: field.key(),
+        message: message.to_string(),
+    }
 }
 
 /// Options that change how a field's text is read.
@@ -198,12 +214,19 @@ pub fn fill_transaction<'r>(
     set(&mut tx.reference_merchant_id, Field::ReferenceMerchantId);
     set(&mut tx.reference_store_id, Field::ReferenceStoreId);
     set(&mut tx.transaction_id, Field::TransactionId);
-    set(&mut tx.original_transaction_id, Field::OriginalTransactionId);
+    set(
+        &mut tx.original_transaction_id,
+        Field::OriginalTransactionId,
+    );
     set(&mut tx.transaction_request_id, Field::TransactionRequestId);
-    set(&mut tx.reference_transaction_id, Field::ReferenceTransactionId);
+    set(
+        &mut tx.reference_transaction_id,
+        Field::ReferenceTransactionId,
+    );
     tx.order_description.clear();
     // Free text keeps its spaces; only our own formula guard is undone.
-    tx.order_description.push_str(undo_formula_guard(text(Field::OrderDescription)));
+    tx.order_description
+        .push_str(undo_formula_guard(text(Field::OrderDescription)));
     set(&mut tx.payment_method_type, Field::PaymentMethodType);
     set(&mut tx.psp_name, Field::PspName);
     set(&mut tx.product_code, Field::ProductCode);
@@ -227,11 +250,30 @@ pub fn fill_transaction<'r>(
         None => TxStatus::Success,
         Some(s) => TxStatus::parse(s),
     };
-    tx.payment_time = parse_instant(text(Field::PaymentTime)).map_err(|e| field_error(Field::PaymentTime, e))?;
-    tx.amount = parse_money(text(Field::TransactionAmountValue), text(Field::TransactionCurrency), Field::TransactionAmountValue, Field::TransactionCurrency, options)?
-        .ok_or_else(|| field_error(Field::TransactionAmountValue, "is empty"))?;
-    tx.settlement = parse_money(text(Field::SettlementAmountValue), text(Field::SettlementCurrency), Field::SettlementAmountValue, Field::SettlementCurrency, options)?;
-    tx.fee = parse_money(text(Field::FeeAmountValue), text(Field::FeeCurrency), Field::FeeAmountValue, Field::FeeCurrency, options)?;
+    tx.payment_time =
+        parse_instant(text(Field::PaymentTime)).map_err(|e| field_error(Field::PaymentTime, e))?;
+    tx.amount = parse_money(
+        text(Field::TransactionAmountValue),
+        text(Field::TransactionCurrency),
+        Field::TransactionAmountValue,
+        Field::TransactionCurrency,
+        options,
+    )?
+    .ok_or_else(|| field_error(Field::TransactionAmountValue, "is empty"))?;
+    tx.settlement = parse_money(
+        text(Field::SettlementAmountValue),
+        text(Field::SettlementCurrency),
+        Field::SettlementAmountValue,
+        Field::SettlementCurrency,
+        options,
+    )?;
+    tx.fee = parse_money(
+        text(Field::FeeAmountValue),
+        text(Field::FeeCurrency),
+        Field::FeeAmountValue,
+        Field::FeeCurrency,
+        options,
+    )?;
     Ok(())
 }
 

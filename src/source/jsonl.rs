@@ -16,7 +16,13 @@ pub struct JsonlReader<R: BufRead> {
 
 impl<R: BufRead> JsonlReader<R> {
     pub fn new(name: &str, input: R) -> JsonlReader<R> {
-        JsonlReader { name: name.to_string(), input, line: String::new(), line_no: 0, row: 0 }
+        JsonlReader {
+            name: name.to_string(),
+            input,
+            line: String::new(),
+            line_no: 0,
+            row: 0,
+        }
     }
 }
 
@@ -27,7 +33,11 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
             let n = self.input.read_line(&mut self.line).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::InvalidData {
                     Error::Record {
-                        location: Location { input: self.name.clone(), row: self.row + 1, line: Some(self.line_no + 1) },
+                        location: Location {
+                            input: self.name.clone(),
+                            row: self.row + 1,
+                            line: Some(self.line_no + 1),
+                        },
                         field: None,
                         message: "is not valid UTF-8".into(),
                     }
@@ -44,7 +54,11 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
             }
             self.row += 1;
             *tx = serde_json::from_str(&self.line).map_err(|e| Error::Record {
-                location: Location { input: self.name.clone(), row: self.row, line: Some(self.line_no) },
+                location: Location {
+                    input: self.name.clone(),
+                    row: self.row,
+                    line: Some(self.line_no),
+                },
                 field: None,
                 message: e.to_string(),
             })?;

@@ -42,7 +42,9 @@ impl InputFormat {
         if name == "-" {
             return Ok(InputFormat::Csv);
         }
-        let ext = Path::new(name).extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let ext = Path::new(name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
         match ext.as_deref() {
             Some("csv") | Some("txt") => Ok(InputFormat::Csv),
             Some("xlsx") | Some("xlsm") => Ok(InputFormat::Xlsx),
@@ -73,7 +75,10 @@ pub struct SourceOptions {
 
 impl Default for SourceOptions {
     fn default() -> Self {
-        SourceOptions { sheet: None, zone: Tz::UTC }
+        SourceOptions {
+            sheet: None,
+            zone: Tz::UTC,
+        }
     }
 }
 
@@ -85,13 +90,20 @@ pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordRead
         return Ok(match input.format {
             InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin)?),
             InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, stdin)),
-            InputFormat::Xlsx => return Err(Error::usage("XLSX cannot be read from standard input; name the file")),
+            InputFormat::Xlsx => {
+                return Err(Error::usage(
+                    "XLSX cannot be read from standard input; name the file",
+                ));
+            }
         });
     }
     let open_file = || std::fs::File::open(name).map_err(|e| Error::source(name, e));
     Ok(match input.format {
         InputFormat::Csv => Box::new(csv::CsvReader::new(name, open_file()?)?),
-        InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, BufReader::with_capacity(256 * 1024, open_file()?))),
+        InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(
+            name,
+            BufReader::with_capacity(256 * 1024, open_file()?),
+        )),
         InputFormat::Xlsx => Box::new(xlsx::XlsxReader::open(name, options)?),
     })
 }
@@ -159,10 +171,13 @@ impl GatewaySource {
         if let Some(e) = stop {
             return Err(e);
         }
-        if summary.orders_found == 0 && summary.orders_asked > 0 {
-            if let Some(last) = unreachable {
-                return Err(Error::source(&self.config.base_url, format!("no order could be fetched; last error: {last}")));
-            }
+        if summary.orders_found == 0
+            && let Some(last) = unreachable
+        {
+            return Err(Error::source(
+                &self.config.base_url,
+                format!("no order could be fetched; last error: {last}"),
+            ));
         }
         stats.gateway = Some(summary);
         Ok(stats)
@@ -226,7 +241,9 @@ pub fn read_all(
         let stop = &stop;
         std::thread::Builder::new()
             .name("recibo-reader".into())
-            .spawn_scoped(scope, move || parse_inputs(inputs, options, full_tx, empty_rx, stop))
+            .spawn_scoped(scope, move || {
+                parse_inputs(inputs, options, full_tx, empty_rx, stop)
+            })
             .map_err(|e| Error::source("inputs", format!("cannot start the reader thread: {e}")))?;
         let mut stats = ReadStats::default();
         let outcome = (|| {
@@ -285,7 +302,10 @@ fn parse_inputs(
     stop: &AtomicBool,
 ) {
     let usd = Currency::parse("USD").expect("USD is known");
-    let fresh = || Batch { records: Vec::with_capacity(BATCH_RECORDS), events: Vec::with_capacity(BATCH_RECORDS) };
+    let fresh = || Batch {
+        records: Vec::with_capacity(BATCH_RECORDS),
+        events: Vec::with_capacity(BATCH_RECORDS),
+    };
     let mut batch = fresh();
     let mut used = 0;
     for input in inputs {
@@ -332,5 +352,9 @@ fn parse_inputs(
 }
 
 pub(crate) fn record_error(location: Location, e: FieldError) -> Error {
-    Error::Record { location, field: Some(e.field), message: e.message }
+    Error::Record {
+        location,
+        field: Some(e.field),
+        message: e.message,
+    }
 }
