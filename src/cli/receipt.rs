@@ -54,15 +54,14 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         work
     } else {
         let source = args.input.validate(zone)?;
-        collect(&Filter::default(), source.rereadable(), |each| {
+        // The ID filter picks the refunds; every record still passes through, so that the
+        // second pass finds the payment the refund refers to.
+        collect(&filter, source.rereadable(), |each| {
             source.read(|tx| {
-                if filter.matches(tx) {
+                if matches.len() < 64 && filter.matches(tx) && !matches.contains(tx) {
                     matches.push(tx.clone());
-                    if tx.transaction_type == TxType::Refund {
-                        return each(tx);
-                    }
                 }
-                Ok(())
+                each(tx)
             })
         })?
     };
