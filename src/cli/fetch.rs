@@ -22,18 +22,13 @@ pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
         (flag, _) => output_format(flag.as_deref(), &target)?,
     };
     let (_, options) = args.table.validate(zone)?;
-    let mut sink = sink::open(format, &target, &options)?;
-    let progress = super::Progress::rows(quiet, "fetching");
-    let stats = source.read(|tx| {
-        progress.tick();
-        if filter.matches(tx) {
-            sink.write(tx)
-        } else {
-            Ok(())
-        }
-    })?;
-    let written = sink.finish()?;
-    progress.finish();
+    let sink = sink::open(format, &target, &options)?;
+    let (stats, written) = super::export::pipe(
+        &source,
+        &filter,
+        sink,
+        &super::Progress::rows(quiet, "fetching"),
+    )?;
     let gateway = stats.gateway.clone().unwrap_or_default();
     if let Some(path) = &args.summary {
         let mut json = serde_json::to_vec_pretty(&serde_json::json!({
