@@ -1,0 +1,1037 @@
+//! `recibo serve` over real HTTP on 127.0.0.1: the binary is started on a free port and
+//! asked the way a dashboard would. Served files are read back with readers that are not
+//! recibo's own (pdftotext, the csv crate, Python's openpyxl), and expected values come
+//! from the fixture text, the shipped message files and SHA-256, never from the server.
+
+#[path = "support/gateway_server.rs"]
+mod gateway_server;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const TOKEN: &str = "serve-test-token-5f0c2a9e";
+const OTHER_TOKEN: &str = "rotated-test-token-77d1b3c4";
+
+const HEADER: &str = "customerId,acquirer,transactionId,originalTransactionId,transactionRequestId,\
+referenceTransactionId,transactionType,paymentTime,transactionAmountValue,transactionCurrency,status,reason,\
+orderDescription,paymentMethodType";
+
+/// Two refunds of one payment (one failed), one of another payment, one outside October,
+/// and a payment still processing with no refund.
+const ROWS: &[&str] = &[
+    "M100,Antom,2026100500001,,PREQ-1,ORDER-1,PAYMENT,2026-10-05T10:00:00+08:00,120.00,CNY,SUCCESS,,Espresso machine,ALIPAY_CN",
+    "M100,Antom,2026102000042,2026100500001,RREQ-42,ORDER-1,REFUND,2026-10-20T09:30:00+08:00,-90.00,CNY,SUCCESS,Returned within 30 days,Espresso machine,ALIPAY_CN",
+    "M100,Antom,2026102100043,2026100500001,RREQ-43,ORDER-1,REFUND,2026-10-21T09:30:00+08:00,-10.00,CNY,FAIL,Duplicate request,Espresso machine,ALIPAY_CN",
+    "M200,Adyen,2026101000002,,PREQ-2,ORDER-2,PAYMENT,2026-10-10T12:00:00-03:00,250.00,BRL,SUCCESS,,Cesta de café,PIX",
+    "M200,Adyen,2026102500044,2026101000002,RREQ-44,ORDER-2,REFUND,2026-10-25T15:00:00-03:00,-50.00,BRL,SUCCESS,Produto avariado,Cesta de café,PIX",
+    "M300,Stripe,2026110300003,,PREQ-3,ORDER-3,PAYMENT,2026-11-03T08:00:00+00:00,30.00,USD,SUCCESS,,Mug,CARD",
+    "M300,Stripe,2026110500045,2026110300003,RREQ-45,ORDER-3,REFUND,2026-11-05T08:00:00+00:00,-30.00,USD,SUCCESS,Changed mind,Mug,CARD",
+    "M400,Antom,2026101500004,,PREQ-4,ORDER-4,PAYMENT,2026-10-15T08:00:00+00:00,75.00,USD,PROCESSING,,Teapot,CARD",
+];
+
+/// A refund added by the reload test.
+const LATE_REFUND: &str = "M400,Antom,2026111000046,2026101500004,RREQ-46,ORDER-4,REFUND,2026-11-10T08:00:00+00:00,-75.00,USD,SUCCESS,Never shipped,Teapot,CARD";
+
+fn fixture(rows: &[&str]) -> String {
+    let mut text = String::from(HEADER);
+    for row in rows {
+        text.push('\n');
+        text.push_str(row);
+    }
+    text.push('\n');
+    text
+}
+
+/// A running `recibo serve`, killed when dropped (a failing test included).
+struct Server {
+    child: Child,
+    base: String,
+    dir: tempfile::TempDir,
+    stderr: PathBuf,
+}
+
+impl Server {
+    /// Serves `fixture(ROWS)` from `data.csv` in a fresh folder.
+    fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+        let mut args = vec!["-i", "data.csv"];
+        args.extend_from_slice(extra);
+        Server::start_in(dir, &args, &[("RECIBO_SERVE_TOKEN", TOKEN)])
+    }
+
+    fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let stderr = dir.path().join("server.log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_recibo"));
+        command
+            .current_dir(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("RECIBO_SERVE_TOKEN")
+            .env_remove("RECIBO_GATEWAY_CONFIG")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start recibo serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let mut server = Server {
+            child,
+            base: String::new(),
+            dir,
+            stderr,
+        };
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        let Some(base) = line.trim().strip_prefix("listening on ") else {
+            panic!(
+                "the server did not say where it listens (said {line:?})\n--- stderr ---\n{}",
+                server.log()
+            );
+        };
+        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+        server.base = base.to_string();
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -s {name}");
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        get(
+            &self.url(path),
+            &[("authorization", &format!("Bearer {TOKEN}"))],
+        )
+    }
+
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let auth = format!("Bearer {TOKEN}");
+        let mut all = vec![("authorization", auth.as_str())];
+        all.extend_from_slice(headers);
+        get(&self.url(path), &all)
+    }
+
+    /// Polls `/healthz` until `check` holds (the server applies signals asynchronously).
+    fn wait_for_health(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let health = get(&self.url("/healthz"), &[]).json();
+            if check(&health) {
+                return health;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; /healthz says {health}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+});
+
+static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+});
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    #[track_caller]
+    fn assert_status(&self, status: u16) -> &Reply {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self
+    }
+
+    /// An error answer: the status, a JSON body with `error` and `message`.
+    #[track_caller]
+    fn assert_error(&self, status: u16, code: &str) -> Value {
+        self.assert_status(status);
+        assert!(
+            self.header("content-type").starts_with("application/json"),
+            "{:?}",
+            self.headers
+        );
+        let body = self.json();
+        assert_eq!(body["error"], code, "{body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        body
+    }
+}
+
+async fn fetch(url: String, headers: Vec<(String, String)>) -> Reply {
+    let mut request = CLIENT.get(&url);
+    for (k, v) in headers {
+        request = request.header(k, v);
+    }
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url} body: {e}"))
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
+    RUNTIME.block_on(fetch(url.to_string(), owned(headers)))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `receipt-title` message of a language, from the shipped message files.
+fn title(lang: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(lang)
+        .join("receipt.ftl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("receipt-title"))
+        .and_then(|rest| rest.trim_start().strip_prefix('='))
+        .map(|t| t.trim().to_string())
+        .unwrap_or_else(|| panic!("{} has no receipt-title", path.display()))
+}
+
+fn pdftotext(dir: &Path, name: &str, pdf: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (poppler-utils; tests/run.sh installs it)");
+    assert!(
+        out.status.success(),
+        "pdftotext {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // pdftotext may break lines anywhere; compare without whitespace.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect()
+}
+
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+#[test]
+fn receipts_in_each_language_by_any_of_the_refunds_ids() {
+    let server = Server::start(&[]);
+    for (lang, id, zone) in [
+        ("en", "2026102000042", "UTC"),
+        ("zh-CN", "RREQ-42", "Asia/Shanghai"),
+        ("pt-BR", "2026102000042", "America/Sao_Paulo"),
+    ] {
+        let reply = server.get(&format!(
+            "/v1/refunds/{id}/receipt.pdf?lang={lang}&tz={zone}"
+        ));
+        reply.assert_status(200);
+        assert_eq!(reply.header("content-type"), "application/pdf");
+        assert_eq!(reply.header("content-language"), lang);
+        let disposition = reply.header("content-disposition");
+        assert!(
+            disposition.starts_with("attachment")
+                && disposition.contains(&format!("2026102000042_{lang}.pdf")),
+            "{disposition}"
+        );
+        assert_eq!(
+            reply.header("etag"),
+            format!("\"{}\"", sha256_hex(&reply.body))
+        );
+        assert!(reply.body.starts_with(b"%PDF-"));
+        let text = pdftotext(server.dir.path(), &format!("{lang}.pdf"), &reply.body);
+        assert!(
+            text.contains(&squeeze(&title(lang))),
+            "{lang}: no title {:?} in {text}",
+            title(lang)
+        );
+        assert!(text.contains("2026102000042"), "{lang}: {text}");
+        assert!(
+            text.contains(zone),
+            "{lang}: the receipt names its zone {zone}: {text}"
+        );
+    }
+
+    // Without lang, Accept-Language decides; what it lists but is not offered is passed over.
+    let reply = server.get_with(
+        "/v1/refunds/ORDER-2/receipt.pdf",
+        &[("accept-language", "fr-CH, pt-BR;q=0.8, en;q=0.5")],
+    );
+    reply.assert_status(200);
+    assert_eq!(reply.header("content-language"), "pt-BR");
+    assert!(reply.header("vary").contains("Accept-Language"));
+    let text = pdftotext(server.dir.path(), "negotiated.pdf", &reply.body);
+    assert!(text.contains(&squeeze(&title("pt-BR"))), "{text}");
+    assert!(
+        text.contains("2026102500044"),
+        "ORDER-2 names its one refund: {text}"
+    );
+
+    // Nothing offered and no lang: English.
+    let reply = server.get_with(
+        "/v1/refunds/RREQ-44/receipt.pdf",
+        &[("accept-language", "de, fr;q=0.9")],
+    );
+    reply.assert_status(200);
+    assert_eq!(reply.header("content-language"), "en");
+}
+
+#[test]
+fn etag_round_trip_and_the_same_bytes_while_the_data_is_unchanged() {
+    let server = Server::start(&[]);
+    let path = "/v1/refunds/RREQ-42/receipt.pdf?lang=zh-CN&tz=Asia/Shanghai";
+    let first = server.get(path);
+    first.assert_status(200);
+    let etag = first.header("etag").to_string();
+    assert_eq!(etag, format!("\"{}\"", sha256_hex(&first.body)));
+    assert!(first.header("cache-control").contains("no-cache"));
+
+    let again = server.get(path);
+    assert_eq!(
+        again.body, first.body,
+        "a repeated request gets the same bytes"
+    );
+    // Another of the refund's IDs names the same receipt.
+    let by_refund_id =
+        server.get("/v1/refunds/2026102000042/receipt.pdf?lang=zh-CN&tz=Asia/Shanghai");
+    assert_eq!(by_refund_id.body, first.body);
+
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"nope\", {etag}"),
+        "*".to_string(),
+    ] {
+        let cached = server.get_with(path, &[("if-none-match", &tag)]);
+        cached.assert_status(304);
+        assert!(cached.body.is_empty());
+        assert_eq!(cached.header("etag"), etag, "If-None-Match: {tag}");
+    }
+    // A client holding the ETag, asking by another ID, also gets a 304 (after one render).
+    server
+        .get_with(
+            "/v1/refunds/2026102000042/receipt.pdf?lang=zh-CN&tz=Asia/Shanghai",
+            &[("if-none-match", &etag)],
+        )
+        .assert_status(304);
+
+    let stale = server.get_with(path, &[("if-none-match", "\"0123\"")]);
+    stale.assert_status(200);
+    assert_eq!(stale.body, first.body);
+
+    let other_zone = server.get("/v1/refunds/RREQ-42/receipt.pdf?lang=zh-CN&tz=UTC");
+    other_zone.assert_status(200);
+    assert_ne!(
+        other_zone.header("etag"),
+        etag,
+        "another zone is another document"
+    );
+}
+
+#[test]
+fn error_statuses_have_json_bodies() {
+    let server = Server::start(&[]);
+    let body = server
+        .get("/v1/refunds/NO-SUCH-ID/receipt.pdf")
+        .assert_error(404, "not_found");
+    assert!(body["message"].as_str().unwrap().contains("NO-SUCH-ID"));
+
+    let body = server
+        .get("/v1/refunds/2026102100043/receipt.pdf")
+        .assert_error(409, "not_eligible");
+    assert_eq!(body["type"], "REFUND");
+    assert_eq!(body["status"], "FAIL");
+    assert_eq!(body["transactionId"], "2026102100043");
+
+    let body = server
+        .get("/v1/refunds/ORDER-4/receipt.pdf")
+        .assert_error(409, "not_a_refund");
+    assert_eq!(body["type"], "PAYMENT");
+    assert_eq!(body["status"], "PROCESSING");
+
+    // ORDER-1 has two refunds: the server does not guess.
+    let body = server
+        .get("/v1/refunds/ORDER-1/receipt.pdf")
+        .assert_error(409, "ambiguous_id");
+    let listed: BTreeSet<&str> = body["refunds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(listed, BTreeSet::from(["2026102000042", "2026102100043"]));
+
+    let body = server
+        .get("/v1/refunds/RREQ-42/receipt.pdf?lang=fr")
+        .assert_error(400, "unsupported_language");
+    assert!(
+        body["supported"].as_array().is_some_and(|s| s.len() == 3),
+        "{body}"
+    );
+    server
+        .get("/v1/refunds/RREQ-42/receipt.pdf?lang=zh-TW")
+        .assert_error(400, "unsupported_language");
+    server
+        .get("/v1/refunds/RREQ-42/receipt.pdf?tz=Mars/Olympus_Mons")
+        .assert_error(400, "unsupported_time_zone");
+    server
+        .get("/v1/refunds/RREQ-42/receipt.pdf?lang=en&lang=pt")
+        .assert_error(400, "bad_request");
+    server
+        .get("/v1/refunds/RREQ-42/receipt.pdf?format=png")
+        .assert_error(400, "bad_request");
+
+    server
+        .get("/v1/transactions/export?from=yesterday")
+        .assert_error(400, "bad_request");
+    server
+        .get("/v1/transactions/export?format=pdf")
+        .assert_error(400, "bad_request");
+    server
+        .get("/v1/transactions/export?colums=default")
+        .assert_error(400, "bad_request");
+    // A column set may not be a path on the server.
+    server
+        .get("/v1/transactions/export?columns=/etc/passwd.toml")
+        .assert_error(400, "bad_request");
+    server
+        .get("/v1/transactions?limit=0")
+        .assert_error(400, "bad_request");
+    server
+        .get("/v1/nothing-here")
+        .assert_error(404, "not_found");
+    let long = format!("/v1/refunds/RREQ-42/receipt.pdf?tz={}", "x".repeat(9000));
+    server.get(&long).assert_error(414, "uri_too_long");
+}
+
+#[test]
+fn no_token_or_a_wrong_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+    std::fs::write(
+        dir.path().join("tokens"),
+        format!("# support dashboard\n{OTHER_TOKEN}\n"),
+    )
+    .unwrap();
+    let server = Server::start_in(
+        dir,
+        &["-i", "data.csv", "--token-file", "tokens"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    let path = "/v1/refunds/RREQ-42/receipt.pdf";
+    for headers in [
+        vec![],
+        vec![("authorization", "Bearer wrong-token-000000000000")],
+        vec![("authorization", &format!("Bearer {TOKEN}x") as &str)],
+        vec![("authorization", &format!("Basic {TOKEN}") as &str)],
+        vec![("authorization", TOKEN)],
+    ] {
+        let reply = get(&server.url(path), &headers);
+        reply.assert_error(401, "unauthorized");
+        assert!(
+            reply.header("www-authenticate").starts_with("Bearer"),
+            "{headers:?}"
+        );
+    }
+    get(&server.url("/v1/transactions/export"), &[]).assert_error(401, "unauthorized");
+    get(&server.url("/metrics"), &[]).assert_error(401, "unauthorized");
+    get(&server.url("/healthz"), &[]).assert_status(200);
+    // The environment's token and the file's both work.
+    get(
+        &server.url(path),
+        &[("authorization", &format!("Bearer {TOKEN}"))],
+    )
+    .assert_status(200);
+    get(
+        &server.url(path),
+        &[("authorization", &format!("bearer {OTHER_TOKEN}"))],
+    )
+    .assert_status(200);
+    let log = server.log();
+    assert!(log.contains("status=401"), "requests are logged: {log}");
+    for secret in [TOKEN, OTHER_TOKEN, "wrong-token"] {
+        assert!(!log.contains(secret), "a token reached the log");
+    }
+}
+
+#[test]
+fn renders_past_the_cap_get_503_with_retry_after() {
+    let server = Server::start(&["--max-renders", "1", "--render-threads", "1"]);
+    let auth = format!("Bearer {TOKEN}");
+    let mut busy = None;
+    for _ in 0..20 {
+        let replies = RUNTIME.block_on(async {
+            let tasks: Vec<_> = (0..16)
+                .map(|i| {
+                    let lang = ["en", "zh-CN", "pt-BR"][i % 3];
+                    let url = server.url(&format!(
+                        "/v1/refunds/RREQ-42/receipt.pdf?lang={lang}&tz=Etc/GMT-{}",
+                        1 + i % 12
+                    ));
+                    tokio::spawn(fetch(url, owned(&[("authorization", &auth)])))
+                })
+                .collect();
+            let mut replies = Vec::new();
+            for t in tasks {
+                replies.push(t.await.unwrap());
+            }
+            replies
+        });
+        for r in &replies {
+            assert!(
+                r.status == 200 || r.status == 503,
+                "{}: {}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            );
+        }
+        busy = replies.into_iter().find(|r| r.status == 503);
+        if busy.is_some() {
+            break;
+        }
+    }
+    let busy = busy.expect("16 receipts at once with room for one render: some must be refused");
+    busy.assert_error(503, "busy");
+    assert_eq!(busy.header("retry-after"), "1");
+    let metrics = String::from_utf8(server.get("/metrics").body).unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("recibo_renders_rejected_total ") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+}
+
+/// What `recibo export` writes for the same selection, to compare the HTTP export with.
+fn cli_export(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir)
+        .args(["export", "-i", "data.csv", "-o", "-"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn csv_export_is_read_back_by_the_csv_crate_and_matches_the_cli() {
+    let server = Server::start(&[]);
+    let reply = server.get(
+        "/v1/transactions/export?format=csv&columns=accounting&type=REFUND&from=2026-10-01&to=2026-11-01&tz=America/Sao_Paulo",
+    );
+    reply.assert_status(200);
+    assert!(reply.header("content-type").starts_with("text/csv"));
+    assert!(
+        reply
+            .header("content-disposition")
+            .contains("transactions.csv")
+    );
+
+    let mut reader = csv::Reader::from_reader(reply.body.as_slice());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} in {headers:?}"))
+    };
+    let (id, amount, currency) = (
+        column("transactionId"),
+        column("transactionAmountValue"),
+        column("transactionCurrency"),
+    );
+    column("feeAmountValue");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (&r[id], &r[amount], &r[currency]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2026102000042", "-90.00", "CNY"),
+            ("2026102100043", "-10.00", "CNY"),
+            ("2026102500044", "-50.00", "BRL")
+        ]
+    );
+    // One validation and one writer for both: the same bytes as the command line.
+    let cli = cli_export(
+        server.dir.path(),
+        &[
+            "--columns",
+            "accounting",
+            "--type",
+            "REFUND",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-01",
+            "--tz",
+            "America/Sao_Paulo",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&reply.body),
+        String::from_utf8_lossy(&cli)
+    );
+
+    // Lists by repetition or by commas; CSV options by name.
+    let reply = server.get("/v1/transactions/export?currency=BRL&currency=USD&status=SUCCESS&columns=transactionId,transactionAmountValue&decimal-comma=true&bom=1");
+    reply.assert_status(200);
+    let text = String::from_utf8(reply.body.clone()).unwrap();
+    assert!(text.starts_with('\u{feff}'), "bom");
+    let cli = cli_export(
+        server.dir.path(),
+        &[
+            "--currency",
+            "BRL,USD",
+            "--status",
+            "SUCCESS",
+            "--columns",
+            "transactionId,transactionAmountValue",
+            "--decimal-comma",
+            "--bom",
+        ],
+    );
+    assert_eq!(text, String::from_utf8(cli).unwrap());
+    assert!(text.contains("2026102500044;-50,00"), "{text}");
+}
+
+#[test]
+fn xlsx_export_is_read_back_by_openpyxl() {
+    let server = Server::start(&[]);
+    let reply = server.get("/v1/transactions/export?format=xlsx&columns=accounting&type=REFUND&from=2026-10-01&to=2026-11-01");
+    reply.assert_status(200);
+    assert_eq!(
+        reply.header("content-type"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let path = server.dir.path().join("export.xlsx");
+    std::fs::write(&path, &reply.body).unwrap();
+    let script = "import json, sys\n\
+try:\n    import openpyxl\n\
+except ImportError:\n    sys.exit('openpyxl is needed: python3 -m pip install openpyxl (tests/run.sh installs it)')\n\
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)\n\
+rows = [[c if isinstance(c, (int, float)) or c is None else str(c) for c in r] for r in wb.worksheets[0].iter_rows(values_only=True)]\n\
+print(json.dumps(rows))\n";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 is needed");
+    assert!(
+        out.status.success(),
+        "openpyxl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Vec<Value>> = serde_json::from_slice(&out.stdout).unwrap();
+    let header: Vec<&str> = rows[0].iter().filter_map(Value::as_str).collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name} in {header:?}"))
+    };
+    let (id, amount) = (column("transactionId"), column("transactionAmountValue"));
+    let got: Vec<(String, f64)> = rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[id].as_str().unwrap().to_string(),
+                r[amount].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2026102000042".to_string(), -90.0),
+            ("2026102100043".to_string(), -10.0),
+            ("2026102500044".to_string(), -50.0)
+        ]
+    );
+}
+
+#[test]
+fn json_pages_walk_every_match_once() {
+    let server = Server::start(&[]);
+    let mut ids = Vec::new();
+    let mut path = "/v1/transactions?type=REFUND&limit=2".to_string();
+    let mut pages = 0;
+    loop {
+        let reply = server.get(&path);
+        reply.assert_status(200);
+        let page = reply.json();
+        pages += 1;
+        for item in page["items"].as_array().unwrap() {
+            assert_eq!(item["transactionType"], "REFUND");
+            ids.push(item["transactionId"].as_str().unwrap().to_string());
+        }
+        match page["nextCursor"].as_str() {
+            Some(cursor) => path = format!("/v1/transactions?type=REFUND&limit=2&cursor={cursor}"),
+            None => break,
+        }
+        assert!(pages < 10, "the cursor does not advance");
+    }
+    assert_eq!(
+        ids,
+        [
+            "2026102000042",
+            "2026102100043",
+            "2026102500044",
+            "2026110500045"
+        ]
+    );
+    assert_eq!(pages, 2);
+    let one = server.get("/v1/transactions?id=RREQ-44").json();
+    assert_eq!(one["items"][0]["amount"]["minor"], -5000);
+    assert_eq!(one["items"][0]["amount"]["currency"], "BRL");
+    server
+        .get("/v1/transactions?cursor=banana")
+        .assert_error(400, "bad_request");
+}
+
+#[test]
+fn sighup_reloads_and_a_broken_file_keeps_the_old_data() {
+    let server = Server::start(&[]);
+    let data = server.dir.path().join("data.csv");
+    let late = "/v1/refunds/RREQ-46/receipt.pdf";
+    server.get(late).assert_error(404, "not_found");
+    let before = server.get("/v1/refunds/RREQ-42/receipt.pdf");
+    before.assert_status(200);
+    let loaded_at =
+        server.wait_for_health("the first load", |h| h["generation"] == 1)["loadedAt"].clone();
+
+    // The same data again: nothing changes, not even the receipts' bytes.
+    server.signal("HUP");
+    let metrics_ok = |n: u32| {
+        let text = String::from_utf8(server.get("/metrics").body).unwrap();
+        text.contains(&format!("recibo_reloads_total{{result=\"ok\"}} {n}"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !metrics_ok(1) {
+        assert!(Instant::now() < deadline, "no reload: {}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        server.get("/v1/refunds/RREQ-42/receipt.pdf").body,
+        before.body
+    );
+    assert_eq!(
+        server.wait_for_health("generation 1 kept", |h| h["generation"] == 1)["loadedAt"],
+        loaded_at
+    );
+
+    let mut rows = ROWS.to_vec();
+    rows.push(LATE_REFUND);
+    std::fs::write(&data, fixture(&rows)).unwrap();
+    server.signal("HUP");
+    let health = server.wait_for_health("generation 2", |h| h["generation"] == 2);
+    assert_eq!(health["transactions"], ROWS.len() + 1);
+    let added = server.get(late);
+    added.assert_status(200);
+
+    // A file the reader rejects: no transactionId column.
+    std::fs::write(&data, "customerId,acquirer\nM1,Antom\n").unwrap();
+    server.signal("HUP");
+    server.wait_for_health("the failed reload", |h| h["lastReloadFailed"] == true);
+    let health = server.wait_for_health("generation 2 kept", |h| h["generation"] == 2);
+    assert_eq!(health["transactions"], ROWS.len() + 1);
+    let kept = server.get(late);
+    kept.assert_status(200);
+    assert_eq!(
+        kept.body, added.body,
+        "the old data is still served, byte for byte"
+    );
+    let metrics = String::from_utf8(server.get("/metrics").body).unwrap();
+    assert!(
+        metrics.contains("recibo_reloads_total{result=\"error\"} 1"),
+        "{metrics}"
+    );
+    assert!(server.log().contains("reload failed"), "{}", server.log());
+}
+
+#[test]
+fn healthz_and_metrics() {
+    let server = Server::start(&[]);
+    let health = get(&server.url("/healthz"), &[]);
+    health.assert_status(200);
+    let health = health.json();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["transactions"], ROWS.len());
+
+    server
+        .get("/v1/refunds/RREQ-42/receipt.pdf?lang=pt-BR")
+        .assert_status(200);
+    server
+        .get("/v1/refunds/NO-SUCH-ID/receipt.pdf")
+        .assert_status(404);
+    let reply = server.get("/metrics");
+    reply.assert_status(200);
+    assert!(reply.header("content-type").starts_with("text/plain"));
+    let text = String::from_utf8(reply.body).unwrap();
+    for line in [
+        "recibo_http_requests_total{route=\"/v1/refunds/{id}/receipt.pdf\",status=\"200\"} 1",
+        "recibo_http_requests_total{route=\"/v1/refunds/{id}/receipt.pdf\",status=\"404\"} 1",
+        "recibo_http_requests_total{route=\"/healthz\",status=\"200\"} 1",
+        "recibo_receipts_rendered_total{lang=\"pt-BR\"} 1",
+        "recibo_render_duration_seconds_count 1",
+        "recibo_render_duration_seconds_bucket{le=\"+Inf\"} 1",
+        "# TYPE recibo_render_duration_seconds histogram",
+        "recibo_transactions 8",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "no line {line:?} in\n{text}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir.path())
+        .args(["sample", "--rows", "20000", "--seed", "5", "-o", "data.csv"])
+        .output()
+        .unwrap();
+    assert!(
+        sample.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sample.stderr)
+    );
+    let mut server = Server::start_in(dir, &["-i", "data.csv"], &[("RECIBO_SERVE_TOKEN", TOKEN)]);
+    let url = server.url("/v1/transactions/export?format=xlsx&columns=all");
+    let export = RUNTIME.spawn(fetch(
+        url,
+        owned(&[("authorization", &format!("Bearer {TOKEN}"))]),
+    ));
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    let reply = RUNTIME.block_on(export).unwrap();
+    reply.assert_status(200);
+    assert!(reply.body.starts_with(b"PK"), "a whole XLSX (a ZIP)");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running after SIGTERM: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit {status:?}: {}", server.log());
+    // New connections are refused once it stopped.
+    assert!(std::net::TcpStream::connect(server.base.trim_start_matches("http://")).is_err());
+}
+
+#[test]
+fn receipts_from_the_gateway_with_a_cache() {
+    let gateway = gateway_server::GatewayServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let base = gateway.base_url().to_string();
+    let server = Server::start_in(
+        dir,
+        &["--gateway"],
+        &[
+            ("RECIBO_SERVE_TOKEN", TOKEN),
+            ("RECIBO_GATEWAY_URL", &base),
+            ("RECIBO_PARTNER_CODE", gateway_server::TEST_PARTNER),
+            ("RECIBO_API_KEY", gateway_server::TEST_API_KEY),
+            ("RECIBO_SECRET_KEY", gateway_server::TEST_SECRET),
+        ],
+    );
+    // Generated order 3's second refund succeeded (see the fake's STATUSES).
+    let refund = gateway_server::generated_refund_id(3, 1);
+    let en = server.get(&format!("/v1/refunds/{refund}/receipt.pdf?lang=en"));
+    en.assert_status(200);
+    let text = pdftotext(server.dir.path(), "gateway.pdf", &en.body);
+    assert!(
+        text.contains(&squeeze(&title("en"))) && text.contains(&refund),
+        "{text}"
+    );
+    let again = server.get(&format!("/v1/refunds/{refund}/receipt.pdf?lang=en"));
+    assert_eq!(
+        again.body, en.body,
+        "the same bytes while the gateway's data is unchanged"
+    );
+    server
+        .get(&format!("/v1/refunds/{refund}/receipt.pdf?lang=zh-CN"))
+        .assert_status(200);
+    assert_eq!(
+        gateway.refund_requests(&refund),
+        1,
+        "later requests are answered from the cache"
+    );
+
+    // The documentation's example refund is still processing.
+    let body = server
+        .get(&format!(
+            "/v1/refunds/{}/receipt.pdf",
+            gateway_server::SEED_REFUND_ORIGINAL_ID
+        ))
+        .assert_error(409, "not_eligible");
+    assert_eq!(body["type"], "REFUND");
+    server
+        .get("/v1/refunds/RF99999999/receipt.pdf")
+        .assert_error(404, "not_found");
+    // Without report files there is nothing to export.
+    server
+        .get("/v1/transactions/export")
+        .assert_error(501, "no_report_files");
+}
+
+#[test]
+fn refuses_to_start_without_a_token_or_with_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_recibo"));
+        c.current_dir(dir.path())
+            .arg("serve")
+            .args(args)
+            .env_remove("RECIBO_SERVE_TOKEN");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.stdin(Stdio::null()).output().unwrap();
+        let mut err = String::new();
+        out.stderr.as_slice().read_to_string(&mut err).unwrap();
+        (out.status.code(), err)
+    };
+    let (code, err) = run(&["-i", "data.csv", "--listen", "127.0.0.1:0"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("RECIBO_SERVE_TOKEN"), "{err}");
+    let (code, err) = run(
+        &["-i", "data.csv", "--listen", "127.0.0.1:0"],
+        &[("RECIBO_SERVE_TOKEN", "short")],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("at least 16") && !err.contains("short\n"),
+        "{err}"
+    );
+    let (code, err) = run(
+        &["-i", "-", "--listen", "127.0.0.1:0"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = run(
+        &["--listen", "127.0.0.1:0"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("nothing to serve"), "{err}");
+}
