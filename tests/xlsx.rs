@@ -791,3 +791,116 @@ fn unreadable_files_are_source_errors() {
         Err(Error::Source { .. })
     ));
 }
+
+/// Throughput of both directions on a million default-column rows; prints the rates.
+/// `cargo test --release --test xlsx -- --ignored throughput --nocapture`
+#[test]
+#[ignore = "a benchmark: run in release with --nocapture"]
+fn throughput() {
+    let dir = temp_dir();
+    let path = std::env::var_os("RECIBO_BENCH_OUT")
+        .map_or_else(|| dir.path().join("bench.xlsx"), PathBuf::from);
+    let n: u64 = std::env::var("RECIBO_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let opts = options("default", "Asia/Shanghai");
+    let cells = n * opts.columns.len() as u64;
+    let templates: Vec<Transaction> = (0..1000)
+        .map(|i| {
+            let (code, minor) = [
+                ("BRL", 12_345),
+                ("JPY", 1_234),
+                ("BHD", 1_234_567),
+                ("USD", -9_000),
+            ][i % 4];
+            let kind = if minor < 0 {
+                TxType::Refund
+            } else {
+                TxType::Payment
+            };
+            let mut t = tx(
+                &format!("2026110119{i:014}"),
+                kind,
+                "2026-11-01T08:00:00Z",
+                money(minor * (i as i64 + 1), code),
+            );
+            t.payment_time += chrono::Duration::seconds(i as i64 * 37);
+            t.payment_method_type = "ALIPAY_CN".into();
+            t.acquirer = "Antom".into();
+            t.reference_transaction_id = format!("ORDER-{i:08}");
+            t.original_transaction_id = if minor < 0 {
+                format!("2026110119{:014}", i + 1)
+            } else {
+                String::new()
+            };
+            t.order_description = format!("Order {i} for customer, 2 items");
+            t
+        })
+        .collect();
+
+    let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_secs();
+    let mut sink = sink::open(Format::Xlsx, &Target::File(path.clone()), &opts).unwrap();
+    for i in 0..n {
+        sink.write(&templates[(i % 1000) as usize]).unwrap();
+    }
+    let rows_done = start.elapsed().as_secs_f64();
+    sink.finish().unwrap();
+    let cpu = thread_cpu_secs() - cpu_start;
+    println!(
+        "write: rows written in {rows_done:.2} s, then finish (compression) {:.2} s; {cpu:.2} s of CPU: {:.0} cells per CPU second",
+        start.elapsed().as_secs_f64() - rows_done,
+        cells as f64 / cpu
+    );
+    let secs = start.elapsed().as_secs_f64();
+    let size = std::fs::metadata(&path).unwrap().len();
+    println!(
+        "write: {n} rows x {} columns in {secs:.2} s: {:.0} cells/s, {:.0} rows/s, {:.1} MB",
+        opts.columns.len(),
+        cells as f64 / secs,
+        n as f64 / secs,
+        size as f64 / 1e6
+    );
+
+    let start = std::time::Instant::now();
+    let csv = Target::File(dir.path().join("bench.csv"));
+    let mut out = sink::open(Format::Csv, &csv, &opts).unwrap();
+    let input = recibo::source::Input {
+        name: path.to_str().unwrap().into(),
+        format: recibo::source::InputFormat::Xlsx,
+    };
+    let stats = recibo::source::read_all(
+        &[input],
+        &source_options(None, "Asia/Shanghai"),
+        false,
+        |t| out.write(t),
+    )
+    .unwrap();
+    out.finish().unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(stats.records, n);
+    println!(
+        "xlsx -> csv: {n} rows in {secs:.2} s: {:.0} cells/s, {:.0} rows/s",
+        cells as f64 / secs,
+        n as f64 / secs
+    );
+}
+
+/// CPU time of the calling thread, which is the whole cost of a write on a busy machine.
+fn thread_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    // After the command name: state is field 3, utime 14 and stime 15, in clock ticks.
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(14) + ticks(15)) / 100.0
+}

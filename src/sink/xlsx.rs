@@ -26,6 +26,9 @@ pub const MAX_SHEET_ROWS: u32 = 1_048_576;
 /// Name of the first sheet; later ones add " 2", " 3", ...
 pub const SHEET_NAME: &str = "Transactions";
 
+const ZIP_LEVEL: u8 = 3;
+/// The exponent of most currencies: amounts with it take their column's format.
+const COMMON_EXPONENT: u8 = 2;
 const TIME_FORMAT: &str = "yyyy-mm-dd hh:mm:ss";
 /// Days from Excel's day 0 (1899-12-30, in the 1900 date system) to the unix epoch.
 const EXCEL_UNIX_EPOCH_DAYS: f64 = 25_569.0;
@@ -82,6 +85,9 @@ impl XlsxSink {
         if let Some(dir) = file.temp_path().parent() {
             workbook.set_tempdir(dir).map_err(err)?;
         }
+        // Compressing the sheet XML is a third to a half of the cost of an export; level 3
+        // takes about half the time of the default 6 for a file about a tenth larger.
+        workbook.set_zip_compression_level(ZIP_LEVEL);
         let amount_formats = (0..=4u8).map(amount_format).collect();
         let mut sink = XlsxSink {
             sheet: Worksheet::new(),
@@ -118,6 +124,20 @@ impl XlsxSink {
             let col = col as u16;
             let header = column.header(self.header);
             sheet.set_column_width(col, column_width(column, header))?;
+            // A cell written without a format takes its column's, which spares a lookup per
+            // cell: rust_xlsxwriter finds a cell format's index by hashing the whole Format.
+            match column.kind {
+                Kind::Time => {
+                    sheet.set_column_format(col, &self.time_format)?;
+                }
+                Kind::Amount => {
+                    sheet.set_column_format(
+                        col,
+                        &self.amount_formats[usize::from(COMMON_EXPONENT)],
+                    )?;
+                }
+                _ => {}
+            }
             sheet.write_string_with_format(0, col, header, &self.header_format)?;
         }
         self.row = 1;
@@ -153,17 +173,21 @@ impl XlsxSink {
                 Cell::Amount(money) => {
                     let value = money.to_major_f64();
                     let exponent = money.currency.exponent();
-                    let i = usize::from(exponent);
-                    while self.amount_formats.len() <= i {
-                        self.amount_formats
-                            .push(amount_format(self.amount_formats.len() as u8));
+                    if exponent == COMMON_EXPONENT {
+                        self.sheet.write_number(row, col, value)?;
+                    } else {
+                        let i = usize::from(exponent);
+                        while self.amount_formats.len() <= i {
+                            let next = self.amount_formats.len() as u8;
+                            self.amount_formats.push(amount_format(next));
+                        }
+                        self.sheet.write_number_with_format(
+                            row,
+                            col,
+                            value,
+                            &self.amount_formats[i],
+                        )?;
                     }
-                    self.sheet.write_number_with_format(
-                        row,
-                        col,
-                        value,
-                        &self.amount_formats[i],
-                    )?;
                 }
                 Cell::Time(t) => {
                     let zone = if always_utc(column) {
@@ -173,12 +197,7 @@ impl XlsxSink {
                     };
                     match excel_serial(t, zone) {
                         Some(serial) => {
-                            self.sheet.write_number_with_format(
-                                row,
-                                col,
-                                serial,
-                                &self.time_format,
-                            )?;
+                            self.sheet.write_number(row, col, serial)?;
                         }
                         None => {
                             self.text.clear();
