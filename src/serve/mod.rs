@@ -4,8 +4,8 @@
 //! The data is the report files, loaded whole at start into a [`state::Snapshot`] indexed
 //! by every ID and swapped whole on SIGHUP, and/or the gateway, asked per request through a
 //! small cache ([`gateway`]). Requests are answered by [`routes`] on a tokio runtime;
-//! receipts are rendered on a dedicated pool of threads and exports written on tokio's
-//! blocking threads, so a slow render or a long export never holds up other requests.
+//! receipts are rendered (a few at a time) and exports written on tokio's blocking
+//! threads, so a slow render or a long export never holds up other requests.
 //!
 //! Endpoints (all but `/healthz` need `Authorization: Bearer <token>`):
 //!
@@ -71,8 +71,11 @@ pub(crate) struct App {
     metrics: metrics::Metrics,
     locales: Locales,
     renderer: Renderer,
-    render_pool: rayon::ThreadPool,
+    /// Receipts admitted: rendering or waiting for a slot.
     renders: Arc<Semaphore>,
+    /// Receipts rendering at once, each on one of tokio's blocking threads. Idle blocking
+    /// threads sleep, where a work-stealing pool's would spin and take CPU from the renders.
+    render_slots: Arc<Semaphore>,
     exports: Arc<Semaphore>,
     templates: Option<PathBuf>,
     request_timeout: Duration,
@@ -113,11 +116,6 @@ pub fn run(config: Config) -> Result<u64> {
         None => None,
     };
     let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
-    let render_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.render_threads.max(1))
-        .thread_name(|i| format!("recibo-render-{i}"))
-        .build()
-        .map_err(|e| Error::usage(format!("cannot start the render threads: {e}")))?;
     let app = Arc::new(App {
         store,
         gateway,
@@ -125,7 +123,7 @@ pub fn run(config: Config) -> Result<u64> {
         metrics: metrics::Metrics::default(),
         locales,
         renderer: Renderer::new(),
-        render_pool,
+        render_slots: Arc::new(Semaphore::new(config.render_threads.max(1))),
         renders: Arc::new(Semaphore::new(config.max_renders)),
         exports: Arc::new(Semaphore::new(config.max_exports)),
         templates: config.templates.clone(),

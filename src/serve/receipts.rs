@@ -267,33 +267,49 @@ fn refusal(id: &str, found: RefundMatch) -> ApiError {
     }
 }
 
-/// Renders on the render pool; refuses at once when `max_renders` are already queued or
-/// running, rather than letting waits pile up behind them.
+/// Renders on a blocking thread once a render slot is free. Refuses at once when
+/// `max_renders` receipts are already rendering or waiting, rather than letting waits pile
+/// up behind them.
 async fn render(app: &Arc<App>, found: Found, lang: Lang, zone: Tz) -> Result<Rendered, ApiError> {
-    let Ok(permit) = Arc::clone(&app.renders).try_acquire_owned() else {
+    let Ok(admitted) = Arc::clone(&app.renders).try_acquire_owned() else {
         app.metrics.renders_rejected.fetch_add(1, Ordering::Relaxed);
         return Err(ApiError::busy("receipts"));
     };
-    app.metrics
-        .renders_in_flight
-        .fetch_add(1, Ordering::Relaxed);
-    let (done, result) = tokio::sync::oneshot::channel();
+    let in_flight = InFlight::new(Arc::clone(app));
+    let slot = Arc::clone(&app.render_slots)
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("the render slots are closed"))?;
     let worker = Arc::clone(app);
-    app.render_pool.spawn(move || {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            render_now(&worker, &found, lang, zone)
-        }))
-        .unwrap_or_else(|_| Err(ApiError::internal("the receipt renderer failed")));
-        worker
+    // Once started, a render runs to its end even if the client leaves; it keeps its place
+    // in the cap until then.
+    tokio::task::spawn_blocking(move || {
+        let _held = (admitted, slot, in_flight);
+        render_now(&worker, &found, lang, zone)
+    })
+    .await
+    .unwrap_or_else(|_| Err(ApiError::internal("the receipt renderer failed")))
+}
+
+/// Counts a receipt in `recibo_renders_in_flight` for as long as it lives.
+struct InFlight(Arc<App>);
+
+impl InFlight {
+    fn new(app: Arc<App>) -> InFlight {
+        app.metrics
+            .renders_in_flight
+            .fetch_add(1, Ordering::Relaxed);
+        InFlight(app)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0
             .metrics
             .renders_in_flight
             .fetch_sub(1, Ordering::Relaxed);
-        drop(permit);
-        let _ = done.send(outcome);
-    });
-    result
-        .await
-        .unwrap_or_else(|_| Err(ApiError::internal("the receipt renderer stopped")))
+    }
 }
 
 fn render_now(app: &App, found: &Found, lang: Lang, zone: Tz) -> Result<Rendered, ApiError> {
