@@ -1767,7 +1767,6 @@ fn bulk_out_lists_a_receipt_that_cannot_be_rendered_as_failed_and_writes_the_res
 }
 
 #[test]
-#[ignore = "bug: with --merge alone, one receipt that cannot be laid out fails the whole run (exit 4, no PDF, no manifest)"]
 fn bulk_merge_alone_leaves_out_a_receipt_that_cannot_be_rendered_and_merges_the_rest() {
     let sandbox = Sandbox::with_extra(&[unrenderable_refund()]);
     let merged = sandbox.path().join("october.pdf");
@@ -1795,7 +1794,6 @@ fn bulk_merge_alone_leaves_out_a_receipt_that_cannot_be_rendered_and_merges_the_
 }
 
 #[test]
-#[ignore = "bug: --merge manifest rows say `written` with bytes 0 and no sha256 for a file that has both"]
 fn bulk_merge_manifest_rows_give_the_merged_files_size_and_sha256() {
     let sandbox = Sandbox::new();
     let merged = sandbox.path().join("october.pdf");

@@ -68,9 +68,10 @@ impl InputArgs {
             None => GatewayConfig::from_env(),
         }
         .map_err(|e| Error::usage(format!("gateway: {e}")))?;
-        if self.concurrency > 0 {
-            config.concurrency = self.concurrency;
+        if self.concurrency == 0 {
+            return Err(Error::usage("--concurrency must be at least 1"));
         }
+        config.concurrency = self.concurrency;
         Ok(config)
     }
 
@@ -111,7 +112,12 @@ impl InputArgs {
                 })?;
                 orders
             }
-            _ => {
+            (Some(_), Some(_)) => {
+                return Err(Error::usage(
+                    "give either --orders or --orders-from, not both",
+                ));
+            }
+            (None, None) => {
                 return Err(Error::usage(
                     "--gateway needs the orders: --orders FILE or --orders-from REPORT",
                 ));
@@ -131,7 +137,9 @@ fn read_order_list(name: &str) -> Result<Vec<String>> {
     } else {
         std::fs::read_to_string(name).map_err(|e| Error::source(name, e))?
     };
+    // Editors on Windows start files with a byte order mark; it is no part of an ID.
     Ok(text
+        .trim_start_matches('\u{feff}')
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))

@@ -9,6 +9,7 @@ use super::Outcome;
 use super::args::MergeArgs;
 use crate::error::{Error, Result};
 use crate::output::{OutputStream, Target, write_atomically};
+use crate::sink::csv::csv_error;
 
 pub fn run(args: &MergeArgs) -> Result<Outcome> {
     let target = Target::parse(&args.output);
@@ -106,13 +107,7 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
             None => (false, &bytes[..]),
         };
         let first_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
-        let delimiter = if first_line.iter().filter(|b| **b == b';').count()
-            > first_line.iter().filter(|b| **b == b',').count()
-        {
-            b';'
-        } else {
-            b','
-        };
+        let delimiter = crate::source::csv::sniff_delimiter(first_line);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -136,7 +131,7 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
                     .flexible(true)
                     .from_writer(stream);
                 w.write_byte_record(&this_header)
-                    .map_err(|e| Error::output(target, e))?;
+                    .map_err(|e| csv_error(target, e))?;
                 writer = Some(w);
                 header = Some(this_header);
             }

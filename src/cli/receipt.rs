@@ -14,7 +14,7 @@ use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::pdf::{RenderOptions, Renderer};
 use crate::receipt::work::{Work, collect, ineligible_reason};
-use crate::source::gateway::fetch_refund;
+use crate::source::gateway::{fetch_orders, fetch_refund};
 
 pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     let id = args
@@ -35,13 +35,28 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     let mut matches: Vec<Transaction> = Vec::new();
     let work = if args.input.gateway {
         let config = args.input.gateway_config()?;
-        let transactions = fetch_refund(&config, &id).map_err(|e| {
-            if e.is_not_found() {
-                Error::usage(format!("the gateway has no refund {id:?}: {e}"))
-            } else {
-                Error::source(&config.base_url, e)
+        // A refund ID first; failing that, the ID may name the order the refund belongs to.
+        let transactions = match fetch_refund(&config, &id) {
+            Ok(found) => found,
+            Err(e) if e.is_not_found() => {
+                let mut order = None;
+                fetch_orders(&config, vec![id.clone()], |outcome| {
+                    order = Some(outcome.result)
+                });
+                match order {
+                    Some(Ok(found)) => found,
+                    Some(Err(e)) if !e.is_not_found() => {
+                        return Err(Error::source(&config.base_url, e));
+                    }
+                    _ => {
+                        return Err(Error::usage(format!(
+                            "the gateway has no refund or order {id:?}"
+                        )));
+                    }
+                }
             }
-        })?;
+            Err(e) => return Err(Error::source(&config.base_url, e)),
+        };
         let mut work = Work::default();
         for tx in transactions {
             if tx.transaction_type == TxType::Refund {

@@ -33,11 +33,12 @@ struct JobFile {
     receipts: Vec<ReceiptsFile>,
 }
 
+/// `window = "yesterday"` or `window = { from = "...", to = "..." }`.
 #[derive(Debug, serde::Deserialize)]
 #[serde(untagged)]
 enum WindowFile {
     Named(String),
-    Explicit { from: String, to: String },
+    Explicit(toml::Table),
 }
 
 #[derive(Debug, serde::Deserialize, Default)]
@@ -151,9 +152,18 @@ impl Job {
             WindowFile::Named(n) => WindowSpec::parse(&n).ok_or_else(|| {
                 bad(format!("key `window`: {n:?} is not yesterday, last-7-days, last-month or {{ from, to }}"))
             })?,
-            WindowFile::Explicit { from, to } => {
-                let from = parse_bound(&from, zone).map_err(|e| bad(format!("key `window.from`: {e}")))?;
-                let to = parse_bound(&to, zone).map_err(|e| bad(format!("key `window.to`: {e}")))?;
+            WindowFile::Explicit(table) => {
+                if let Some(unknown) = table.keys().find(|k| *k != "from" && *k != "to") {
+                    return Err(bad(format!("key `window.{unknown}` is not known: a window table has `from` and `to`")));
+                }
+                let bound = |key: &str| -> Result<_> {
+                    let text = table
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .ok_or_else(|| bad(format!("key `window.{key}`: give a date or time as a string")))?;
+                    parse_bound(text, zone).map_err(|e| bad(format!("key `window.{key}`: {e}")))
+                };
+                let (from, to) = (bound("from")?, bound("to")?);
                 if from >= to {
                     return Err(bad("key `window`: from must be before to".into()));
                 }
@@ -223,6 +233,14 @@ impl Job {
                 table
                     .validate(zone)
                     .map_err(|err| bad(format!("export #{}: {err}", i + 1)))?;
+                if let Some(f) = &e.format
+                    && crate::sink::Format::parse(f).is_none()
+                {
+                    return Err(bad(format!(
+                        "export #{} key `format`: {f:?} is not csv, xlsx or jsonl",
+                        i + 1
+                    )));
+                }
                 Ok(ExportJob {
                     path: resolve(&e.path),
                     format: e.format,

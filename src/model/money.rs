@@ -5,9 +5,13 @@
 
 use std::fmt;
 
-/// An ISO 4217 alphabetic code known to the exponent table. `Copy`, three bytes.
+/// An ISO 4217 alphabetic code known to the exponent table, with its exponent looked up
+/// once at parse time (amounts ask for it on every row). `Copy`, four bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency([u8; 3]);
+pub struct Currency {
+    code: [u8; 3],
+    exponent: u8,
+}
 
 /// ISO 4217 currencies and their minor-unit exponents (list one, active codes), sorted by code
 /// so that lookup is a binary search. Funds and precious-metal codes without a minor unit
@@ -178,7 +182,7 @@ impl Currency {
     /// Parses a code such as `BRL` (ASCII letters, any case). Unknown codes are an error:
     /// without the exponent no amount in that currency can be read or written exactly.
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
-        let code = code.trim();
+        let code = code.trim_ascii();
         let bytes = code.as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return Err(MoneyError::UnknownCurrency(code.to_string()));
@@ -189,7 +193,10 @@ impl Currency {
             bytes[2].to_ascii_uppercase(),
         ];
         match EXPONENTS.binary_search_by(|(c, _)| (*c).cmp(&upper)) {
-            Ok(_) => Ok(Currency(upper)),
+            Ok(i) => Ok(Currency {
+                code: upper,
+                exponent: EXPONENTS[i].1,
+            }),
             Err(_) => Err(MoneyError::UnknownCurrency(code.to_string())),
         }
     }
@@ -197,20 +204,20 @@ impl Currency {
     /// The three-letter code, upper case.
     pub fn code(&self) -> &str {
         // Only ASCII letters ever reach the array (checked in `parse`).
-        std::str::from_utf8(&self.0).unwrap_or("???")
+        std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
     /// Number of minor-unit digits: 0 for JPY and VND, 2 for BRL, 3 for BHD, 4 for CLF.
     pub fn exponent(&self) -> u8 {
-        EXPONENTS
-            .binary_search_by(|(c, _)| (*c).cmp(&self.0))
-            .map(|i| EXPONENTS[i].1)
-            .unwrap_or(2)
+        self.exponent
     }
 
     /// Every known currency, in code order.
     pub fn all() -> impl Iterator<Item = Currency> {
-        EXPONENTS.iter().map(|(c, _)| Currency(**c))
+        EXPONENTS.iter().map(|(code, exponent)| Currency {
+            code: **code,
+            exponent: *exponent,
+        })
     }
 }
 

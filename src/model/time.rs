@@ -22,7 +22,7 @@ pub enum TimeError {
 /// Parses an instant: ISO 8601 / RFC 3339 with an offset (`T` or a space between date and
 /// time, fractional seconds allowed), or whole unix seconds.
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
-    let s = text.trim();
+    let s = text.trim_ascii();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         return s
             .parse::<i64>()
@@ -121,10 +121,18 @@ pub fn write_iso8601(out: &mut String, t: DateTime<Utc>, zone: Tz) {
     push_digits(out, time.minute(), 2);
     out.push(':');
     push_digits(out, time.second(), 2);
-    let millis = time.nanosecond() / 1_000_000;
-    if millis > 0 {
+    // As many fraction digits as the instant needs, in groups of three, so that every
+    // time written reads back as the same instant.
+    let nanos = time.nanosecond() % 1_000_000_000;
+    if nanos > 0 {
         out.push('.');
-        push_digits(out, millis, 3);
+        if nanos % 1_000_000 == 0 {
+            push_digits(out, nanos / 1_000_000, 3);
+        } else if nanos % 1_000 == 0 {
+            push_digits(out, nanos / 1_000, 6);
+        } else {
+            push_digits(out, nanos, 9);
+        }
     }
     let offset_secs = local.offset().local_minus_utc();
     out.push(if offset_secs < 0 { '-' } else { '+' });
@@ -182,6 +190,14 @@ mod tests {
         assert_eq!(iso(t, "UTC"), "2026-03-05T10:20:30+00:00");
         assert_eq!(iso(t, "Asia/Kolkata"), "2026-03-05T15:50:30+05:30");
         assert_eq!(parse_instant(&iso(t, "America/St_Johns")).unwrap(), t);
+        for fraction in [".5", ".000500", ".000000001", ".123456789"] {
+            let precise = parse_instant(&format!("2026-03-05T10:20:30{fraction}Z")).unwrap();
+            assert_eq!(
+                parse_instant(&iso(precise, "Asia/Shanghai")).unwrap(),
+                precise,
+                "{fraction}"
+            );
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::locale::{Lang, Locales};
 use crate::model::Transaction;
 use crate::output::{AtomicFile, write_atomically};
+use crate::source::fields::needs_formula_guard;
 
 /// What a bulk run produces and how.
 #[derive(Clone, Debug)]
@@ -181,11 +182,9 @@ pub fn run(
                         generated_at: options.generated_at,
                     },
                 );
-                let pdf = if options.out_dir.is_some() || options.zip.is_some() {
-                    Some(renderer.render(std::slice::from_ref(&page), &render_options))
-                } else {
-                    None
-                };
+                // Rendered on its own even for --merge alone: a receipt that cannot be laid
+                // out is then left out of the merged document instead of sinking it.
+                let pdf = renderer.render(std::slice::from_ref(&page), &render_options);
                 on_progress();
                 (page, pdf)
             })
@@ -211,8 +210,7 @@ pub fn run(
                 reason: String::new(),
             };
             match pdf {
-                None => {}
-                Some(Err(e)) => {
+                Err(e) => {
                     tracing::warn!("refund {}: {e}", refund.transaction_id);
                     report.failed += 1;
                     entry.status = "failed";
@@ -221,7 +219,7 @@ pub fn run(
                     report.entries.push(entry);
                     continue;
                 }
-                Some(Ok(pdf)) => {
+                Ok(pdf) => {
                     report.rendered += 1;
                     for missing in &pdf.missing_glyphs {
                         tracing::warn!(
@@ -255,22 +253,20 @@ pub fn run(
                     }
                 }
             }
-            if options.merge.is_some() {
+            if let Some(merge) = &options.merge {
                 merged_pages.push(page);
                 if options.out_dir.is_none() && options.zip.is_none() {
-                    report.rendered += 1;
-                    entry.file = options
-                        .merge
-                        .as_ref()
-                        .map(|p| file_name(p))
-                        .unwrap_or_default();
+                    // The row names the merged file; its size and digest follow once written.
+                    report.written += 1;
+                    entry.file = file_name(merge);
+                    entry.bytes = 0;
+                    entry.sha256.clear();
                 }
             }
             report.entries.push(entry);
         }
     }
 
-    let manifest = manifest_csv(&report.entries)?;
     if let Some(path) = &options.merge {
         if merged_pages.is_empty() {
             tracing::warn!("no successful refunds: {} not written", path.display());
@@ -279,11 +275,20 @@ pub fn run(
                 .render(&merged_pages, &render_options)
                 .map_err(|e| Error::output(path.display(), e))?;
             write_atomically(path, &pdf.bytes)?;
-            report
-                .files
-                .push((path.clone(), pdf.bytes.len() as u64, sha256_hex(&pdf.bytes)));
+            let (bytes, sha256) = (pdf.bytes.len() as u64, sha256_hex(&pdf.bytes));
+            let merged_name = file_name(path);
+            for entry in report
+                .entries
+                .iter_mut()
+                .filter(|e| e.status == "written" && e.file == merged_name)
+            {
+                entry.bytes = bytes;
+                entry.sha256.clone_from(&sha256);
+            }
+            report.files.push((path.clone(), bytes, sha256));
         }
     }
+    let manifest = manifest_csv(&report.entries)?;
     if let Some((mut writer, file)) = zip.take() {
         let target = file.target().display().to_string();
         writer
@@ -350,15 +355,23 @@ fn manifest_csv(entries: &[ManifestEntry]) -> Result<Vec<u8>> {
         ])
         .map_err(fail)?;
     for e in entries {
+        // Refund IDs and reasons come from the input: guard them like any exported text.
+        let guard = |text: &str| {
+            if needs_formula_guard(text) {
+                format!("'{text}")
+            } else {
+                text.to_string()
+            }
+        };
         writer
             .write_record([
-                e.refund_id.as_str(),
+                guard(&e.refund_id).as_str(),
                 e.language.as_str(),
                 e.file.as_str(),
                 &e.bytes.to_string(),
                 e.sha256.as_str(),
                 e.status,
-                e.reason.as_str(),
+                guard(&e.reason).as_str(),
             ])
             .map_err(fail)?;
     }

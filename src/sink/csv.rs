@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::Transaction;
 use crate::model::time::write_iso8601;
 use crate::output::{OutputStream, Target};
-use crate::source::fields::FORMULA_TRIGGERS;
+use crate::source::fields::needs_formula_guard;
 
 pub struct CsvSink {
     writer: csv::Writer<OutputStream>,
@@ -61,7 +61,8 @@ impl CsvSink {
     }
 }
 
-fn csv_error(target: &Target, e: csv::Error) -> Error {
+/// A CSV write error as recibo reports it; a closed standard output is a broken pipe.
+pub fn csv_error(target: &Target, e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::output_io(target, io),
         other => Error::output(target, format!("{other:?}")),
@@ -75,7 +76,7 @@ impl Sink for CsvSink {
             match (column.value)(tx) {
                 Cell::Empty => {}
                 Cell::Text(text) => {
-                    if text.starts_with(FORMULA_TRIGGERS) {
+                    if needs_formula_guard(text) {
                         self.cell.push('\'');
                     }
                     self.cell.push_str(text);

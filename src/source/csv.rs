@@ -21,8 +21,8 @@ pub struct CsvReader<R: Read> {
 }
 
 impl<R: Read> CsvReader<R> {
-    /// Reads the header row. The delimiter is `,` unless the header holds more `;` than `,`
-    /// (spreadsheets set to Brazilian Portuguese write `;` and a decimal comma).
+    /// Reads the header row and picks the separator it uses (spreadsheets set to Brazilian
+    /// Portuguese write `;` and a decimal comma).
     pub fn new(
         name: &str,
         mut input: R,
@@ -43,9 +43,7 @@ impl<R: Read> CsvReader<R> {
                 Err(e) => return Err(Error::source(name, e)),
             }
         }
-        let semicolons = head.iter().filter(|b| **b == b';').count();
-        let commas = head.iter().filter(|b| **b == b',').count();
-        let delimiter = if semicolons > commas { b';' } else { b',' };
+        let delimiter = sniff_delimiter(&head);
         let chained = std::io::Cursor::new(head).chain(input);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -86,6 +84,16 @@ impl<R: Read> CsvReader<R> {
             ended: false,
         })
     }
+}
+
+/// The separator a header line uses: whichever of `,`, `;` and TAB it holds most of
+/// (`,` on a tie), so exports made with `--decimal-comma` or `--delimiter tab` read back.
+pub fn sniff_delimiter(header_line: &[u8]) -> u8 {
+    let count = |d: u8| header_line.iter().filter(|b| **b == d).count();
+    [b';', b'\t'].into_iter().fold(
+        b',',
+        |best, d| if count(d) > count(best) { d } else { best },
+    )
 }
 
 impl<R: Read> CsvReader<R> {

@@ -206,7 +206,7 @@ pub fn fill_transaction<'r>(
     let text = |f: Field| get(f).unwrap_or("");
     let set = |dst: &mut String, f: Field| {
         dst.clear();
-        dst.push_str(undo_formula_guard(text(f).trim()));
+        dst.push_str(undo_formula_guard(text(f).trim_ascii()));
     };
     set(&mut tx.customer_id, Field::CustomerId);
     set(&mut tx.acquirer, Field::Acquirer);
@@ -284,7 +284,7 @@ fn parse_money(
     currency_field: Field,
     options: ReadOptions,
 ) -> Result<Option<Money>, FieldError> {
-    let value = value.trim();
+    let value = value.trim_ascii();
     if value.is_empty() {
         return Ok(None);
     }
@@ -300,11 +300,18 @@ fn parse_money(
 /// Characters that make a spreadsheet read a text cell as a formula.
 pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
+/// True when text must get a leading `'` in a CSV cell: a spreadsheet would run it as a
+/// formula, or it is quotes followed by such a start (so that [`undo_formula_guard`], which
+/// removes one quote, gives it back unchanged).
+pub fn needs_formula_guard(text: &str) -> bool {
+    text.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS)
+}
+
 /// recibo's CSV writer prefixes `'` to text that a spreadsheet would run as a formula;
 /// reading such a cell back removes that one quote, so exports re-import unchanged.
 pub fn undo_formula_guard(text: &str) -> &str {
     match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_TRIGGERS) => rest,
+        Some(rest) if needs_formula_guard(rest) => rest,
         _ => text,
     }
 }

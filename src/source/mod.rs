@@ -160,7 +160,8 @@ impl GatewaySource {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!("order {}: {e}", outcome.order_id);
+                    // The error names the order itself.
+                    tracing::warn!("{e}");
                     stats.skipped += 1;
                     if !e.is_not_found() {
                         unreachable = Some(e.to_string());
