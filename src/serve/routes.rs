@@ -143,6 +143,10 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr, request_timeout: Duration)
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::usage(format!("cannot listen on {listen}: {e}")))?;
+    // Before the address is announced: until then a SIGHUP or SIGTERM would end the
+    // process with the default action.
+    let signals =
+        Signals::install().map_err(|e| Error::usage(format!("cannot listen for signals: {e}")))?;
     let bound = listener
         .local_addr()
         .map_err(|e| Error::usage(format!("cannot listen on {listen}: {e}")))?;
@@ -157,7 +161,7 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr, request_timeout: Duration)
     tracing::info!(address = %bound, "listening");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(signals(Arc::clone(&app), stop_tx));
+    tokio::spawn(signals.run(Arc::clone(&app), stop_tx));
     let served = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&served);
     let router = router(app).layer(middleware::from_fn(move |req: Request, next: Next| {
@@ -187,28 +191,45 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr, request_timeout: Duration)
     Ok(served.load(Ordering::Relaxed))
 }
 
-async fn signals(app: Arc<App>, stop: tokio::sync::watch::Sender<bool>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::hangup()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot listen for signals; SIGHUP will not reload");
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = hup.recv() => {
-                let app = Arc::clone(&app);
-                let _ = tokio::task::spawn_blocking(move || reload(&app)).await;
-            }
-            _ = term.recv() => break,
-            _ = int.recv() => break,
-        }
+/// The signals the server acts on.
+struct Signals {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            hup: signal(SignalKind::hangup())?,
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
     }
-    tracing::info!("stopping: no new connections; finishing the requests in flight");
-    let _ = stop.send(true);
+
+    /// SIGHUP reloads (in the background: a stop request is not held up behind a long
+    /// reload); the first SIGTERM or SIGINT stops gracefully, a second one at once.
+    async fn run(mut self, app: Arc<App>, stop: tokio::sync::watch::Sender<bool>) {
+        loop {
+            tokio::select! {
+                _ = self.hup.recv() => {
+                    let app = Arc::clone(&app);
+                    tokio::task::spawn_blocking(move || reload(&app));
+                }
+                _ = self.term.recv() => break,
+                _ = self.int.recv() => break,
+            }
+        }
+        tracing::info!("stopping: no new connections; finishing the requests in flight");
+        let _ = stop.send(true);
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        tracing::warn!("stopping at once: asked twice");
+        std::process::exit(1);
+    }
 }
 
 /// Reads the inputs and the token file again. Whatever fails keeps what was in use.
