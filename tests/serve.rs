@@ -900,7 +900,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
     let dir = tempfile::tempdir().unwrap();
     let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
         .current_dir(dir.path())
-        .args(["sample", "--rows", "20000", "--seed", "5", "-o", "data.csv"])
+        .args(["sample", "--rows", "5000", "--seed", "5", "-o", "data.csv"])
         .output()
         .unwrap();
     assert!(
