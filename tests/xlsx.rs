@@ -112,6 +112,7 @@ fn sample() -> Vec<Transaction> {
     rows[2].payment_method_type = "PIX".into();
     rows[4].reference_transaction_id = "-order-7".into();
     rows[6].status = TxStatus::Processing;
+    rows[6].order_description = "line 1\nline 2\ttab \u{1}bell _x0041_ & <b>".into();
     rows
 }
 
@@ -268,6 +269,13 @@ fn amounts_are_numbers_with_the_currency_digits_and_times_are_dates() {
     assert_eq!(cell(4, 6)["v"], "=HYPERLINK(\"http://x\")");
     assert_eq!(cell(4, 6)["t"], "s");
     assert_eq!(cell(3, 6)["v"], "Café, 退款 \"quoted\"");
+    // Control characters are written as Excel's `_xHHHH_` escapes, and text that looks like
+    // one is escaped itself; openpyxl shows them undecoded (Excel and calamine decode them,
+    // see the round trip below).
+    assert_eq!(
+        cell(7, 6)["v"],
+        "line 1\nline 2\ttab _x0001_bell _x005F_x0041_ & <b>"
+    );
 }
 
 #[test]
@@ -656,6 +664,21 @@ fn errors_in_continuation_sheets_name_the_sheet() {
     }
 }
 
+#[test]
+fn a_numbered_sheet_with_another_header_is_not_a_continuation() {
+    let dir = temp_dir();
+    let path = dir.path().join("other.xlsx");
+    let data = serde_json::json!([HEADER, row("a", 1.into(), "USD")]);
+    let other = serde_json::json!([["note", "value"], ["x", 1]]);
+    workbook(
+        &path,
+        serde_json::json!([["Data", data], ["Data 2", other]]),
+    );
+    let rows = read(&path, &SourceOptions::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].transaction_id, "a");
+}
+
 /// Writes the sheet limit and one more row: ~1 M rows, a few seconds in release builds.
 #[test]
 #[ignore = "writes and reads a million rows"]
@@ -702,6 +725,11 @@ fn the_real_sheet_limit_rolls_over() {
     assert_eq!(t.transaction_id, (data_rows - 1).to_string());
 }
 
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -729,10 +757,18 @@ fn an_unfinished_or_failed_export_leaves_no_file() {
     let mut sink = sink::open(Format::Xlsx, &target, &opts).unwrap();
     let mut long = numbered(1).remove(0);
     long.order_description = "x".repeat(40_000);
+    sink.write(&numbered(1)[0]).unwrap();
     let err = sink.write(&long).unwrap_err();
     assert!(matches!(err, Error::Output { .. }), "{err:?}");
-    assert!(err.to_string().contains("out.xlsx"), "{err}");
-    drop(sink);
+    let text = err.to_string();
+    assert!(
+        text.contains("out.xlsx")
+            && text.contains("\"Transactions\", row 3, column orderDescription"),
+        "{text}"
+    );
+    // The half-written row ends the export: nothing more is taken, nothing is committed.
+    assert!(sink.write(&numbered(1)[0]).is_err());
+    assert!(sink.finish().is_err());
     assert_eq!(files_in(dir.path()), Vec::<PathBuf>::new());
 
     // A target that cannot be created (its parent is a file) fails at open.
@@ -743,6 +779,21 @@ fn an_unfinished_or_failed_export_leaves_no_file() {
         Err(Error::Output { .. })
     ));
     assert_eq!(files_in(dir.path()), [dir.path().join("file")]);
+
+    // A directory that cannot be written to (unless running as root, who can).
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    set_mode(&locked, 0o555);
+    if std::fs::File::create(locked.join("probe")).is_err() {
+        let target = Target::File(locked.join("out.xlsx"));
+        assert!(matches!(
+            sink::open(Format::Xlsx, &target, &opts),
+            Err(Error::Output { .. })
+        ));
+        assert_eq!(files_in(&locked), Vec::<PathBuf>::new());
+    }
+    set_mode(&locked, 0o755);
+    std::fs::remove_dir_all(&locked).unwrap();
 
     // Standard output is refused.
     assert!(matches!(
@@ -882,6 +933,29 @@ fn throughput() {
     assert_eq!(stats.records, n);
     println!(
         "xlsx -> csv: {n} rows in {secs:.2} s: {:.0} cells/s, {:.0} rows/s",
+        cells as f64 / secs,
+        n as f64 / secs
+    );
+
+    let start = std::time::Instant::now();
+    let again = dir.path().join("again.xlsx");
+    let mut out = sink::open(Format::Xlsx, &Target::File(again.clone()), &opts).unwrap();
+    let input = recibo::source::Input {
+        name: dir.path().join("bench.csv").to_str().unwrap().into(),
+        format: recibo::source::InputFormat::Csv,
+    };
+    let stats = recibo::source::read_all(
+        &[input],
+        &source_options(None, "Asia/Shanghai"),
+        false,
+        |t| out.write(t),
+    )
+    .unwrap();
+    out.finish().unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(stats.records, n);
+    println!(
+        "csv -> xlsx: {n} rows in {secs:.2} s: {:.0} cells/s, {:.0} rows/s",
         cells as f64 / secs,
         n as f64 / secs
     );

@@ -57,6 +57,8 @@ pub struct XlsxSink {
     /// Scratch text for times outside Excel's calendar.
     text: String,
     rows: u64,
+    /// A row failed half-written; the sink accepts nothing more.
+    failed: bool,
 }
 
 impl XlsxSink {
@@ -105,6 +107,7 @@ impl XlsxSink {
             target: target.clone(),
             text: String::new(),
             rows: 0,
+            failed: false,
         };
         sink.sheet = sink.new_sheet().map_err(err)?;
         Ok(sink)
@@ -155,60 +158,71 @@ impl XlsxSink {
         Ok(())
     }
 
-    fn write_row(&mut self, tx: &Transaction) -> Result<(), XlsxError> {
+    /// Writes one row; an error names the column of the cell that failed.
+    fn write_row(&mut self, tx: &Transaction) -> Result<(), (&'static str, XlsxError)> {
+        for i in 0..self.columns.len() {
+            let column = self.columns[i];
+            self.write_cell(i as u16, column, (column.value)(tx))
+                .map_err(|e| (column.key, e))?;
+        }
+        Ok(())
+    }
+
+    fn write_cell(&mut self, col: u16, column: &Column, cell: Cell<'_>) -> Result<(), XlsxError> {
         let row = self.row;
-        for (col, column) in self.columns.iter().enumerate() {
-            let col = col as u16;
-            match (column.value)(tx) {
-                Cell::Empty => {}
-                Cell::Text(text) => {
-                    self.sheet.write_string(row, col, text)?;
-                }
-                Cell::Currency(currency) => {
-                    self.sheet.write_string(row, col, currency.code())?;
-                }
-                Cell::Integer(n) => {
-                    self.sheet.write_number(row, col, n as f64)?;
-                }
-                Cell::Amount(money) => {
-                    let value = money.to_major_f64();
-                    let exponent = money.currency.exponent();
-                    if exponent == COMMON_EXPONENT {
-                        self.sheet.write_number(row, col, value)?;
-                    } else {
-                        let i = usize::from(exponent);
-                        while self.amount_formats.len() <= i {
-                            let next = self.amount_formats.len() as u8;
-                            self.amount_formats.push(amount_format(next));
-                        }
-                        self.sheet.write_number_with_format(
-                            row,
-                            col,
-                            value,
-                            &self.amount_formats[i],
-                        )?;
+        match cell {
+            Cell::Empty => {}
+            Cell::Text(text) => {
+                self.sheet.write_string(row, col, text)?;
+            }
+            Cell::Currency(currency) => {
+                self.sheet.write_string(row, col, currency.code())?;
+            }
+            Cell::Integer(n) => {
+                self.sheet.write_number(row, col, n as f64)?;
+            }
+            Cell::Amount(money) => {
+                let value = money.to_major_f64();
+                let exponent = money.currency.exponent();
+                if exponent == COMMON_EXPONENT {
+                    self.sheet.write_number(row, col, value)?;
+                } else {
+                    let i = usize::from(exponent);
+                    while self.amount_formats.len() <= i {
+                        let next = self.amount_formats.len() as u8;
+                        self.amount_formats.push(amount_format(next));
                     }
+                    self.sheet.write_number_with_format(
+                        row,
+                        col,
+                        value,
+                        &self.amount_formats[i],
+                    )?;
                 }
-                Cell::Time(t) => {
-                    let zone = if always_utc(column) {
-                        chrono_tz::UTC
-                    } else {
-                        self.zone
-                    };
-                    match excel_serial(t, zone) {
-                        Some(serial) => {
-                            self.sheet.write_number(row, col, serial)?;
-                        }
-                        None => {
-                            self.text.clear();
-                            write_iso8601(&mut self.text, t, zone);
-                            self.sheet.write_string(row, col, self.text.as_str())?;
-                        }
+            }
+            Cell::Time(t) => {
+                let zone = if always_utc(column) {
+                    chrono_tz::UTC
+                } else {
+                    self.zone
+                };
+                match excel_serial(t, zone) {
+                    Some(serial) => {
+                        self.sheet.write_number(row, col, serial)?;
+                    }
+                    None => {
+                        self.text.clear();
+                        write_iso8601(&mut self.text, t, zone);
+                        self.sheet.write_string(row, col, self.text.as_str())?;
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    fn sheet_name(&self) -> String {
+        self.sheet.name()
     }
 }
 
@@ -253,6 +267,12 @@ fn column_width(column: &Column, header: &str) -> f64 {
 
 impl Sink for XlsxSink {
     fn write(&mut self, tx: &Transaction) -> Result<()> {
+        if self.failed {
+            return Err(Error::output(
+                &self.target,
+                "an earlier row could not be written",
+            ));
+        }
         if self.row == self.rows_per_sheet {
             let last_row = self.row - 1;
             let next = self
@@ -261,9 +281,14 @@ impl Sink for XlsxSink {
             self.close_sheet(next, last_row)
                 .map_err(|e| Error::output(&self.target, e))?;
         }
-        if let Err(e) = self.write_row(tx) {
-            let sheet = self.sheets;
-            let message = format!("row {} of sheet {sheet}: {e}", self.row + 1);
+        if let Err((key, e)) = self.write_row(tx) {
+            // Part of the row may be in the sheet already: nothing more can be added after it.
+            self.failed = true;
+            let message = format!(
+                "sheet {:?}, row {}, column {key}: {e}",
+                self.sheet_name(),
+                self.row + 1
+            );
             return Err(Error::output(&self.target, message));
         }
         self.row += 1;
@@ -273,6 +298,12 @@ impl Sink for XlsxSink {
 
     fn finish(mut self: Box<Self>) -> Result<u64> {
         let target = self.target.clone();
+        if self.failed {
+            return Err(Error::output(
+                &target,
+                "an earlier row could not be written",
+            ));
+        }
         let err = |e: XlsxError| Error::output(&target, e);
         let last_row = self.row - 1;
         self.close_sheet(Worksheet::new(), last_row).map_err(err)?;

@@ -5,7 +5,9 @@
 //! so it runs on a worker thread that owns the workbook and hands over rows already turned
 //! into text, a batch at a time, through a bounded channel. Batches go back to the worker
 //! for reuse, so memory stays flat and the row loop allocates nothing once warm. The worker
-//! also takes the XML parsing off the thread that filters and writes.
+//! also takes the XML parsing off the thread that filters and writes. (calamine does hold a
+//! workbook's shared-string table in memory; files recibo writes have none, their strings
+//! are inline.)
 //!
 //! Cells become the text a CSV report would hold: numbers in their shortest exact decimal
 //! form (so an amount is never rounded: `1234.5` in a JPY row is an error, not 1235), dates
@@ -68,7 +70,10 @@ impl XlsxReader {
         let zone = options.zone;
         let worker = std::thread::Builder::new()
             .name("xlsx-reader".into())
-            .spawn(move || work(xlsx, sheets, zone, tx, recycled))
+            .spawn({
+                let name = name.to_string();
+                move || work(&name, xlsx, sheets, zone, tx, recycled)
+            })
             .map_err(|e| Error::source(name, format!("cannot start the XLSX reader: {e}")))?;
         let header = match rx.recv() {
             Ok(Msg::Header(cells)) => Ok(cells),
@@ -335,10 +340,13 @@ enum Msg {
 enum Stop {
     /// The reader was dropped.
     Closed,
+    /// A numbered sheet turned out to be another table: the data ends before it.
+    NotContinued,
     Failed(String),
 }
 
 fn work<R: Read + Seek>(
+    name: &str,
     mut xlsx: Xlsx<R>,
     sheets: Vec<String>,
     zone: Tz,
@@ -346,6 +354,8 @@ fn work<R: Read + Seek>(
     recycled: Receiver<Batch>,
 ) {
     let mut worker = Worker {
+        name,
+        first_sheet: &sheets[0],
         out: &out,
         recycled: &recycled,
         zone,
@@ -357,7 +367,7 @@ fn work<R: Read + Seek>(
         .enumerate()
         .try_for_each(|(i, sheet)| worker.sheet(&mut xlsx, sheet, i > 0));
     let last = match result {
-        Ok(()) => worker.flush().map(|()| Msg::Done),
+        Ok(()) | Err(Stop::NotContinued) => worker.flush().map(|()| Msg::Done),
         Err(stop) => Err(stop),
     };
     match last {
@@ -367,11 +377,13 @@ fn work<R: Read + Seek>(
         Err(Stop::Failed(message)) => {
             let _ = out.send(Msg::Failed(message));
         }
-        Err(Stop::Closed) => {}
+        Err(Stop::Closed | Stop::NotContinued) => {}
     }
 }
 
 struct Worker<'c> {
+    name: &'c str,
+    first_sheet: &'c str,
     out: &'c SyncSender<Msg>,
     recycled: &'c Receiver<Batch>,
     zone: Tz,
@@ -414,10 +426,6 @@ impl Worker<'_> {
     ) -> Result<(), Stop> {
         let fail = |e: calamine::XlsxError| Stop::Failed(format!("sheet {sheet:?}: {e}"));
         let mut cells = xlsx.worksheet_cells_reader(sheet).map_err(fail)?;
-        if continuation {
-            self.flush()?;
-            self.send(Msg::Sheet(sheet.to_string()))?;
-        }
         let zone = self.zone;
         // Header row being read, until the first row with a value has been seen.
         let mut header: Option<Vec<String>> = Some(Vec::new());
@@ -511,11 +519,15 @@ impl Worker<'_> {
                     && first.iter().zip(&cells).all(|(a, b)| a.trim() == b.trim())
             });
             if !same {
-                return Err(Stop::Failed(format!(
-                    "sheet {sheet:?} continues the first sheet by its name but its header row differs"
-                )));
+                tracing::warn!(
+                    "{}: sheet {sheet:?} not read: its header row differs from sheet {:?}'s, so it does not continue it (name it with --sheet to read it)",
+                    self.name,
+                    self.first_sheet
+                );
+                return Err(Stop::NotContinued);
             }
-            return Ok(());
+            self.flush()?;
+            return self.send(Msg::Sheet(sheet.to_string()));
         }
         self.header = Some(cells.clone());
         self.send(Msg::Header(cells))
