@@ -72,6 +72,7 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let prefix = format!(".{name}.");
+        remove_stale_temporaries(dir, &prefix);
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
         // Temporary files are private by default; a finished output gets the usual
@@ -114,6 +115,30 @@ impl AtomicFile {
             .persist(&target)
             .map_err(|e| Error::output(target.display(), e.error))?;
         Ok(())
+    }
+}
+
+/// Removes what an earlier run writing the same target left when it was killed: hidden
+/// files named `.{target}.XXXXXX.tmp`. Two processes writing one target at the same time
+/// would overwrite each other's result anyway, so a file of that name is never live work.
+fn remove_stale_temporaries(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
+        let is_ours = name
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|random| {
+                random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        if is_ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -1916,7 +1916,6 @@ zip = "out/{date}/receipts.zip""#,
 }
 
 #[test]
-#[ignore = "bug: an XLSX export is not byte-identical on a rerun of the same job and window (docProps/core.xml carries the wall-clock time)"]
 fn a_rerun_writes_a_byte_identical_xlsx() {
     let (dir, _, _) = run_job_in(
         &exit_fixture(),
@@ -1991,7 +1990,6 @@ fn a_closed_standard_output_is_not_an_error_for_export() {
 }
 
 #[test]
-#[ignore = "bug: `recibo merge PARTS -o - | head -1` exits 4 with '<stdout>: Broken pipe': row writes map csv errors with Error::output, not to BrokenPipe"]
 fn a_closed_standard_output_is_not_an_error_for_merge() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -254,6 +254,7 @@ impl TableArgs {
             delimiter,
             decimal_comma: self.decimal_comma,
             end_marker: self.end_marker,
+            created: None,
         };
         Ok((set, options))
     }

@@ -155,7 +155,7 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
                 continue;
             }
             w.write_byte_record(&record)
-                .map_err(|e| Error::output(target, e))?;
+                .map_err(|e| csv_error(target, e))?;
             rows += 1;
         }
     }
@@ -163,7 +163,7 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
         Some(mut w) => {
             if end_marker {
                 w.write_record(["<END>"])
-                    .map_err(|e| Error::output(target, e))?;
+                    .map_err(|e| csv_error(target, e))?;
             }
             w.into_inner()
                 .map_err(|e| Error::output_io(target, e.into_error()))?

@@ -141,7 +141,10 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             let path = expand_path(&export.path, &job.name, &window, shard);
             let target = Target::File(path.clone());
             let format = output_format(export.format.as_deref(), &target)?;
-            let (_, options) = export.table.validate(job.zone)?;
+            let (_, mut options) = export.table.validate(job.zone)?;
+            // Dated like the job's receipts, at the end of the window: a rerun of the same
+            // window writes the same bytes.
+            options.created = Some(window.to);
             sinks.push((path, format, sink::open(format, &target, &options)?));
         }
         let stats = source.read(|tx| {

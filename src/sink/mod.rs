@@ -52,6 +52,9 @@ pub struct ExportOptions {
     pub decimal_comma: bool,
     /// CSV: end with the gateway's `<END>` line.
     pub end_marker: bool,
+    /// XLSX: the creation time in the document's properties; now when `None`. Jobs fix it
+    /// so a rerun writes the same bytes.
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for ExportOptions {
@@ -66,6 +69,7 @@ impl Default for ExportOptions {
             delimiter: b',',
             decimal_comma: false,
             end_marker: false,
+            created: None,
         }
     }
 }
