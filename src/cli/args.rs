@@ -148,7 +148,7 @@ pub struct InputArgs {
     #[arg(long)]
     pub skip_bad: bool,
 
-    /// Read from the gateway's API instead of files. Credentials come from
+    /// Read from the gateway's API (for `serve`: as well as files). Credentials come from
     /// RECIBO_GATEWAY_URL, RECIBO_PARTNER_CODE, RECIBO_API_KEY and RECIBO_SECRET_KEY, or
     /// from --gateway-config (the environment wins).
     #[arg(long)]

@@ -89,9 +89,11 @@ pub fn main() -> std::process::ExitCode {
 /// cron job stays quiet unless something needs a look; `RUST_LOG` overrides both.
 fn init_logging(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
+    // A server's request log is its record of what it did: on by default.
+    let serving = matches!(cli.command, Command::Serve(_));
     let default = if cli.quiet {
         "error"
-    } else if std::io::stderr().is_terminal() {
+    } else if serving || std::io::stderr().is_terminal() {
         "info"
     } else {
         "warn"

@@ -13,7 +13,7 @@ use crate::output::{Target, write_atomically};
 use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::pdf::{RenderOptions, Renderer};
-use crate::receipt::work::{Work, collect, ineligible_reason};
+use crate::receipt::work::{RefundMatch, Work, collect, ineligible_reason, pick_refund};
 use crate::source::gateway::{fetch_orders, fetch_refund};
 
 pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
@@ -80,7 +80,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
             })
         })?
     };
-    let refund = pick_refund(&id, &work.refunds, &matches)?;
+    let refund = pick(&id, &matches)?;
     if let Some(reason) = ineligible_reason(refund) {
         return Err(Error::Refused(format!(
             "no receipt for {id}: refund {} is a {reason}",
@@ -137,40 +137,28 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     })
 }
 
-/// The one refund an ID names. A refund's own ID wins; an ID shared by several refunds
-/// (an order with two refunds) asks for the refund ID instead.
-fn pick_refund<'a>(
-    id: &str,
-    refunds: &'a [Transaction],
-    matches: &[Transaction],
-) -> Result<&'a Transaction> {
-    if let Some(own) = refunds.iter().find(|r| r.transaction_id == id) {
-        return Ok(own);
-    }
-    match refunds {
-        [one] => Ok(one),
-        [] => match matches.first() {
-            None => Err(Error::usage(format!(
-                "no transaction has the ID {id:?} in the inputs"
-            ))),
-            Some(tx) => {
-                let reason = format!(
-                    "{id} is a {} with status {} (transaction {}), not a refund",
-                    tx.transaction_type,
-                    if tx.status.as_str().is_empty() {
-                        "(none)"
-                    } else {
-                        tx.status.as_str()
-                    },
-                    tx.transaction_id
-                );
-                Err(Error::Refused(format!("no receipt: {reason}")))
-            }
-        },
-        many => Err(Error::usage(format!(
+/// The one refund an ID names (see [`pick_refund`]), or why there is none.
+fn pick<'a>(id: &str, matches: &'a [Transaction]) -> Result<&'a Transaction> {
+    match pick_refund(id, matches) {
+        RefundMatch::Refund(refund) => Ok(refund),
+        RefundMatch::Unknown => Err(Error::usage(format!(
+            "no transaction has the ID {id:?} in the inputs"
+        ))),
+        RefundMatch::NotARefund(tx) => Err(Error::Refused(format!(
+            "no receipt: {id} is a {} with status {} (transaction {}), not a refund",
+            tx.transaction_type,
+            if tx.status.as_str().is_empty() {
+                "(none)"
+            } else {
+                tx.status.as_str()
+            },
+            tx.transaction_id
+        ))),
+        RefundMatch::Ambiguous(refunds) => Err(Error::usage(format!(
             "{id} matches {} refunds ({}); name one by its refund ID",
-            many.len(),
-            many.iter()
+            refunds.len(),
+            refunds
+                .iter()
                 .map(|r| r.transaction_id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -88,3 +88,41 @@ pub fn ineligible_reason(refund: &Transaction) -> Option<String> {
         ))
     }
 }
+
+/// What an ID names, when a receipt is asked for by it.
+#[derive(Debug)]
+pub enum RefundMatch<'a> {
+    /// The refund: the one whose own ID it is, or the only refund carrying it.
+    Refund(&'a Transaction),
+    /// No transaction carries the ID.
+    Unknown,
+    /// Transactions carry it, but no refund: the first of them.
+    NotARefund(&'a Transaction),
+    /// Several refunds carry it (an order refunded twice) and none has it as its own ID.
+    Ambiguous(Vec<&'a Transaction>),
+}
+
+/// Picks the refund `id` names among `matches`, the transactions carrying it: a refund's
+/// own ID wins; otherwise it must name exactly one refund.
+pub fn pick_refund<'a>(
+    id: &str,
+    matches: impl IntoIterator<Item = &'a Transaction>,
+) -> RefundMatch<'a> {
+    let mut first = None;
+    let mut refunds = Vec::new();
+    for tx in matches {
+        first.get_or_insert(tx);
+        if tx.transaction_type == TxType::Refund {
+            if tx.transaction_id == id {
+                return RefundMatch::Refund(tx);
+            }
+            refunds.push(tx);
+        }
+    }
+    match (refunds.len(), first) {
+        (1, _) => RefundMatch::Refund(refunds[0]),
+        (0, None) => RefundMatch::Unknown,
+        (0, Some(tx)) => RefundMatch::NotARefund(tx),
+        _ => RefundMatch::Ambiguous(refunds),
+    }
+}

@@ -10,7 +10,9 @@
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -205,27 +207,44 @@ pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, A
     Ok(response)
 }
 
-/// The response body from the chunks an export writes.
-///
-/// Gathers the chunks before answering: a body that streams them as they come needs a
-/// `futures_core::Stream` over the channel for `Body::from_stream`, and the `futures-core`
-/// crate is not a dependency yet. The export is still written with flat memory; only the
-/// finished body is held, and an error is still reported as a JSON error.
+/// The response body from the chunks an export writes, streamed as they come so memory
+/// stays flat however large the export. The first chunk is awaited before answering, so an
+/// export that fails at once (an XLSX that cannot be assembled) is still a JSON error; a
+/// failure later can only cut the body short, which the client sees as an aborted transfer.
 async fn body_of(
     mut receiver: mpsc::Receiver<io::Result<Bytes>>,
     writer: tokio::task::JoinHandle<()>,
 ) -> Result<Body, ApiError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = receiver.recv().await {
-        match chunk {
-            Ok(bytes) => body.extend_from_slice(&bytes),
-            Err(e) => return Err(ApiError::internal(format!("the export failed: {e}"))),
+    match receiver.recv().await {
+        Some(Ok(first)) => Ok(Body::from_stream(Chunks {
+            first: Some(first),
+            rest: receiver,
+        })),
+        Some(Err(e)) => Err(ApiError::internal(format!("the export failed: {e}"))),
+        None => {
+            writer
+                .await
+                .map_err(|_| ApiError::internal("the export stopped"))?;
+            Ok(Body::empty())
         }
     }
-    writer
-        .await
-        .map_err(|_| ApiError::internal("the export stopped"))?;
-    Ok(Body::from(body))
+}
+
+/// The export's chunks as a stream for the response body.
+struct Chunks {
+    first: Option<Bytes>,
+    rest: mpsc::Receiver<io::Result<Bytes>>,
+}
+
+impl futures_core::Stream for Chunks {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(first)));
+        }
+        self.rest.poll_recv(cx)
+    }
 }
 
 /// Hands what a sink writes to the connection, waiting while the client is slower than

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::App;
 use super::gateway::Lookup;
 use super::routes::{ApiError, query_pairs};
-use super::state::{RefundMatch, Snapshot, pick_refund};
+use super::state::Snapshot;
 use crate::locale::Lang;
 use crate::model::time::parse_zone;
 use crate::model::{Transaction, TxType};
@@ -28,6 +28,7 @@ use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
 use crate::receipt::pdf::RenderOptions;
 use crate::receipt::work::ineligible_reason;
+use crate::receipt::work::{RefundMatch, pick_refund};
 
 /// A refund found, with what its receipt needs.
 struct Found {

@@ -105,7 +105,7 @@ impl Snapshot {
     }
 
     /// The ETag of a receipt already rendered from this snapshot for the ID a request
-    /// named; within one snapshot an ID always picks the same refund ([`pick_refund`]).
+    /// named; within one snapshot an ID always picks the same refund ([`crate::receipt::work::pick_refund`]).
     pub fn etag(&self, requested_id: &str, lang: Lang, zone: Tz) -> Option<String> {
         self.etags
             .lock()
@@ -121,44 +121,6 @@ impl Snapshot {
             }
             memo.insert((requested_id.to_string(), lang, zone), etag.to_string());
         }
-    }
-}
-
-/// What an ID names, when a receipt is asked for by it.
-#[derive(Debug)]
-pub enum RefundMatch<'a> {
-    /// The refund: the one whose own ID it is, or the only refund carrying it.
-    Refund(&'a Transaction),
-    /// No transaction carries the ID.
-    Unknown,
-    /// Transactions carry it, but no refund: the first of them.
-    NotARefund(&'a Transaction),
-    /// Several refunds carry it (an order refunded twice) and none has it as its own ID.
-    Ambiguous(Vec<&'a Transaction>),
-}
-
-/// Picks the refund `id` names among `matches`, the transactions carrying it: a refund's
-/// own ID wins; otherwise it must name exactly one refund.
-pub fn pick_refund<'a>(
-    id: &str,
-    matches: impl IntoIterator<Item = &'a Transaction>,
-) -> RefundMatch<'a> {
-    let mut first = None;
-    let mut refunds = Vec::new();
-    for tx in matches {
-        first.get_or_insert(tx);
-        if tx.transaction_type == TxType::Refund {
-            if tx.transaction_id == id {
-                return RefundMatch::Refund(tx);
-            }
-            refunds.push(tx);
-        }
-    }
-    match (refunds.len(), first) {
-        (1, _) => RefundMatch::Refund(refunds[0]),
-        (0, None) => RefundMatch::Unknown,
-        (0, Some(tx)) => RefundMatch::NotARefund(tx),
-        _ => RefundMatch::Ambiguous(refunds),
     }
 }
 
@@ -245,6 +207,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::{Currency, Money, TxStatus};
+    use crate::receipt::work::{RefundMatch, pick_refund};
 
     fn tx(id: &str, kind: TxType, original: &str, order: &str) -> Transaction {
         let mut t = Transaction::blank(Currency::parse("USD").unwrap());
