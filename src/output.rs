@@ -60,6 +60,12 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(target: &Path) -> Result<AtomicFile> {
+        AtomicFile::create_with(target, true)
+    }
+
+    /// `create` for many files in one folder: the caller cleans the folder of stale
+    /// temporaries once ([`remove_stale_temporaries`]) instead of once per file.
+    fn create_with(target: &Path, clean: bool) -> Result<AtomicFile> {
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -72,7 +78,9 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let prefix = format!(".{name}.");
-        remove_stale_temporaries(dir, &prefix);
+        if clean {
+            remove_stale_temporaries(dir, |n| n == name);
+        }
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
         // Temporary files are private by default; a finished output gets the usual
@@ -106,11 +114,19 @@ impl AtomicFile {
 
     /// Flushes to disk and renames over the target.
     pub fn commit(self) -> Result<()> {
+        self.commit_with(true)
+    }
+
+    /// Renames into place; with `sync`, the data reaches the disk first, so that not even
+    /// a power cut leaves an empty file under the target's name.
+    fn commit_with(self, sync: bool) -> Result<()> {
         let target = self.target;
-        self.temp
-            .as_file()
-            .sync_all()
-            .map_err(|e| Error::output(target.display(), e))?;
+        if sync {
+            self.temp
+                .as_file()
+                .sync_all()
+                .map_err(|e| Error::output(target.display(), e))?;
+        }
         self.temp
             .persist(&target)
             .map_err(|e| Error::output(target.display(), e.error))?;
@@ -118,10 +134,11 @@ impl AtomicFile {
     }
 }
 
-/// Removes what an earlier run writing the same target left when it was killed: hidden
-/// files named `.{target}.XXXXXX.tmp`. Two processes writing one target at the same time
-/// would overwrite each other's result anyway, so a file of that name is never live work.
-fn remove_stale_temporaries(dir: &Path, prefix: &str) {
+/// Removes what an earlier run left in `dir` when it was killed: hidden files named
+/// `.{target}.XXXXXX.tmp` for every target name `is_target` accepts. Two processes writing
+/// one target at the same time would overwrite each other's result anyway, so a file of
+/// that name is never live work.
+pub fn remove_stale_temporaries(dir: &Path, is_target: impl Fn(&str) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -130,13 +147,15 @@ fn remove_stale_temporaries(dir: &Path, prefix: &str) {
         let Some(name) = file_name.to_str() else {
             continue;
         };
-        let is_ours = name
-            .strip_prefix(prefix)
+        let target = name
+            .strip_prefix('.')
             .and_then(|rest| rest.strip_suffix(".tmp"))
-            .is_some_and(|random| {
-                random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric())
+            .and_then(|rest| {
+                let (target, random) = rest.rsplit_once('.')?;
+                (random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .then_some(target)
             });
-        if is_ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+        if target.is_some_and(&is_target) && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -223,4 +242,16 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
         .write_all(bytes)
         .map_err(|e| Error::output(target.display(), e))?;
     file.commit()
+}
+
+/// [`write_atomically`] for one of many files written into a folder (receipts): still
+/// renamed into place whole, but without a disk sync per file (a sync each made thousands
+/// of receipts wait on the disk, not the CPU) and without a folder scan per file; the
+/// caller removes stale temporaries once and writes a synced manifest at the end.
+pub fn write_in_batch(target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = AtomicFile::create_with(target, false)?;
+    file.file()
+        .write_all(bytes)
+        .map_err(|e| Error::output(target.display(), e))?;
+    file.commit_with(false)
 }

@@ -16,7 +16,7 @@ use super::work::{Work, ineligible_reason};
 use crate::error::{Error, Result};
 use crate::locale::{Lang, Locales};
 use crate::model::Transaction;
-use crate::output::{AtomicFile, write_atomically};
+use crate::output::{AtomicFile, remove_stale_temporaries, write_atomically, write_in_batch};
 use crate::source::fields::needs_formula_guard;
 
 /// What a bulk run produces and how.
@@ -63,6 +63,14 @@ pub struct BulkReport {
     /// Files written, with their sizes and digests (folder files, the archive, the merge,
     /// the manifest).
     pub files: Vec<(PathBuf, u64, String)>,
+}
+
+/// One receipt of a batch: its page (for a merged document) and its PDF with digest and
+/// what became of its file in the folder (`Some(true)` written, `Some(false)` unchanged),
+/// or why it could not be rendered.
+struct Rendered {
+    page: super::page::ReceiptPage,
+    outcome: std::result::Result<(super::pdf::RenderedPdf, String, Result<Option<bool>>), String>,
 }
 
 /// Receipts rendered per parallel batch: enough to keep every core busy, few enough that
@@ -147,6 +155,10 @@ pub fn run(
         }
     }
 
+    if let Some(dir) = &options.out_dir {
+        // What a killed run left behind, once for the folder rather than once per receipt.
+        remove_stale_temporaries(dir, |name| name.ends_with(".pdf"));
+    }
     let mut zip = match &options.zip {
         Some(path) => {
             let mut file = AtomicFile::create(path)?;
@@ -169,9 +181,31 @@ pub fn run(
         .flat_map(|r| options.langs.iter().map(move |l| (*r, *l)))
         .collect();
     for batch in jobs.chunks(BATCH) {
-        let rendered: Vec<_> = batch
-            .par_iter()
+        // Names first, in order, so that two IDs made alike by `safe_file_name` get names
+        // that do not depend on which thread finishes first.
+        let names: Vec<String> = batch
+            .iter()
             .map(|(refund, lang)| {
+                let name = safe_file_name(&refund.transaction_id, *lang);
+                if used_names.insert(name.clone()) {
+                    return name;
+                }
+                // Two refund IDs that differ only in characters made safe: keep both.
+                let name = format!(
+                    "{}_{}",
+                    &sha256_hex(refund.transaction_id.as_bytes())[..8],
+                    name
+                );
+                used_names.insert(name.clone());
+                name
+            })
+            .collect();
+        // Rendering, digests and folder files on every core; the archive, the merged
+        // document and the manifest are assembled in order below.
+        let rendered: Vec<Rendered> = batch
+            .par_iter()
+            .zip(names.par_iter())
+            .map(|((refund, lang), name)| {
                 let page = build_page(
                     locales,
                     &ReceiptInput {
@@ -184,22 +218,31 @@ pub fn run(
                 );
                 // Rendered on its own even for --merge alone: a receipt that cannot be laid
                 // out is then left out of the merged document instead of sinking it.
-                let pdf = renderer.render(std::slice::from_ref(&page), &render_options);
+                let outcome = match renderer.render(std::slice::from_ref(&page), &render_options) {
+                    Err(e) => Err(e.to_string()),
+                    Ok(pdf) => {
+                        let sha256 = sha256_hex(&pdf.bytes);
+                        let folder = match &options.out_dir {
+                            None => Ok(None),
+                            Some(dir) => {
+                                let path = dir.join(name);
+                                if !options.force && same_file(&path, &pdf.bytes) {
+                                    Ok(Some(false))
+                                } else {
+                                    write_in_batch(&path, &pdf.bytes).map(|()| Some(true))
+                                }
+                            }
+                        };
+                        Ok((pdf, sha256, folder))
+                    }
+                };
                 on_progress();
-                (page, pdf)
+                Rendered { page, outcome }
             })
             .collect();
-        for ((refund, lang), (page, pdf)) in batch.iter().zip(rendered) {
-            let mut name = safe_file_name(&refund.transaction_id, *lang);
-            if !used_names.insert(name.clone()) {
-                // Two refund IDs that differ only in characters made safe: keep both.
-                name = format!(
-                    "{}_{}",
-                    &sha256_hex(refund.transaction_id.as_bytes())[..8],
-                    name
-                );
-                used_names.insert(name.clone());
-            }
+        for (((refund, lang), name), Rendered { page, outcome }) in
+            batch.iter().zip(names).zip(rendered)
+        {
             let mut entry = ManifestEntry {
                 refund_id: refund.transaction_id.clone(),
                 language: lang.tag().into(),
@@ -209,17 +252,17 @@ pub fn run(
                 status: "written",
                 reason: String::new(),
             };
-            match pdf {
-                Err(e) => {
-                    tracing::warn!("refund {}: {e}", refund.transaction_id);
+            match outcome {
+                Err(reason) => {
+                    tracing::warn!("refund {}: {reason}", refund.transaction_id);
                     report.failed += 1;
                     entry.status = "failed";
-                    entry.reason = e.to_string();
+                    entry.reason = reason;
                     entry.file.clear();
                     report.entries.push(entry);
                     continue;
                 }
-                Ok(pdf) => {
+                Ok((pdf, sha256, folder)) => {
                     report.rendered += 1;
                     for missing in &pdf.missing_glyphs {
                         tracing::warn!(
@@ -230,17 +273,22 @@ pub fn run(
                         );
                     }
                     entry.bytes = pdf.bytes.len() as u64;
-                    entry.sha256 = sha256_hex(&pdf.bytes);
-                    if let Some(dir) = &options.out_dir {
-                        let path = dir.join(&name);
-                        if !options.force && same_file(&path, &pdf.bytes) {
-                            entry.status = "unchanged";
-                            report.unchanged += 1;
-                        } else {
-                            write_atomically(&path, &pdf.bytes)?;
+                    entry.sha256 = sha256;
+                    match folder? {
+                        Some(true) => {
                             report.written += 1;
+                            let path = options
+                                .out_dir
+                                .as_ref()
+                                .map(|d| d.join(&name))
+                                .unwrap_or_default();
                             report.files.push((path, entry.bytes, entry.sha256.clone()));
                         }
+                        Some(false) => {
+                            entry.status = "unchanged";
+                            report.unchanged += 1;
+                        }
+                        None => {}
                     }
                     if let Some((writer, file)) = &mut zip {
                         writer
