@@ -145,13 +145,8 @@ fn pick<'a>(id: &str, matches: &'a [Transaction]) -> Result<&'a Transaction> {
             "no transaction has the ID {id:?} in the inputs"
         ))),
         RefundMatch::NotARefund(tx) => Err(Error::Refused(format!(
-            "no receipt: {id} is a {} with status {} (transaction {}), not a refund",
-            tx.transaction_type,
-            if tx.status.as_str().is_empty() {
-                "(none)"
-            } else {
-                tx.status.as_str()
-            },
+            "no receipt: {id} is a {} (transaction {}), not a refund",
+            tx.kind_and_status(),
             tx.transaction_id
         ))),
         RefundMatch::Ambiguous(refunds) => Err(Error::usage(format!(

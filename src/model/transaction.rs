@@ -185,6 +185,16 @@ impl Transaction {
         self.transaction_type == TxType::Refund && self.status == TxStatus::Success
     }
 
+    /// Its type and status for messages: `REFUND with status PROCESSING`.
+    pub fn kind_and_status(&self) -> String {
+        let status = if self.status.as_str().is_empty() {
+            "(none)"
+        } else {
+            self.status.as_str()
+        };
+        format!("{} with status {status}", self.transaction_type)
+    }
+
     /// The ID that groups a payment with everything that refers to it (its refunds,
     /// captures, disputes): the original transaction's ID, or the transaction's own.
     pub fn group_id(&self) -> &str {

@@ -78,13 +78,8 @@ pub fn ineligible_reason(refund: &Transaction) -> Option<String> {
         None
     } else {
         Some(format!(
-            "{} with status {}: receipts are issued only for successful refunds",
-            refund.transaction_type,
-            if refund.status.as_str().is_empty() {
-                "(none)"
-            } else {
-                refund.status.as_str()
-            }
+            "{}: receipts are issued only for successful refunds",
+            refund.kind_and_status()
         ))
     }
 }
