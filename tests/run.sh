@@ -22,4 +22,18 @@ if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
   python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
 fi
 
-cargo test --all-targets "$@"
+# The suite's total closes the output, so a log reader sees one line for the whole run
+# rather than the last test binary's (often an example with no tests).
+log=$(mktemp)
+set +e
+cargo test --all-targets "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ {
+  for (i = 1; i < NF; i++) {
+    if ($(i + 1) ~ /^passed/) passed += $i
+    if ($(i + 1) ~ /^failed/) failed += $i
+  }
+} END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"
+rm -f "$log"
+exit "$status"
