@@ -32,7 +32,7 @@ pub struct Cli {
     pub command: Command,
 
     /// Log format on stderr: text, or json for log collectors. RUST_LOG sets the level.
-    #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
 
     /// Only errors on stderr (no progress, no summary line).
@@ -95,7 +95,7 @@ and leaves identical receipts untouched; a killed run leaves no half-written fil
   4  an output could not be written"))]
     Run(RunArgs),
 
-    /// Join the outputs of sharded runs: CSV parts (one header), manifests, summaries.
+    /// Join the outputs of sharded runs: CSV parts (one header), XLSX parts, manifests, summaries.
     #[command(after_help = "Examples:
   recibo merge out/parts/ -o out/october.csv
   recibo merge part-1-of-3.csv part-2-of-3.csv part-3-of-3.csv -o all.csv
