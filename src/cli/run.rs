@@ -15,6 +15,7 @@ use crate::filter::Shard;
 use crate::job::window::{Window, yesterday};
 use crate::job::{Job, expand_path};
 use crate::locale::{Lang, Locales};
+use crate::model::Transaction;
 use crate::output::{Target, write_atomically};
 use crate::receipt::bulk::{self, BulkOptions};
 use crate::receipt::pdf::Renderer;
@@ -134,6 +135,9 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         Source::Gateway(g) => vec![g.config.base_url.clone()],
     };
     let mut skipped = 0;
+    // A source that cannot be read twice (standard input, the gateway) gives the receipts
+    // their work during the export's pass; a file is simply read again.
+    let mut work = None;
 
     if !job.exports.is_empty() {
         let mut sinks = Vec::new();
@@ -147,14 +151,27 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             options.created = Some(window.to);
             sinks.push((path, format, sink::open(format, &target, &options)?));
         }
-        let stats = source.read(|tx| {
+        let mut export = |tx: &Transaction| {
             if filter.matches(tx) {
                 for (_, _, sink) in sinks.iter_mut() {
                     sink.write(tx)?;
                 }
             }
             Ok(())
-        })?;
+        };
+        let stats = if !job.receipts.is_empty() && !source.rereadable() {
+            let gathered = collect(&filter, false, |each| {
+                source.read(|tx| {
+                    export(tx)?;
+                    each(tx)
+                })
+            })?;
+            let stats = gathered.stats.clone();
+            work = Some(gathered);
+            stats
+        } else {
+            source.read(export)?
+        };
         skipped += stats.skipped;
         for (path, format, sink) in sinks {
             let rows_out = sink.finish()?;
@@ -172,7 +189,10 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     if !job.receipts.is_empty() {
         let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
         let renderer = Renderer::new();
-        let work = collect(&filter, source.rereadable(), |each| source.read(each))?;
+        let work = match work {
+            Some(work) => work,
+            None => collect(&filter, source.rereadable(), |each| source.read(each))?,
+        };
         if job.exports.is_empty() {
             skipped += work.stats.skipped;
             summary.read = work.stats.clone();

@@ -155,10 +155,6 @@ pub fn run(
         }
     }
 
-    if let Some(dir) = &options.out_dir {
-        // What a killed run left behind, once for the folder rather than once per receipt.
-        remove_stale_temporaries(dir, |name| name.ends_with(".pdf"));
-    }
     let mut zip = match &options.zip {
         Some(path) => {
             let mut file = AtomicFile::create(path)?;
@@ -190,16 +186,25 @@ pub fn run(
                 if used_names.insert(name.clone()) {
                     return name;
                 }
-                // Two refund IDs that differ only in characters made safe: keep both.
-                let name = format!(
-                    "{}_{}",
-                    &sha256_hex(refund.transaction_id.as_bytes())[..8],
-                    name
-                );
-                used_names.insert(name.clone());
-                name
+                // Refund IDs that differ only in characters made safe, or the same ID at
+                // two merchants: a prefix from both IDs, and a counter should even that clash.
+                let key = format!("{}\u{0}{}", refund.customer_id, refund.transaction_id);
+                let hash = &sha256_hex(key.as_bytes())[..8];
+                let mut candidate = format!("{hash}_{name}");
+                let mut n = 2;
+                while !used_names.insert(candidate.clone()) {
+                    candidate = format!("{hash}-{n}_{name}");
+                    n += 1;
+                }
+                candidate
             })
             .collect();
+        if let Some(dir) = &options.out_dir {
+            // What a killed run left for these receipts; other files in the folder, other
+            // runs' included, are not this run's to touch.
+            let batch_names: HashSet<&str> = names.iter().map(String::as_str).collect();
+            remove_stale_temporaries(dir, |target| batch_names.contains(target));
+        }
         // Rendering, digests and folder files on every core; the archive, the merged
         // document and the manifest are assembled in order below.
         let rendered: Vec<Rendered> = batch

@@ -40,7 +40,10 @@ pub fn collect(
         if tx.transaction_type == TxType::Refund && filter.matches(tx) {
             work.refunds.push(tx.clone());
         } else if !rereadable && tx.transaction_type != TxType::Refund {
-            payments.insert(tx.transaction_id.clone(), tx.clone());
+            // The first record of a payment wins, as in the two-pass read below.
+            payments
+                .entry(tx.transaction_id.clone())
+                .or_insert_with(|| tx.clone());
         }
         Ok(())
     })?;

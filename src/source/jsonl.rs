@@ -30,21 +30,24 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
         loop {
             self.line.clear();
-            let n = self.input.read_line(&mut self.line).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    Error::Record {
+            let n = match self.input.read_line(&mut self.line) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    // The bad line was consumed: it counts, so later lines keep their numbers.
+                    self.line_no += 1;
+                    self.row += 1;
+                    return Err(Error::Record {
                         location: Location {
                             input: self.name.clone(),
-                            row: self.row + 1,
-                            line: Some(self.line_no + 1),
+                            row: self.row,
+                            line: Some(self.line_no),
                         },
                         field: None,
                         message: "is not valid UTF-8".into(),
-                    }
-                } else {
-                    Error::source(&self.name, e)
+                    });
                 }
-            })?;
+                Err(e) => return Err(Error::source(&self.name, e)),
+            };
             if n == 0 {
                 return Ok(false);
             }

@@ -12,6 +12,7 @@ pub mod xlsx;
 
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
@@ -237,15 +238,18 @@ pub fn read_all(
 ) -> Result<ReadStats> {
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let stop = &stop;
+    let stop = Arc::new(AtomicBool::new(false));
+    // The reader owns its inputs, so that after an error it can be left behind rather than
+    // waited for: a reader blocked on standard input (`tail -f | recibo ...`) would
+    // otherwise hold the error back until the input closed.
+    let reader = {
+        let (inputs, options, stop) = (inputs.to_vec(), options.clone(), Arc::clone(&stop));
         std::thread::Builder::new()
             .name("recibo-reader".into())
-            .spawn_scoped(scope, move || {
-                parse_inputs(inputs, options, full_tx, empty_rx, stop)
-            })
-            .map_err(|e| Error::source("inputs", format!("cannot start the reader thread: {e}")))?;
+            .spawn(move || parse_inputs(&inputs, &options, full_tx, empty_rx, &stop))
+            .map_err(|e| Error::source("inputs", format!("cannot start the reader thread: {e}")))?
+    };
+    {
         let mut stats = ReadStats::default();
         let outcome = (|| {
             for mut batch in full_rx.iter() {
@@ -270,8 +274,12 @@ pub fn read_all(
         // Whatever happened, let the reader thread finish instead of parsing on.
         stop.store(true, Ordering::Relaxed);
         drop(full_rx);
+        if outcome.is_ok() {
+            // It has sent everything, so it is done or about to be.
+            let _ = reader.join();
+        }
         outcome.map(|()| stats)
-    })
+    }
 }
 
 /// Records parsed per batch.
