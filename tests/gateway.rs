@@ -548,3 +548,32 @@ fn debug_of_the_config_hides_the_secret() {
     assert!(debug.contains("secret_key: ***"), "{debug}");
     assert_eq!(config.secret_key.to_string(), "***");
 }
+
+#[test]
+fn a_caller_that_breaks_stops_the_fetch() {
+    let server = GatewayServer::start();
+    let mut config = server.config();
+    config.concurrency = 2;
+    let ids: Vec<String> = (1..=40).map(|n| format!("ORD-{n:04}")).collect();
+    // Every order but the first answers slowly: when the first is delivered and the caller
+    // stops, only the requests already in flight have been sent.
+    for n in 2..=40 {
+        server.inject(
+            &format!("ORD-{n:04}"),
+            Fault::Slow(Duration::from_millis(500)),
+            1,
+        );
+    }
+    let mut delivered = Vec::new();
+    let summary = recibo::source::gateway::fetch_orders_while(&config, ids, |outcome| {
+        delivered.push(outcome.order_id);
+        std::ops::ControlFlow::Break(())
+    });
+    assert_eq!(delivered, ["ORD-0001"]);
+    assert_eq!(summary.orders_found, 1);
+    assert!(
+        server.total_requests() <= 2 * config.concurrency as u64,
+        "{} requests were sent for 40 orders after the caller stopped at the first",
+        server.total_requests()
+    );
+}

@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod xlsx;
 
 use std::io::BufReader;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,17 +147,15 @@ impl GatewaySource {
         let mut stats = ReadStats::default();
         let mut stop: Option<Error> = None;
         let mut unreachable: Option<String> = None;
-        let summary = gateway::fetch_orders(&self.config, self.orders.clone(), |outcome| {
-            if stop.is_some() {
-                return;
-            }
+        let summary = gateway::fetch_orders_while(&self.config, self.orders.clone(), |outcome| {
             match outcome.result {
                 Ok(transactions) => {
                     for tx in &transactions {
                         stats.records += 1;
                         if let Err(e) = each(tx) {
+                            // The output failed: asking the gateway for more is wasted work.
                             stop = Some(e);
-                            return;
+                            return ControlFlow::Break(());
                         }
                     }
                 }
@@ -169,6 +168,7 @@ impl GatewaySource {
                     }
                 }
             }
+            ControlFlow::Continue(())
         });
         if let Some(e) = stop {
             return Err(e);

@@ -19,6 +19,7 @@ mod map;
 mod token;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -68,6 +69,20 @@ pub fn fetch_orders(
     order_ids: Vec<String>,
     mut on_outcome: impl FnMut(OrderOutcome),
 ) -> FetchSummary {
+    fetch_orders_while(config, order_ids, |outcome| {
+        on_outcome(outcome);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`fetch_orders`] for a caller that may have to stop (its output failed): once
+/// `on_outcome` breaks, no further order is started, the requests in flight are dropped,
+/// and the summary counts what was delivered.
+pub fn fetch_orders_while(
+    config: &GatewayConfig,
+    order_ids: Vec<String>,
+    mut on_outcome: impl FnMut(OrderOutcome) -> ControlFlow<()>,
+) -> FetchSummary {
     let mut seen = HashSet::with_capacity(order_ids.len());
     let ids: Vec<String> = order_ids
         .into_iter()
@@ -92,7 +107,7 @@ pub fn fetch_orders(
                 tracing::debug!(error = %e, "order not fetched");
             }
         }
-        on_outcome(outcome);
+        on_outcome(outcome)
     };
     if ids.is_empty() {
         return summary;
@@ -110,13 +125,16 @@ pub fn fetch_orders(
                     target,
                     message: message.clone(),
                 });
-                deliver(
+                let flow = deliver(
                     OrderOutcome {
                         order_id: id,
                         result,
                     },
                     &mut summary,
                 );
+                if flow.is_break() {
+                    break;
+                }
             }
             return summary;
         }
@@ -175,7 +193,7 @@ async fn run_ordered(
     client: Arc<GatewayClient>,
     ids: Vec<String>,
     concurrency: usize,
-    mut deliver: impl FnMut(OrderOutcome),
+    mut deliver: impl FnMut(OrderOutcome) -> ControlFlow<()>,
 ) {
     let concurrency = concurrency.max(1);
     let window = concurrency.saturating_mul(16).max(64);
@@ -222,11 +240,15 @@ async fn run_ordered(
             let Some(Some(result)) = ready.pop_front() else {
                 break;
             };
-            deliver(OrderOutcome {
+            let flow = deliver(OrderOutcome {
                 order_id: ids[next_deliver].clone(),
                 result,
             });
             next_deliver += 1;
+            if flow.is_break() {
+                // Dropping the JoinSet aborts the requests still in flight.
+                return;
+            }
         }
     }
 }
