@@ -60,8 +60,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         let mut work = Work::default();
         for tx in transactions {
             if tx.transaction_type == TxType::Refund {
-                matches.push(tx.clone());
-                work.refunds.push(tx);
+                matches.push(tx);
             } else {
                 work.originals.insert(tx.transaction_id.clone(), tx);
             }

@@ -1,11 +1,10 @@
 //! `recibo run JOB.toml`: an unattended run of a job file for one window, with a JSON
 //! summary of everything read and written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use sha2::{Digest, Sha256};
 
 use super::Outcome;
 use super::args::RunArgs;
@@ -17,7 +16,7 @@ use crate::job::{Job, expand_path};
 use crate::locale::{Lang, Locales};
 use crate::model::Transaction;
 use crate::output::{Target, write_atomically};
-use crate::receipt::bulk::{self, BulkOptions};
+use crate::receipt::bulk::{self, BulkOptions, sha256_hex};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
 use crate::sink;
@@ -273,22 +272,6 @@ fn file_summary(path: &Path) -> Result<FileSummary> {
     Ok(FileSummary {
         path: path.display().to_string(),
         bytes: bytes.len() as u64,
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: sha256_hex(&bytes),
     })
-}
-
-/// Paths in the summary as given; kept for `recibo merge` of summaries.
-pub fn summary_paths(summary: &serde_json::Value) -> Vec<PathBuf> {
-    summary["files"]
-        .as_array()
-        .map(|files| {
-            files
-                .iter()
-                .filter_map(|f| f["path"].as_str().map(PathBuf::from))
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -100,7 +100,8 @@ pub fn safe_file_name(refund_id: &str, lang: Lang) -> String {
     format!("{id}_{}.pdf", lang.tag())
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lower-case hex SHA-256, as manifests and summaries give it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 
 use super::App;
 use super::gateway::Lookup;
@@ -24,7 +23,7 @@ use super::state::Snapshot;
 use crate::locale::Lang;
 use crate::model::time::parse_zone;
 use crate::model::{Transaction, TxType};
-use crate::receipt::bulk::safe_file_name;
+use crate::receipt::bulk::{safe_file_name, sha256_hex};
 use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
 use crate::receipt::pdf::RenderOptions;
 use crate::receipt::work::ineligible_reason;
@@ -342,13 +341,7 @@ fn render_now(app: &App, found: &Found, lang: Lang, zone: Tz) -> Result<Rendered
             u32::from(missing.character)
         );
     }
-    let digest = Sha256::digest(&pdf.bytes);
-    let mut etag = String::with_capacity(66);
-    etag.push('"');
-    for b in digest {
-        etag.push_str(&format!("{b:02x}"));
-    }
-    etag.push('"');
+    let etag = format!("\"{}\"", sha256_hex(&pdf.bytes));
     app.metrics.receipt_rendered(lang, start.elapsed());
     Ok(Rendered {
         bytes: pdf.bytes,
