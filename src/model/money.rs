@@ -178,6 +178,28 @@ const EXPONENTS: &[(&[u8; 3], u8)] = &[
     (b"ZWG", 2),
 ];
 
+/// Marks a code that is not in [`EXPONENTS`].
+const UNKNOWN: u8 = u8::MAX;
+
+/// Position of an upper-case three-letter code in [`EXPONENT_BY_CODE`].
+const fn code_index(code: [u8; 3]) -> usize {
+    let [a, b, c] = code;
+    ((a - b'A') as usize * 26 + (b - b'A') as usize) * 26 + (c - b'A') as usize
+}
+
+/// Every three-letter code's exponent, or [`UNKNOWN`]: a currency is parsed three times a
+/// row, and one index beats a binary search over the table's 150-odd codes.
+static EXPONENT_BY_CODE: [u8; 26 * 26 * 26] = {
+    let mut table = [UNKNOWN; 26 * 26 * 26];
+    let mut i = 0;
+    while i < EXPONENTS.len() {
+        let (code, exponent) = EXPONENTS[i];
+        table[code_index(*code)] = exponent;
+        i += 1;
+    }
+    table
+};
+
 impl Currency {
     /// Parses a code such as `BRL` (ASCII letters, any case). Unknown codes are an error:
     /// without the exponent no amount in that currency can be read or written exactly.
@@ -192,12 +214,12 @@ impl Currency {
             bytes[1].to_ascii_uppercase(),
             bytes[2].to_ascii_uppercase(),
         ];
-        match EXPONENTS.binary_search_by(|(c, _)| (*c).cmp(&upper)) {
-            Ok(i) => Ok(Currency {
+        match EXPONENT_BY_CODE[code_index(upper)] {
+            UNKNOWN => Err(MoneyError::UnknownCurrency(code.to_string())),
+            exponent => Ok(Currency {
                 code: upper,
-                exponent: EXPONENTS[i].1,
+                exponent,
             }),
-            Err(_) => Err(MoneyError::UnknownCurrency(code.to_string())),
         }
     }
 
