@@ -4,6 +4,16 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{Currency, Transaction, TxStatus, TxType};
+use crate::source::fields::{Field, FieldSet};
+
+/// The fields behind [`Transaction::ids`].
+const ID_FIELDS: FieldSet = FieldSet::EMPTY
+    .with(Field::TransactionId)
+    .with(Field::OriginalTransactionId)
+    .with(Field::TransactionRequestId)
+    .with(Field::ReferenceTransactionId)
+    .with(Field::AcquirerReferenceNo)
+    .with(Field::OrderId);
 
 /// Keeps a transaction when it passes every criterion given; an empty list means "any".
 #[derive(Clone, Debug, Default)]
@@ -28,6 +38,25 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The free-text fields [`Filter::matches`] looks at; a source may leave the others
+    /// empty.
+    pub fn text_fields(&self) -> FieldSet {
+        let mut fields = FieldSet::EMPTY.with(Field::TransactionId);
+        if !self.methods.is_empty() {
+            fields = fields.with(Field::PaymentMethodType);
+        }
+        if !self.acquirers.is_empty() {
+            fields = fields.with(Field::Acquirer);
+        }
+        if !self.ids.is_empty() {
+            fields = fields.union(ID_FIELDS);
+        }
+        if self.related.is_some() || self.shard.is_some() {
+            fields = fields.with(Field::OriginalTransactionId);
+        }
+        fields
+    }
+
     pub fn matches(&self, tx: &Transaction) -> bool {
         if self.from.is_some_and(|from| tx.payment_time < from)
             || self.to.is_some_and(|to| tx.payment_time >= to)

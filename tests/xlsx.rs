@@ -133,10 +133,7 @@ fn write(path: &Path, rows: &[Transaction], options: &ExportOptions) -> u64 {
 }
 
 fn source_options(sheet: Option<&str>, tz: &str) -> SourceOptions {
-    SourceOptions {
-        sheet: sheet.map(str::to_string),
-        zone: zone(tz),
-    }
+    SourceOptions::new(sheet.map(str::to_string), zone(tz))
 }
 
 /// Every record of the file, or the first error.

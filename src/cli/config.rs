@@ -51,10 +51,7 @@ impl InputArgs {
         }
         Ok(FileSource {
             inputs,
-            options: SourceOptions {
-                sheet: self.sheet.clone(),
-                zone,
-            },
+            options: SourceOptions::new(self.sheet.clone(), zone),
             skip_bad: self.skip_bad,
         })
     }

@@ -12,10 +12,13 @@ use crate::source::{ReadStats, Source};
 pub fn run(args: &ExportArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
-    let source = args.input.source(zone, &filter)?;
     let (_set, options) = args.table.validate(zone)?;
     let target = Target::parse(&args.output);
     let format = output_format(args.format.as_deref(), &target)?;
+    let source = args
+        .input
+        .source(zone, &filter)?
+        .with_text_fields(sink::text_fields(format, &options).union(filter.text_fields()));
 
     let sink = sink::open(format, &target, &options)?;
     let (stats, written) = pipe(&source, &filter, sink, &Progress::rows(quiet, "exporting"))?;

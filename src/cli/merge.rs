@@ -234,7 +234,7 @@ fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u6
             format: crate::source::InputFormat::Xlsx,
         })
         .collect();
-    let source_options = crate::source::SourceOptions { sheet: None, zone };
+    let source_options = crate::source::SourceOptions::new(None, zone);
     crate::source::read_all(&inputs, &source_options, false, |tx| sink.write(tx))?;
     sink.finish()
 }

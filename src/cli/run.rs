@@ -140,6 +140,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
 
     if !job.exports.is_empty() {
         let mut sinks = Vec::new();
+        let mut text_fields = filter.text_fields();
         for export in &job.exports {
             let path = expand_path(&export.path, &job.name, &window, shard);
             let target = Target::File(path.clone());
@@ -148,6 +149,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             // Dated like the job's receipts, at the end of the window: a rerun of the same
             // window writes the same bytes.
             options.created = Some(window.to);
+            text_fields = text_fields.union(sink::text_fields(format, &options));
             sinks.push((path, format, sink::open(format, &target, &options)?));
         }
         let mut export = |tx: &Transaction| {
@@ -158,7 +160,10 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             }
             Ok(())
         };
-        let stats = if !job.receipts.is_empty() && !source.rereadable() {
+        let stats = if job.receipts.is_empty() {
+            // Nothing else reads this pass: skip copying text no export writes.
+            source.clone().with_text_fields(text_fields).read(export)?
+        } else if !source.rereadable() {
             let gathered = collect(&filter, false, |each| {
                 source.read(|tx| {
                     export(tx)?;

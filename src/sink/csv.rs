@@ -75,10 +75,16 @@ impl Sink for CsvSink {
             self.cell.clear();
             match (column.value)(tx) {
                 Cell::Empty => {}
-                Cell::Text(text) => {
-                    if needs_formula_guard(text) {
-                        self.cell.push('\'');
+                // Most text goes out as it is, without a copy into `cell`.
+                Cell::Text(text) if !needs_formula_guard(text) => {
+                    if let Err(e) = self.writer.write_field(text.as_bytes()) {
+                        let target = self.target().clone();
+                        return Err(csv_error(&target, e));
                     }
+                    continue;
+                }
+                Cell::Text(text) => {
+                    self.cell.push('\'');
                     self.cell.push_str(text);
                 }
                 Cell::Amount(money) => money.write_major(

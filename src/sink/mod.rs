@@ -11,6 +11,7 @@ use crate::columns::{Column, HeaderLang};
 use crate::error::{Error, Result};
 use crate::model::Transaction;
 use crate::output::Target;
+use crate::source::fields::{Field, FieldSet};
 
 /// An export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +35,20 @@ impl Format {
     /// The format a target's extension implies.
     pub fn from_target(target: &Target) -> Option<Format> {
         target.extension().and_then(|e| Format::parse(&e))
+    }
+}
+
+/// The free-text fields of a transaction that an export of `format` writes: its columns'
+/// (a column keyed like a report field shows that field), or every one for JSONL, which
+/// writes whole transactions.
+pub fn text_fields(format: Format, options: &ExportOptions) -> FieldSet {
+    match format {
+        Format::Jsonl => FieldSet::ALL,
+        Format::Csv | Format::Xlsx => options
+            .columns
+            .iter()
+            .filter_map(|column| Field::from_header(column.key))
+            .collect(),
     }
 }
 

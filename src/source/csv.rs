@@ -5,7 +5,7 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
-use super::fields::{Field, FieldMap, ReadOptions, fill_transaction};
+use super::fields::{Field, FieldMap, FieldSet, ReadOptions, fill_transaction};
 use super::{RecordReader, record_error};
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
@@ -26,6 +26,7 @@ impl<R: Read> CsvReader<R> {
     pub fn new(
         name: &str,
         mut input: R,
+        text_fields: FieldSet,
     ) -> Result<CsvReader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
         let mut head = Vec::with_capacity(8192);
         let mut byte = [0u8; 1];
@@ -80,6 +81,7 @@ impl<R: Read> CsvReader<R> {
             row: 0,
             options: ReadOptions {
                 decimal_comma: delimiter == b';',
+                text_fields,
             },
             ended: false,
         })
@@ -154,8 +156,9 @@ impl<R: Read> RecordReader for CsvReader<R> {
         }
         self.row += 1;
         // One UTF-8 check over the whole record (fields lie back to back in one buffer) is
-        // several times cheaper than one per field; a field is then a slice of it.
-        let text = match std::str::from_utf8(self.record.as_slice()) {
+        // several times cheaper than one per field; a field is then a slice of it. The
+        // SIMD check of `simdutf8` takes a fraction of the time of `std`'s on these records.
+        let text = match simdutf8::compat::from_utf8(self.record.as_slice()) {
             Ok(text) => text,
             Err(e) => {
                 let position = (0..self.record.len())

@@ -21,7 +21,7 @@ use chrono_tz::Tz;
 
 use crate::error::{Error, Location, Result};
 use crate::model::{Currency, Transaction};
-use fields::FieldError;
+use fields::{FieldError, FieldSet};
 
 /// Reads one record at a time into a reused [`Transaction`].
 pub trait RecordReader {
@@ -73,14 +73,23 @@ pub struct SourceOptions {
     pub sheet: Option<String>,
     /// Zone for spreadsheet date-time cells, which carry no offset.
     pub zone: Tz,
+    /// Free-text fields the caller looks at (see [`fields::ReadOptions::text_fields`]).
+    pub text_fields: FieldSet,
+}
+
+impl SourceOptions {
+    pub fn new(sheet: Option<String>, zone: Tz) -> SourceOptions {
+        SourceOptions {
+            sheet,
+            zone,
+            text_fields: FieldSet::ALL,
+        }
+    }
 }
 
 impl Default for SourceOptions {
     fn default() -> Self {
-        SourceOptions {
-            sheet: None,
-            zone: Tz::UTC,
-        }
+        SourceOptions::new(None, Tz::UTC)
     }
 }
 
@@ -90,7 +99,7 @@ pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordRead
     if name == "-" {
         let stdin = std::io::stdin().lock();
         return Ok(match input.format {
-            InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin)?),
+            InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin, options.text_fields)?),
             InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, stdin)),
             InputFormat::Xlsx => {
                 return Err(Error::usage(
@@ -101,7 +110,11 @@ pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordRead
     }
     let open_file = || std::fs::File::open(name).map_err(|e| Error::source(name, e));
     Ok(match input.format {
-        InputFormat::Csv => Box::new(csv::CsvReader::new(name, open_file()?)?),
+        InputFormat::Csv => Box::new(csv::CsvReader::new(
+            name,
+            open_file()?,
+            options.text_fields,
+        )?),
         InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(
             name,
             BufReader::with_capacity(256 * 1024, open_file()?),
@@ -208,6 +221,15 @@ impl Source {
             Source::Files(files) => files.rereadable(),
             Source::Gateway(_) => false,
         }
+    }
+
+    /// Reads only these free-text fields of report files (the others stay empty); the
+    /// gateway's answers are small and always read whole.
+    pub fn with_text_fields(mut self, fields: FieldSet) -> Source {
+        if let Source::Files(files) = &mut self {
+            files.options.text_fields = fields;
+        }
+        self
     }
 }
 

@@ -42,6 +42,7 @@ pub struct XlsxReader {
     /// The input as locations name it: the file, plus the sheet once past the first.
     input: String,
     map: FieldMap,
+    read_options: ReadOptions,
     rx: Receiver<Msg>,
     recycle: Sender<Batch>,
     worker: Option<JoinHandle<()>>,
@@ -96,6 +97,10 @@ impl XlsxReader {
             name: name.to_string(),
             input: name.to_string(),
             map,
+            read_options: ReadOptions {
+                decimal_comma: false,
+                text_fields: options.text_fields,
+            },
             rx,
             recycle,
             worker: Some(worker),
@@ -205,7 +210,7 @@ impl RecordReader for XlsxReader {
             }
             let map = &self.map;
             let get = |f| map.position(f).map(|p| cells[p].as_str());
-            if let Err(e) = fill_transaction(tx, get, ReadOptions::default()) {
+            if let Err(e) = fill_transaction(tx, get, self.read_options) {
                 return Err(record_error(self.location(line), e));
             }
             return Ok(true);

@@ -1,0 +1,209 @@
+//! Exports read only the free-text fields their columns and filter look at. These tests
+//! check that the fields each column and each filter criterion claims are enough: a column
+//! shows, and a filter keeps, exactly what it does when every field is read.
+
+use recibo::columns::{COLUMNS, Cell, Kind};
+use recibo::filter::{Filter, Shard};
+use recibo::model::Transaction;
+use recibo::sink::{self, ExportOptions, Format};
+use recibo::source::fields::FieldSet;
+use recibo::source::{Input, InputFormat, SourceOptions, read_all};
+
+/// Columns a reader parses (and checks) whatever fields it is asked for.
+const PARSED: [&str; 9] = [
+    "transactionType",
+    "paymentTime",
+    "transactionAmountValue",
+    "transactionCurrency",
+    "settlementAmountValue",
+    "settlementCurrency",
+    "feeAmountValue",
+    "feeCurrency",
+    "status",
+];
+
+/// The shipped CSV sample with every empty text cell filled (the samples leave the gateway's
+/// own fields, such as `orderId`, empty), so that every column has something to lose.
+fn filled_sample(dir: &std::path::Path) -> String {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path("samples/transactions.csv")
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let path = dir.join("filled.csv");
+    let mut writer = csv::Writer::from_path(&path).unwrap();
+    writer.write_record(&headers).unwrap();
+    for (row, record) in reader.records().enumerate() {
+        let record = record.unwrap();
+        if record.len() != headers.len() {
+            continue; // the <END> line
+        }
+        let cells = record.iter().zip(&headers).map(|(cell, header)| {
+            if cell.is_empty() && !PARSED.contains(&header) {
+                format!("{header}-{row}")
+            } else {
+                cell.to_string()
+            }
+        });
+        writer.write_record(cells).unwrap();
+    }
+    writer.flush().unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn inputs(dir: &std::path::Path) -> [(String, InputFormat); 2] {
+    [
+        (filled_sample(dir), InputFormat::Csv),
+        ("samples/transactions.xlsx".to_string(), InputFormat::Xlsx),
+    ]
+}
+
+fn read(name: &str, format: InputFormat, text_fields: FieldSet) -> Vec<Transaction> {
+    let options = SourceOptions {
+        text_fields,
+        ..SourceOptions::default()
+    };
+    let input = Input {
+        name: name.to_string(),
+        format,
+    };
+    let mut all = Vec::new();
+    read_all(&[input], &options, false, |tx| {
+        all.push(tx.clone());
+        Ok(())
+    })
+    .unwrap();
+    assert!(!all.is_empty(), "{name} has transactions");
+    all
+}
+
+#[test]
+fn each_column_reads_the_fields_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, format) in inputs(dir.path()) {
+        let name = name.as_str();
+        let whole = read(name, format, FieldSet::ALL);
+        for column in COLUMNS {
+            let options = ExportOptions {
+                columns: vec![column],
+                ..ExportOptions::default()
+            };
+            let fields = sink::text_fields(Format::Csv, &options);
+            assert_ne!(fields, FieldSet::ALL);
+            let projected = read(name, format, fields);
+            assert_eq!(whole.len(), projected.len());
+            for (w, p) in whole.iter().zip(&projected) {
+                assert_eq!(
+                    (column.value)(w),
+                    (column.value)(p),
+                    "{name}: column {} of {}",
+                    column.key,
+                    w.transaction_id
+                );
+            }
+            if format == InputFormat::Csv && column.kind == Kind::Text {
+                // Otherwise the comparison above could not fail for this column.
+                assert!(
+                    whole.iter().any(|tx| (column.value)(tx) != Cell::Empty),
+                    "{name}: column {} is filled somewhere",
+                    column.key
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn jsonl_reads_every_field() {
+    assert_eq!(
+        sink::text_fields(Format::Jsonl, &ExportOptions::default()),
+        FieldSet::ALL
+    );
+}
+
+/// Filters that use each criterion, with values taken from the data itself.
+fn filters(whole: &[Transaction]) -> Vec<(String, Filter)> {
+    let pick = |i: usize, get: fn(&Transaction) -> &str| {
+        whole
+            .iter()
+            .map(get)
+            .filter(|v| !v.is_empty())
+            .nth(i)
+            .expect("the samples fill the field")
+            .to_string()
+    };
+    let mut out = Vec::new();
+    out.push((
+        "method".into(),
+        Filter {
+            methods: vec![pick(0, |t| &t.payment_method_type).to_lowercase()],
+            ..Filter::default()
+        },
+    ));
+    out.push((
+        "acquirer".into(),
+        Filter {
+            acquirers: vec![pick(3, |t| &t.acquirer)],
+            ..Filter::default()
+        },
+    ));
+    let id_getters: [fn(&Transaction) -> &str; 6] = [
+        |t| &t.transaction_id,
+        |t| &t.original_transaction_id,
+        |t| &t.transaction_request_id,
+        |t| &t.reference_transaction_id,
+        |t| &t.acquirer_reference_no,
+        |t| &t.order_id,
+    ];
+    for (i, get) in id_getters.into_iter().enumerate() {
+        if whole.iter().any(|t| !get(t).is_empty()) {
+            out.push((
+                format!("id #{i}"),
+                Filter {
+                    ids: vec![pick(0, get)],
+                    ..Filter::default()
+                },
+            ));
+        }
+    }
+    out.push((
+        "related".into(),
+        Filter {
+            related: Some(pick(0, |t| &t.original_transaction_id)),
+            ..Filter::default()
+        },
+    ));
+    out.push((
+        "shard".into(),
+        Filter {
+            shard: Some(Shard::parse("2/3").unwrap()),
+            ..Filter::default()
+        },
+    ));
+    out
+}
+
+#[test]
+fn each_filter_reads_the_fields_it_looks_at() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, format) in inputs(dir.path()) {
+        let name = name.as_str();
+        let whole = read(name, format, FieldSet::ALL);
+        for (criterion, filter) in filters(&whole) {
+            let kept = |all: &[Transaction]| -> Vec<String> {
+                all.iter()
+                    .filter(|t| filter.matches(t))
+                    .map(|t| t.transaction_id.clone())
+                    .collect()
+            };
+            let expected = kept(&whole);
+            assert!(!expected.is_empty(), "{name}: {criterion} keeps something");
+            assert!(
+                expected.len() < whole.len(),
+                "{name}: {criterion} drops something"
+            );
+            let projected = read(name, format, filter.text_fields());
+            assert_eq!(expected, kept(&projected), "{name}: filter on {criterion}");
+        }
+    }
+}
