@@ -2,6 +2,7 @@
 //! in any order, the gateway's trailing `<END>` line accepted.
 
 use std::io::Read;
+use std::sync::mpsc;
 
 use csv::ByteRecord;
 
@@ -10,24 +11,51 @@ use super::{RecordReader, record_error};
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
 
-pub struct CsvReader<R: Read> {
+/// Reads a CSV report. csv-core's parser runs on a thread of its own, a few batches of raw
+/// records ahead of the thread that turns them into transactions: splitting the two is
+/// what lets a CSV export use more than the two cores of reading and writing.
+pub struct CsvReader {
     name: String,
-    reader: csv::Reader<R>,
     map: FieldMap,
-    record: ByteRecord,
+    raw: mpsc::Receiver<RawBatch>,
+    recycle: mpsc::Sender<RawBatch>,
+    /// The batch being read, and the position of its next item.
+    batch: Option<RawBatch>,
+    next: usize,
     row: u64,
     options: ReadOptions,
     ended: bool,
 }
 
-impl<R: Read> CsvReader<R> {
+/// Raw records, in input order, with the parse errors between them. Batches go back to
+/// the parser to be refilled, so records keep their buffers.
+struct RawBatch {
+    records: Vec<ByteRecord>,
+    items: Vec<RawItem>,
+}
+
+enum RawItem {
+    /// `records[i]` holds the next record.
+    Record(usize),
+    /// A record the parser could not read (consumed: the next one follows).
+    Bad { line: Option<u64>, message: String },
+    /// The input could not be read at all; nothing follows.
+    Failed(String),
+}
+
+/// Records a raw batch holds.
+const RAW_BATCH_RECORDS: usize = 512;
+/// Batches parsed ahead.
+const RAW_BATCHES_IN_FLIGHT: usize = 4;
+
+impl CsvReader {
     /// Reads the header row and picks the separator it uses (spreadsheets set to Brazilian
-    /// Portuguese write `;` and a decimal comma).
-    pub fn new(
+    /// Portuguese write `;` and a decimal comma), then starts parsing the rest.
+    pub fn new<R: Read + Send + 'static>(
         name: &str,
         mut input: R,
         text_fields: FieldSet,
-    ) -> Result<CsvReader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
+    ) -> Result<CsvReader> {
         let mut head = Vec::with_capacity(8192);
         let mut byte = [0u8; 1];
         // Sniff the first line only; the bytes read are replayed to the CSV parser.
@@ -73,11 +101,22 @@ impl<R: Read> CsvReader<R> {
             .collect::<Result<_>>()?;
         let map = FieldMap::from_headers(headers.iter().map(String::as_str))
             .map_err(|m| Error::source(name, m))?;
+
+        let (full, raw) = mpsc::sync_channel(RAW_BATCHES_IN_FLIGHT);
+        let (recycle, recycled) = mpsc::channel();
+        // Never joined: a parser blocked on standard input must not hold up an error. It
+        // ends at the end of the input, or at its next batch once this reader is dropped.
+        std::thread::Builder::new()
+            .name("recibo-csv".into())
+            .spawn(move || parse(reader, full, recycled))
+            .map_err(|e| Error::source(name, format!("cannot start the CSV parser: {e}")))?;
         Ok(CsvReader {
             name: name.to_string(),
-            reader,
             map,
-            record: ByteRecord::new(),
+            raw,
+            recycle,
+            batch: None,
+            next: 0,
             row: 0,
             options: ReadOptions {
                 decimal_comma: delimiter == b';',
@@ -85,6 +124,50 @@ impl<R: Read> CsvReader<R> {
             },
             ended: false,
         })
+    }
+}
+
+/// The parser thread: raw records in batches, until the input ends or nobody listens.
+fn parse<R: Read>(
+    mut reader: csv::Reader<R>,
+    full: mpsc::SyncSender<RawBatch>,
+    recycled: mpsc::Receiver<RawBatch>,
+) {
+    loop {
+        let mut batch = recycled.try_recv().unwrap_or_else(|_| RawBatch {
+            records: Vec::with_capacity(RAW_BATCH_RECORDS),
+            items: Vec::with_capacity(RAW_BATCH_RECORDS),
+        });
+        batch.items.clear();
+        let mut used = 0;
+        let mut done = false;
+        while used < RAW_BATCH_RECORDS && batch.items.len() < RAW_BATCH_RECORDS {
+            if used == batch.records.len() {
+                batch.records.push(ByteRecord::new());
+            }
+            match reader.read_byte_record(&mut batch.records[used]) {
+                Ok(true) => {
+                    batch.items.push(RawItem::Record(used));
+                    used += 1;
+                }
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                    batch.items.push(RawItem::Failed(e.to_string()));
+                    done = true;
+                    break;
+                }
+                Err(e) => batch.items.push(RawItem::Bad {
+                    line: e.position().map(|p| p.line()),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        if full.send(batch).is_err() || done {
+            return;
+        }
     }
 }
 
@@ -98,20 +181,41 @@ pub fn sniff_delimiter(header_line: &[u8]) -> u8 {
     )
 }
 
-impl<R: Read> CsvReader<R> {
-    fn location(&self) -> Location {
+impl CsvReader {
+    fn location(&self, line: Option<u64>) -> Location {
         Location {
             input: self.name.clone(),
             row: self.row,
-            line: self.record.position().map(|p| p.line()),
+            line,
         }
     }
-}
 
-impl<R: Read> CsvReader<R> {
-    fn record_error(&self, field: Option<&'static str>, message: String) -> Error {
+    /// The next raw item, or `None` at the end of the input.
+    fn next_item(&mut self) -> Option<&RawItem> {
+        loop {
+            if let Some(batch) = &self.batch
+                && self.next < batch.items.len()
+            {
+                self.next += 1;
+                return self.batch.as_ref().map(|b| &b.items[self.next - 1]);
+            }
+            if let Some(done) = self.batch.take() {
+                // The parser may have finished already; then the batch is simply dropped.
+                let _ = self.recycle.send(done);
+            }
+            self.batch = Some(self.raw.recv().ok()?);
+            self.next = 0;
+        }
+    }
+
+    fn record_error(
+        &self,
+        line: Option<u64>,
+        field: Option<&'static str>,
+        message: String,
+    ) -> Error {
         Error::Record {
-            location: self.location(),
+            location: self.location(line),
             field,
             message,
         }
@@ -126,49 +230,83 @@ impl<R: Read> CsvReader<R> {
     }
 }
 
-impl<R: Read> RecordReader for CsvReader<R> {
+impl RecordReader for CsvReader {
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
-        if self.ended {
-            return Ok(false);
-        }
-        let more = match self.reader.read_byte_record(&mut self.record) {
-            Ok(more) => more,
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                return Err(Error::source(&self.name, e));
+        loop {
+            if self.ended {
+                return Ok(false);
             }
-            Err(e) => {
-                // The bad record was consumed: the next one has the next row number.
-                self.row += 1;
-                let location = Location {
-                    input: self.name.clone(),
-                    row: self.row,
-                    line: e.position().map(|p| p.line()),
-                };
-                return Err(Error::Record {
-                    location,
-                    field: None,
-                    message: e.to_string(),
+            let index = match self.next_item() {
+                None => return Ok(false),
+                Some(RawItem::Failed(message)) => {
+                    let message = message.clone();
+                    self.ended = true;
+                    return Err(Error::source(&self.name, message));
+                }
+                Some(RawItem::Bad { line, message }) => {
+                    let (line, message) = (*line, message.clone());
+                    // The bad record was consumed: the next one has the next row number.
+                    self.row += 1;
+                    return Err(Error::Record {
+                        location: self.location(line),
+                        field: None,
+                        message,
+                    });
+                }
+                Some(RawItem::Record(i)) => *i,
+            };
+            self.row += 1;
+            let record = self.raw_record(index);
+            if is_blank(record) {
+                // A blank line between records carries nothing.
+                continue;
+            }
+            if record.len() == 1 && record[0].trim_ascii() == b"<END>" {
+                self.ended = true;
+                let after = self.next_item().map(|item| match item {
+                    RawItem::Record(i) => Some(*i),
+                    _ => None,
                 });
+                return match after {
+                    Some(Some(i)) if is_blank(self.raw_record(i)) => Ok(false),
+                    Some(Some(_)) | Some(None) => {
+                        self.row += 1;
+                        Err(self.record_error(None, None, "data after the <END> line".into()))
+                    }
+                    None => Ok(false),
+                };
             }
-        };
-        if !more {
-            return Ok(false);
+            return self.fill(index, tx).map(|()| true);
         }
-        self.row += 1;
+    }
+}
+
+/// A record of one empty field: a blank line.
+fn is_blank(record: &ByteRecord) -> bool {
+    record.len() == 1 && record[0].is_empty()
+}
+
+impl CsvReader {
+    /// Raw record `index` of the current batch.
+    fn raw_record(&self, index: usize) -> &ByteRecord {
+        &self.batch.as_ref().expect("items come in batches").records[index]
+    }
+
+    /// Turns the raw record `index` of the current batch into `tx`.
+    fn fill(&self, index: usize, tx: &mut Transaction) -> Result<()> {
+        let record = self.raw_record(index);
+        let line = record.position().map(|p| p.line());
         // One UTF-8 check over the whole record (fields lie back to back in one buffer) is
         // several times cheaper than one per field; a field is then a slice of it. The
         // SIMD check of `simdutf8` takes a fraction of the time of `std`'s on these records.
-        let text = match simdutf8::compat::from_utf8(self.record.as_slice()) {
+        let text = match simdutf8::compat::from_utf8(record.as_slice()) {
             Ok(text) => text,
             Err(e) => {
-                let position = (0..self.record.len())
-                    .find(|i| {
-                        self.record
-                            .range(*i)
-                            .is_some_and(|r| r.end > e.valid_up_to())
-                    })
+                let position = (0..record.len())
+                    .find(|i| record.range(*i).is_some_and(|r| r.end > e.valid_up_to()))
                     .unwrap_or(0);
                 return Err(self.record_error(
+                    line,
                     self.key_at(position),
                     format!(
                         "field {} is not valid UTF-8 (files must be UTF-8)",
@@ -177,44 +315,36 @@ impl<R: Read> RecordReader for CsvReader<R> {
                 ));
             }
         };
-        let field = |i: usize| self.record.range(i).and_then(|r| text.get(r));
-        if self.record.len() == 1 && field(0).is_some_and(|f| f.trim() == "<END>") {
-            self.ended = true;
-            if self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| Error::source(&self.name, e))?
-                && !(self.record.len() == 1 && self.record[0].is_empty())
-            {
-                self.row += 1;
-                return Err(self.record_error(None, "data after the <END> line".into()));
-            }
-            return Ok(false);
-        }
-        if self.record.len() == 1 && self.record[0].is_empty() {
-            // A blank line between records carries nothing.
-            return self.read_into(tx);
-        }
-        if self.record.len() != self.map.width() {
+        if record.len() != self.map.width() {
             return Err(self.record_error(
+                line,
                 None,
                 format!(
                     "ragged row: {} fields where the header has {}",
-                    self.record.len(),
+                    record.len(),
                     self.map.width()
                 ),
             ));
         }
-        // A field boundary inside a character would make its slice `None`.
-        if let Some(bad) = (0..self.record.len()).find(|i| field(*i).is_none()) {
-            return Err(self.record_error(
-                self.key_at(bad),
-                format!("field {} is not valid UTF-8 (files must be UTF-8)", bad + 1),
-            ));
+        // Each field recibo reads, sliced once. A field boundary inside a character (two
+        // fields that are valid UTF-8 only together) makes its slice `None`.
+        let mut fields = [None; Field::ALL.len()];
+        for (field, position) in self.map.present() {
+            match record.range(position).and_then(|r| text.get(r)) {
+                Some(slice) => fields[field as usize] = Some(slice),
+                None => {
+                    return Err(self.record_error(
+                        line,
+                        Some(field.key()),
+                        format!(
+                            "field {} is not valid UTF-8 (files must be UTF-8)",
+                            position + 1
+                        ),
+                    ));
+                }
+            }
         }
-        let map = &self.map;
-        fill_transaction(tx, |f| map.position(f).and_then(field), self.options)
-            .map_err(|e| record_error(self.location(), e))?;
-        Ok(true)
+        fill_transaction(tx, |f| fields[f as usize], self.options)
+            .map_err(|e| record_error(self.location(line), e))
     }
 }

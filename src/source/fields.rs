@@ -195,6 +195,13 @@ impl FieldMap {
         self.positions[field as usize]
     }
 
+    /// The fields the header has, with their positions.
+    pub fn present(&self) -> impl Iterator<Item = (Field, usize)> + '_ {
+        Field::ALL
+            .into_iter()
+            .filter_map(|f| self.position(f).map(|p| (f, p)))
+    }
+
     /// Number of cells in the header row.
     pub fn width(&self) -> usize {
         self.width

@@ -97,10 +97,11 @@ impl Default for SourceOptions {
 pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordReader>> {
     let name = input.name.as_str();
     if name == "-" {
-        let stdin = std::io::stdin().lock();
+        // Not locked: the CSV parser reads it from a thread of its own.
+        let stdin = std::io::stdin();
         return Ok(match input.format {
             InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin, options.text_fields)?),
-            InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, stdin)),
+            InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, stdin.lock())),
             InputFormat::Xlsx => {
                 return Err(Error::usage(
                     "XLSX cannot be read from standard input; name the file",
