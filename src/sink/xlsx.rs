@@ -26,7 +26,7 @@ pub const MAX_SHEET_ROWS: u32 = 1_048_576;
 /// Name of the first sheet; later ones add " 2", " 3", ...
 pub const SHEET_NAME: &str = "Transactions";
 
-const ZIP_LEVEL: u8 = 3;
+const ZIP_LEVEL: u8 = 2;
 /// The exponent of most currencies: amounts with it take their column's format.
 const COMMON_EXPONENT: u8 = 2;
 const TIME_FORMAT: &str = "yyyy-mm-dd hh:mm:ss";
@@ -87,8 +87,9 @@ impl XlsxSink {
         if let Some(dir) = file.temp_path().parent() {
             workbook.set_tempdir(dir).map_err(err)?;
         }
-        // Compressing the sheet XML is a third to a half of the cost of an export; level 3
-        // takes about half the time of the default 6 for a file about a tenth larger.
+        // Compressing the sheet XML is a third to a half of the cost of an export. Level 2
+        // takes about half the time of the default 6; against level 3 it saves a tenth of
+        // an export's time (1 M rows: 7.0 s against 7.9 s) for a file 8 % larger.
         workbook.set_zip_compression_level(ZIP_LEVEL);
         if let Some(created) = &options.created {
             workbook.set_properties(
