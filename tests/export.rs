@@ -2882,3 +2882,78 @@ fn help_mentions_the_exit_codes() {
         }
     }
 }
+
+/// Writes `lines.csv` from the good rows, with `edit` applied to the file's text.
+fn write_lines(d: &Path, crlf: bool, edit: impl Fn(String) -> String) {
+    let style = CsvStyle {
+        crlf,
+        ..CsvStyle::default()
+    };
+    let text = String::from_utf8(csv_bytes(&BAD_KEYS, &good_rows(), style)).unwrap();
+    std::fs::write(d.join("lines.csv"), edit(text)).unwrap();
+}
+
+#[test]
+fn bad_rows_name_their_physical_line() {
+    // The header is line 1, rows 1 and 2 lines 2 to 4 (row 2 has a two-line description):
+    // row 3 starts on line 5, or 7 after two blank lines.
+    for crlf in [false, true] {
+        let nl = if crlf { "\r\n" } else { "\n" };
+        for (blank, line) in [(0, 5), (2, 7)] {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            write_lines(d, crlf, |text| {
+                let (head, tail) = text.split_at(text.find("G3,").unwrap());
+                let blanks = nl.repeat(blank);
+                format!("{head}{blanks}{}", tail.replacen("12.34,BRL,ok", "x", 1))
+            });
+            // Row 3 is now ragged (its amount, currency and description became one field).
+            let run = recibo(d, &["export", "-i", "lines.csv", "-o", "out.csv"]);
+            run.assert_code(2)
+                .assert_stderr_names_row(3)
+                .assert_stderr_has(&[&format!("(line {line})")]);
+        }
+    }
+}
+
+#[test]
+fn quoted_fields_read_back_exactly() {
+    // Quotes doubled inside quoted fields, delimiters and line breaks inside them, an empty
+    // quoted field, and quotes at both ends of a field's text.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let descriptions = ["\"quoted\"", "a,b", "x\r\ny", "", "say \"\"hi\"\"", "\""];
+    let rows: Vec<Vec<String>> = good_rows()
+        .into_iter()
+        .chain(good_rows().into_iter().take(1))
+        .zip(descriptions)
+        .map(|(mut row, text)| {
+            row[5] = text.to_string();
+            row
+        })
+        .collect();
+    std::fs::write(
+        d.join("q.csv"),
+        csv_bytes(&BAD_KEYS, &rows, CsvStyle::default()),
+    )
+    .unwrap();
+    recibo(
+        d,
+        &[
+            "export",
+            "-i",
+            "q.csv",
+            "--columns",
+            "orderDescription",
+            "-o",
+            "out.csv",
+        ],
+    )
+    .assert_code(0);
+    let mut reader = csv::Reader::from_path(d.join("out.csv")).unwrap();
+    let back: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert_eq!(back, descriptions);
+}

@@ -24,6 +24,8 @@ pub struct CsvReader {
     next: usize,
     row: u64,
     options: ReadOptions,
+    /// The file's lines end in CRLF (as its header line does).
+    crlf: bool,
     ended: bool,
 }
 
@@ -31,6 +33,8 @@ pub struct CsvReader {
 /// the parser to be refilled, so records keep their buffers.
 struct RawBatch {
     records: Vec<ByteRecord>,
+    /// The parser's line after each record (see [`CsvReader::line_of`]).
+    end_lines: Vec<u64>,
     items: Vec<RawItem>,
 }
 
@@ -73,6 +77,7 @@ impl CsvReader {
             }
         }
         let delimiter = sniff_delimiter(&head);
+        let crlf = head.ends_with(b"\r\n");
         let chained = std::io::Cursor::new(head).chain(input);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -122,6 +127,7 @@ impl CsvReader {
                 decimal_comma: delimiter == b';',
                 text_fields,
             },
+            crlf,
             ended: false,
         })
     }
@@ -136,6 +142,7 @@ fn parse<R: Read>(
     loop {
         let mut batch = recycled.try_recv().unwrap_or_else(|_| RawBatch {
             records: Vec::with_capacity(RAW_BATCH_RECORDS),
+            end_lines: Vec::with_capacity(RAW_BATCH_RECORDS),
             items: Vec::with_capacity(RAW_BATCH_RECORDS),
         });
         batch.items.clear();
@@ -144,9 +151,11 @@ fn parse<R: Read>(
         while used < RAW_BATCH_RECORDS && batch.items.len() < RAW_BATCH_RECORDS {
             if used == batch.records.len() {
                 batch.records.push(ByteRecord::new());
+                batch.end_lines.push(0);
             }
             match reader.read_byte_record(&mut batch.records[used]) {
                 Ok(true) => {
+                    batch.end_lines[used] = reader.position().line();
                     batch.items.push(RawItem::Record(used));
                     used += 1;
                 }
@@ -269,9 +278,10 @@ impl RecordReader for CsvReader {
                 });
                 return match after {
                     Some(Some(i)) if is_blank(self.raw_record(i)) => Ok(false),
-                    Some(Some(_)) | Some(None) => {
+                    Some(next) => {
                         self.row += 1;
-                        Err(self.record_error(None, None, "data after the <END> line".into()))
+                        let line = next.and_then(|i| self.line_of(i));
+                        Err(self.record_error(line, None, "data after the <END> line".into()))
                     }
                     None => Ok(false),
                 };
@@ -287,6 +297,20 @@ fn is_blank(record: &ByteRecord) -> bool {
 }
 
 impl CsvReader {
+    /// The line raw record `index` of the current batch starts on. csv-core dates a record
+    /// from where the previous one ended: before any blank lines, and in a CRLF file before
+    /// the previous line's LF. Where the parser stood after the record, less the line breaks
+    /// inside it and its own LF (pending still in a CRLF file), is exact; it is one short
+    /// only for a last record without a line break that follows blank lines.
+    fn line_of(&self, index: usize) -> Option<u64> {
+        let batch = self.batch.as_ref()?;
+        let record = &batch.records[index];
+        let inside = record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+        let own_break = if self.crlf { 0 } else { 1 };
+        let after = batch.end_lines[index].saturating_sub(inside + own_break);
+        Some(record.position().map_or(after, |p| p.line().max(after)))
+    }
+
     /// Raw record `index` of the current batch.
     fn raw_record(&self, index: usize) -> &ByteRecord {
         &self.batch.as_ref().expect("items come in batches").records[index]
@@ -295,7 +319,7 @@ impl CsvReader {
     /// Turns the raw record `index` of the current batch into `tx`.
     fn fill(&self, index: usize, tx: &mut Transaction) -> Result<()> {
         let record = self.raw_record(index);
-        let line = record.position().map(|p| p.line());
+        let line = self.line_of(index);
         // One UTF-8 check over the whole record (fields lie back to back in one buffer) is
         // several times cheaper than one per field; a field is then a slice of it. The
         // SIMD check of `simdutf8` takes a fraction of the time of `std`'s on these records.
