@@ -17,6 +17,8 @@ use crate::model::Transaction;
 pub struct CsvReader {
     name: String,
     map: FieldMap,
+    /// The fields filling a transaction reads, with their positions.
+    fields_read: Vec<(Field, usize)>,
     raw: mpsc::Receiver<RawBatch>,
     recycle: mpsc::Sender<RawBatch>,
     /// The batch being read, and the position of its next item.
@@ -115,18 +117,24 @@ impl CsvReader {
             .name("recibo-csv".into())
             .spawn(move || parse(reader, full, recycled))
             .map_err(|e| Error::source(name, format!("cannot start the CSV parser: {e}")))?;
+        let options = ReadOptions {
+            decimal_comma: delimiter == b';',
+            text_fields,
+        };
+        let fields_read = map
+            .present()
+            .filter(|(field, _)| options.fields_read().contains(*field))
+            .collect();
         Ok(CsvReader {
             name: name.to_string(),
             map,
+            fields_read,
             raw,
             recycle,
             batch: None,
             next: 0,
             row: 0,
-            options: ReadOptions {
-                decimal_comma: delimiter == b';',
-                text_fields,
-            },
+            options,
             crlf,
             ended: false,
         })
@@ -319,7 +327,6 @@ impl CsvReader {
     /// Turns the raw record `index` of the current batch into `tx`.
     fn fill(&self, index: usize, tx: &mut Transaction) -> Result<()> {
         let record = self.raw_record(index);
-        let line = self.line_of(index);
         // One UTF-8 check over the whole record (fields lie back to back in one buffer) is
         // several times cheaper than one per field; a field is then a slice of it. The
         // SIMD check of `simdutf8` takes a fraction of the time of `std`'s on these records.
@@ -330,7 +337,7 @@ impl CsvReader {
                     .find(|i| record.range(*i).is_some_and(|r| r.end > e.valid_up_to()))
                     .unwrap_or(0);
                 return Err(self.record_error(
-                    line,
+                    self.line_of(index),
                     self.key_at(position),
                     format!(
                         "field {} is not valid UTF-8 (files must be UTF-8)",
@@ -341,7 +348,7 @@ impl CsvReader {
         };
         if record.len() != self.map.width() {
             return Err(self.record_error(
-                line,
+                self.line_of(index),
                 None,
                 format!(
                     "ragged row: {} fields where the header has {}",
@@ -351,14 +358,15 @@ impl CsvReader {
             ));
         }
         // Each field recibo reads, sliced once. A field boundary inside a character (two
-        // fields that are valid UTF-8 only together) makes its slice `None`.
+        // fields that are valid UTF-8 only together) makes its slice `None`; in a field
+        // nobody reads, as in a column recibo does not know, it harms nothing.
         let mut fields = [None; Field::ALL.len()];
-        for (field, position) in self.map.present() {
+        for &(field, position) in &self.fields_read {
             match record.range(position).and_then(|r| text.get(r)) {
                 Some(slice) => fields[field as usize] = Some(slice),
                 None => {
                     return Err(self.record_error(
-                        line,
+                        self.line_of(index),
                         Some(field.key()),
                         format!(
                             "field {} is not valid UTF-8 (files must be UTF-8)",
@@ -369,6 +377,6 @@ impl CsvReader {
             }
         }
         fill_transaction(tx, |f| fields[f as usize], self.options)
-            .map_err(|e| record_error(self.location(line), e))
+            .map_err(|e| record_error(self.location(self.line_of(index)), e))
     }
 }

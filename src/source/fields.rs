@@ -234,6 +234,26 @@ pub struct ReadOptions {
     pub text_fields: FieldSet,
 }
 
+/// Fields every record is checked on, whatever [`ReadOptions::text_fields`] says.
+pub const PARSED_FIELDS: FieldSet = FieldSet::EMPTY
+    .with(Field::TransactionId)
+    .with(Field::TransactionType)
+    .with(Field::PaymentTime)
+    .with(Field::TransactionAmountValue)
+    .with(Field::TransactionCurrency)
+    .with(Field::SettlementAmountValue)
+    .with(Field::SettlementCurrency)
+    .with(Field::FeeAmountValue)
+    .with(Field::FeeCurrency)
+    .with(Field::Status);
+
+impl ReadOptions {
+    /// The fields [`fill_transaction`] looks at with these options.
+    pub fn fields_read(&self) -> FieldSet {
+        PARSED_FIELDS.union(self.text_fields)
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
