@@ -47,6 +47,8 @@ enum RawItem {
     Bad { line: Option<u64>, message: String },
     /// The input could not be read at all; nothing follows.
     Failed(String),
+    /// The input ended; nothing follows. A parser that stops without saying so failed.
+    End,
 }
 
 /// Records a raw batch holds.
@@ -168,6 +170,7 @@ fn parse<R: Read>(
                     used += 1;
                 }
                 Ok(false) => {
+                    batch.items.push(RawItem::End);
                     done = true;
                     break;
                 }
@@ -254,7 +257,17 @@ impl RecordReader for CsvReader {
                 return Ok(false);
             }
             let index = match self.next_item() {
-                None => return Ok(false),
+                Some(RawItem::End) => {
+                    self.ended = true;
+                    return Ok(false);
+                }
+                None => {
+                    self.ended = true;
+                    return Err(Error::source(
+                        &self.name,
+                        "the CSV parser stopped before the end of the input",
+                    ));
+                }
                 Some(RawItem::Failed(message)) => {
                     let message = message.clone();
                     self.ended = true;
@@ -280,18 +293,20 @@ impl RecordReader for CsvReader {
             }
             if record.len() == 1 && record[0].trim_ascii() == b"<END>" {
                 self.ended = true;
-                let after = self.next_item().map(|item| match item {
-                    RawItem::Record(i) => Some(*i),
-                    _ => None,
-                });
+                let after = match self.next_item() {
+                    Some(RawItem::Record(i)) => Ok(Some(*i)),
+                    Some(RawItem::Bad { .. }) => Ok(None),
+                    Some(RawItem::Failed(message)) => Err(message.clone()),
+                    Some(RawItem::End) | None => return Ok(false),
+                };
                 return match after {
-                    Some(Some(i)) if is_blank(self.raw_record(i)) => Ok(false),
-                    Some(next) => {
+                    Err(message) => Err(Error::source(&self.name, message)),
+                    Ok(Some(i)) if is_blank(self.raw_record(i)) => Ok(false),
+                    Ok(next) => {
                         self.row += 1;
                         let line = next.and_then(|i| self.line_of(i));
                         Err(self.record_error(line, None, "data after the <END> line".into()))
                     }
-                    None => Ok(false),
                 };
             }
             return self.fill(index, tx).map(|()| true);
@@ -308,8 +323,9 @@ impl CsvReader {
     /// The line raw record `index` of the current batch starts on. csv-core dates a record
     /// from where the previous one ended: before any blank lines, and in a CRLF file before
     /// the previous line's LF. Where the parser stood after the record, less the line breaks
-    /// inside it and its own LF (pending still in a CRLF file), is exact; it is one short
-    /// only for a last record without a line break that follows blank lines.
+    /// inside it and its own LF (pending still in a CRLF file), is exact for files with one
+    /// kind of line end (told from the header line). It is one off in a file that mixes LF
+    /// and CRLF, and for a last record without a line break that follows blank lines.
     fn line_of(&self, index: usize) -> Option<u64> {
         let batch = self.batch.as_ref()?;
         let record = &batch.records[index];

@@ -297,9 +297,13 @@ pub fn read_all(
         // Whatever happened, let the reader thread finish instead of parsing on.
         stop.store(true, Ordering::Relaxed);
         drop(full_rx);
-        if outcome.is_ok() {
-            // It has sent everything, so it is done or about to be.
-            let _ = reader.join();
+        if outcome.is_ok() && reader.join().is_err() {
+            // It has sent everything, so it is done or about to be; a panic there must not
+            // pass for the end of the input.
+            return Err(Error::source(
+                "inputs",
+                "the reader stopped unexpectedly; the output is incomplete",
+            ));
         }
         outcome.map(|()| stats)
     }
