@@ -9,10 +9,11 @@
 
 #[path = "support/gateway_server.rs"]
 mod gateway_server;
+mod support;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use gateway_server::{
@@ -21,6 +22,7 @@ use gateway_server::{
 };
 use serde_json::Value;
 use sha2::Digest;
+use support::Run;
 
 /// The partner secret every fake server in this file signs with. Distinctive, so that any
 /// output that contains it is caught.
@@ -52,44 +54,6 @@ fn credentials(server: &GatewayServer) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// What one run of the binary came to.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-    command: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn assert_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "`{}` exited with {} (expected {code})\n--- stderr ---\n{}",
-            self.command, self.code, self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn assert_stderr_has(&self, needles: &[&str]) -> &Run {
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "`{}`: stderr does not mention {needle:?}\n--- stderr ---\n{}",
-                self.command,
-                self.stderr
-            );
-        }
-        self
-    }
-
-    fn stdout_text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
-    }
-}
-
 /// Runs `recibo ARGS` in `dir` with exactly the `RECIBO_*` variables of `env`, and checks
 /// that neither the secret nor a token shows on its standard output or error, whatever
 /// the run was.
@@ -98,38 +62,14 @@ fn recibo(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
 }
 
 fn recibo_with_stdin(dir: &Path, args: &[&str], env: &[(&str, String)], stdin: &[u8]) -> Run {
-    use std::io::Write;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_recibo"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env_remove("RECIBO_TEMPLATES")
-        .env_remove(ENV_URL)
-        .env_remove(ENV_PARTNER)
-        .env_remove(ENV_API_KEY)
-        .env_remove(ENV_SECRET)
-        .env_remove(ENV_CONFIG)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("the recibo binary starts");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
+    let run = support::recibo_with(dir, args, stdin, |command| {
+        for name in [ENV_URL, ENV_PARTNER, ENV_API_KEY, ENV_SECRET, ENV_CONFIG] {
+            command.env_remove(name);
+        }
+        for (name, value) in env {
+            command.env(name, value);
+        }
     });
-    let output = child.wait_with_output().expect("recibo runs");
-    writer.join().ok();
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: output.stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        command: format!("recibo {}", args.join(" ")),
-    };
     assert_no_credentials(&run.command, "stderr", run.stderr.as_bytes());
     assert_no_credentials(&run.command, "stdout", &run.stdout);
     run

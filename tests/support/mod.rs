@@ -101,6 +101,17 @@ pub fn recibo(dir: &Path, args: &[&str]) -> Run {
 
 /// Runs `recibo ARGS` in `dir`, feeding `stdin` to its standard input.
 pub fn recibo_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    recibo_with(dir, args, stdin, |_| {})
+}
+
+/// Runs `recibo ARGS` in `dir`, feeding `stdin` to its standard input; `environment` may
+/// set or remove variables of the child before it starts.
+pub fn recibo_with(
+    dir: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    environment: impl FnOnce(&mut Command),
+) -> Run {
     let mut command = Command::new(binary());
     command
         .args(args)
@@ -111,6 +122,7 @@ pub fn recibo_with_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    environment(&mut command);
     let mut child = command.spawn().expect("the recibo binary starts");
     let mut input = child.stdin.take().expect("stdin is piped");
     let stdin = stdin.to_vec();
