@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration as TimeSpan, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use support::{CsvStyle, iso_in_zone, list_dir, midnight, recibo, write_csv};
+use support::{CsvStyle, iso_in_zone, list_dir, midnight, parse_ragged_csv, recibo, write_csv};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -123,24 +123,6 @@ fn sample_csv(dir: &Path, name: &str, rows: u64, seed: u64) -> PathBuf {
     dir.join(name)
 }
 
-/// Every record of a CSV (header first) read by the `csv` crate, leniently: a BOM is
-/// dropped, and the gateway's `<END>` line is returned as a one-field record.
-fn csv_records(bytes: &[u8]) -> Vec<Vec<String>> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes)
-        .records()
-        .map(|r| {
-            r.expect("a well-formed CSV record")
-                .iter()
-                .map(str::to_string)
-                .collect()
-        })
-        .collect()
-}
-
 /// A CSV file's header and data rows, without an `<END>` line (reported separately).
 struct CsvFile {
     header: Vec<String>,
@@ -152,7 +134,7 @@ struct CsvFile {
 fn read_csv_file(path: &Path) -> CsvFile {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let bom = bytes.starts_with("\u{feff}".as_bytes());
-    let mut records = csv_records(&bytes);
+    let mut records = parse_ragged_csv(&bytes);
     assert!(!records.is_empty(), "{}: no header", path.display());
     let header = records.remove(0);
     let end_marker = records
@@ -312,7 +294,7 @@ fn is_temp_name(rel: &str) -> bool {
 /// A receipts manifest with `unchanged` read as `written`: the status says what this run
 /// did to a file whose bytes are the same either way.
 fn manifest_as_written(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut records = csv_records(bytes);
+    let mut records = parse_ragged_csv(bytes);
     let status = records[0]
         .iter()
         .position(|h| h == "status")
@@ -1582,7 +1564,7 @@ fn export_shards_partition_the_rows_keep_refunds_with_their_payment_and_merge_de
             ],
         )
         .assert_code(0);
-        let records = csv_records(&std::fs::read(&merged).unwrap());
+        let records = parse_ragged_csv(&std::fs::read(&merged).unwrap());
         assert_eq!(records[0], all.header);
         assert_eq!(
             records.iter().filter(|r| **r == all.header).count(),

@@ -217,10 +217,20 @@ pub fn read_csv(path: &Path, delimiter: u8) -> Vec<Vec<String>> {
 /// Every record of CSV bytes (the header included) as read by the `csv` crate. A UTF-8
 /// byte order mark is removed first; every record must have as many fields as the first.
 pub fn parse_csv(bytes: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+    records(bytes, delimiter, false)
+}
+
+/// As [`parse_csv`] with `,`, but records may differ in length (the gateway's `<END>` line).
+pub fn parse_ragged_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    records(bytes, b',', true)
+}
+
+fn records(bytes: &[u8], delimiter: u8, flexible: bool) -> Vec<Vec<String>> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(delimiter)
+        .flexible(flexible)
         .from_reader(bytes);
     reader
         .records()
