@@ -6,21 +6,8 @@ use recibo::columns::{COLUMNS, Cell, Kind};
 use recibo::filter::{Filter, Shard};
 use recibo::model::Transaction;
 use recibo::sink::{self, ExportOptions, Format};
-use recibo::source::fields::FieldSet;
+use recibo::source::fields::{Field, FieldSet, PARSED_FIELDS};
 use recibo::source::{Input, InputFormat, SourceOptions, read_all};
-
-/// Columns a reader parses (and checks) whatever fields it is asked for.
-const PARSED: [&str; 9] = [
-    "transactionType",
-    "paymentTime",
-    "transactionAmountValue",
-    "transactionCurrency",
-    "settlementAmountValue",
-    "settlementCurrency",
-    "feeAmountValue",
-    "feeCurrency",
-    "status",
-];
 
 /// The shipped CSV sample with every empty text cell filled (the samples leave the gateway's
 /// own fields, such as `orderId`, empty), so that every column has something to lose.
@@ -39,7 +26,8 @@ fn filled_sample(dir: &std::path::Path) -> String {
             continue; // the <END> line
         }
         let cells = record.iter().zip(&headers).map(|(cell, header)| {
-            if cell.is_empty() && !PARSED.contains(&header) {
+            let parsed = Field::from_header(header).is_some_and(|f| PARSED_FIELDS.contains(f));
+            if cell.is_empty() && !parsed {
                 format!("{header}-{row}")
             } else {
                 cell.to_string()
