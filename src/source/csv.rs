@@ -243,10 +243,7 @@ impl CsvReader {
 
     /// The column key at a record position, if the position is a known column.
     fn key_at(&self, position: usize) -> Option<&'static str> {
-        Field::ALL
-            .into_iter()
-            .find(|f| self.map.position(*f) == Some(position))
-            .map(|f| f.key())
+        self.map.field_at(position).map(Field::key)
     }
 }
 

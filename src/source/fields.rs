@@ -195,6 +195,13 @@ impl FieldMap {
         self.positions[field as usize]
     }
 
+    /// The field at a record position, if the header's cell there is a known column.
+    pub fn field_at(&self, position: usize) -> Option<Field> {
+        self.present()
+            .find(|(_, p)| *p == position)
+            .map(|(field, _)| field)
+    }
+
     /// The fields the header has, with their positions.
     pub fn present(&self) -> impl Iterator<Item = (Field, usize)> + '_ {
         Field::ALL

@@ -26,7 +26,7 @@ use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxFormulaMetada
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
-use super::fields::{Field, FieldMap, ReadOptions, fill_transaction};
+use super::fields::{FieldMap, ReadOptions, fill_transaction};
 use super::{RecordReader, SourceOptions, record_error};
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
@@ -192,10 +192,7 @@ impl RecordReader for XlsxReader {
                 }
                 let field = match problem.column {
                     None => None,
-                    Some(c) => match Field::ALL
-                        .into_iter()
-                        .find(|f| self.map.position(*f) == Some(c))
-                    {
+                    Some(c) => match self.map.field_at(c) {
                         Some(field) => Some(field.key()),
                         // A bad cell under a header recibo does not read harms nothing.
                         None => continue,
