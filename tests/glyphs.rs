@@ -25,10 +25,33 @@ fn missing(text: &str) -> Vec<char> {
     out
 }
 
+/// Characters without a glyph, gathered over many texts and reported together.
+#[derive(Default)]
+struct Gaps(Vec<String>);
+
+impl Gaps {
+    /// Notes the characters of `text` no shipped face has, under `label`.
+    fn check(&mut self, label: impl std::fmt::Display, text: &str) {
+        let gaps = missing(text);
+        if !gaps.is_empty() {
+            self.0.push(format!("{label}: {gaps:?}"));
+        }
+    }
+
+    #[track_caller]
+    fn assert_none(self) {
+        assert!(
+            self.0.is_empty(),
+            "characters without a glyph:\n{}",
+            self.0.join("\n")
+        );
+    }
+}
+
 #[test]
 fn every_formatted_amount_in_every_currency_and_language_has_glyphs() {
     let locales = Locales::new().unwrap();
-    let mut problems = Vec::new();
+    let mut gaps = Gaps::default();
     for lang in Lang::ALL {
         for currency in Currency::all() {
             for minor in [0, 1, -1, 123_456_789, -987_654_321_012] {
@@ -37,19 +60,12 @@ fn every_formatted_amount_in_every_currency_and_language_has_glyphs() {
                     locales.money(lang, money),
                     locales.money_with_code(lang, money),
                 ] {
-                    let gaps = missing(&text);
-                    if !gaps.is_empty() {
-                        problems.push(format!("{} {text:?}: {gaps:?}", lang.tag()));
-                    }
+                    gaps.check(format!("{} {text:?}", lang.tag()), &text);
                 }
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "characters without a glyph:\n{}",
-        problems.join("\n")
-    );
+    gaps.assert_none();
 }
 
 #[test]
@@ -73,7 +89,7 @@ fn every_formatted_date_in_every_language_and_zone_has_glyphs() {
             })
         })
         .collect();
-    let mut problems = Vec::new();
+    let mut gaps = Gaps::default();
     for lang in Lang::ALL {
         for zone in zones {
             let zone: chrono_tz::Tz = zone.parse().unwrap();
@@ -83,41 +99,27 @@ fn every_formatted_date_in_every_language_and_zone_has_glyphs() {
                     locales.zone_with_offset(lang, *t, zone),
                     locales.date(lang, *t, zone),
                 ] {
-                    let gaps = missing(&text);
-                    if !gaps.is_empty() {
-                        problems.push(format!("{} {text:?}: {gaps:?}", lang.tag()));
-                    }
+                    gaps.check(format!("{} {text:?}", lang.tag()), &text);
                 }
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "characters without a glyph:\n{}",
-        problems.join("\n")
-    );
+    gaps.assert_none();
 }
 
 #[test]
 fn every_message_in_every_language_has_glyphs() {
     let locales = Locales::new().unwrap();
-    let mut problems = Vec::new();
+    let mut gaps = Gaps::default();
     for lang in Lang::ALL {
         let ids = locales.message_ids(lang);
         assert!(!ids.is_empty());
         for id in ids {
             let text = locales.message(lang, &id);
-            let gaps = missing(&text);
-            if !gaps.is_empty() {
-                problems.push(format!("{} {id}: {gaps:?}", lang.tag()));
-            }
+            gaps.check(format!("{} {id}", lang.tag()), &text);
         }
     }
-    assert!(
-        problems.is_empty(),
-        "characters without a glyph:\n{}",
-        problems.join("\n")
-    );
+    gaps.assert_none();
 }
 
 #[test]
