@@ -16,7 +16,7 @@ use recibo::output::Target;
 use recibo::sink::xlsx::{MAX_SHEET_ROWS, XlsxSink};
 use recibo::sink::{self, ExportOptions, Format, Sink};
 use recibo::source::xlsx::XlsxReader;
-use recibo::source::{RecordReader, SourceOptions};
+use recibo::source::{InputFormat, RecordReader, SourceOptions};
 use serde_json::Value;
 
 fn money(minor: i64, code: &str) -> Money {
@@ -911,50 +911,39 @@ fn throughput() {
         size as f64 / 1e6
     );
 
-    let start = std::time::Instant::now();
-    let csv = Target::File(dir.path().join("bench.csv"));
-    let mut out = sink::open(Format::Csv, &csv, &opts).unwrap();
-    let input = recibo::source::Input {
-        name: path.to_str().unwrap().into(),
-        format: recibo::source::InputFormat::Xlsx,
+    // Reads `from` whole into a new `to` and prints the rate.
+    let convert = |from: &Path, format: InputFormat, to: &Path, sink_format: Format| {
+        let start = std::time::Instant::now();
+        let mut out = sink::open(sink_format, &Target::File(to.to_path_buf()), &opts).unwrap();
+        let input = recibo::source::Input {
+            name: from.to_str().unwrap().into(),
+            format,
+        };
+        let stats = recibo::source::read_all(
+            &[input],
+            &source_options(None, "Asia/Shanghai"),
+            false,
+            |t| out.write(t),
+        )
+        .unwrap();
+        out.finish().unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        assert_eq!(stats.records, n);
+        println!(
+            "{} -> {}: {n} rows in {secs:.2} s: {:.0} cells/s, {:.0} rows/s",
+            from.file_name().unwrap().to_string_lossy(),
+            to.file_name().unwrap().to_string_lossy(),
+            cells as f64 / secs,
+            n as f64 / secs
+        );
     };
-    let stats = recibo::source::read_all(
-        &[input],
-        &source_options(None, "Asia/Shanghai"),
-        false,
-        |t| out.write(t),
-    )
-    .unwrap();
-    out.finish().unwrap();
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(stats.records, n);
-    println!(
-        "xlsx -> csv: {n} rows in {secs:.2} s: {:.0} cells/s, {:.0} rows/s",
-        cells as f64 / secs,
-        n as f64 / secs
-    );
-
-    let start = std::time::Instant::now();
-    let again = dir.path().join("again.xlsx");
-    let mut out = sink::open(Format::Xlsx, &Target::File(again.clone()), &opts).unwrap();
-    let input = recibo::source::Input {
-        name: dir.path().join("bench.csv").to_str().unwrap().into(),
-        format: recibo::source::InputFormat::Csv,
-    };
-    let stats = recibo::source::read_all(
-        &[input],
-        &source_options(None, "Asia/Shanghai"),
-        false,
-        |t| out.write(t),
-    )
-    .unwrap();
-    out.finish().unwrap();
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(stats.records, n);
-    println!(
-        "csv -> xlsx: {n} rows in {secs:.2} s: {:.0} cells/s, {:.0} rows/s",
-        cells as f64 / secs,
-        n as f64 / secs
+    let csv = dir.path().join("bench.csv");
+    convert(&path, InputFormat::Xlsx, &csv, Format::Csv);
+    convert(
+        &csv,
+        InputFormat::Csv,
+        &dir.path().join("again.xlsx"),
+        Format::Xlsx,
     );
 }
 
