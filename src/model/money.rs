@@ -332,54 +332,67 @@ impl Money {
 }
 
 fn parse_major_units(text: &str, currency: Currency) -> Result<i64, MoneyError> {
-    let exponent = currency.exponent();
-    let not_a_number = || MoneyError::NotANumber {
-        value: text.to_string(),
-    };
-    let overflow = || MoneyError::Overflow {
-        value: text.to_string(),
-    };
     let s = text.trim();
-    let (negative, unsigned) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
+    let bytes = s.as_bytes();
+    let (negative, unsigned) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
     };
-    let (int_part, frac_part) = match unsigned.find('.') {
-        Some(dot) => (&unsigned[..dot], &unsigned[dot + 1..]),
-        None => (unsigned, ""),
-    };
-    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if (int_part.is_empty() && frac_part.is_empty())
-        || !all_digits(int_part)
-        || !all_digits(frac_part)
-        || (unsigned.contains('.') && frac_part.is_empty() && int_part.is_empty())
+    let exponent = usize::from(currency.exponent());
+    // One pass over the digits (every amount of every row comes here). Overflow is noted
+    // and reported last, so that a malformed or too precise amount says so instead.
+    let mut minor: i64 = 0;
+    let mut overflow = false;
+    let mut push = |digit: u8| match minor
+        .checked_mul(10)
+        .and_then(|m| m.checked_add(i64::from(digit)))
     {
-        return Err(not_a_number());
+        Some(m) => minor = m,
+        None => overflow = true,
+    };
+    let mut at = 0;
+    while let Some(&b) = unsigned.get(at).filter(|b| b.is_ascii_digit()) {
+        push(b - b'0');
+        at += 1;
     }
-    let significant_frac = frac_part.trim_end_matches('0');
-    if significant_frac.len() > usize::from(exponent) {
+    let int_digits = at;
+    // Fraction digits up to the last non-zero one: `1.50` is two digits of BRL, `1.500` too.
+    let mut significant = 0;
+    let mut frac_digits = 0;
+    if unsigned.get(at) == Some(&b'.') {
+        at += 1;
+        while let Some(&b) = unsigned.get(at).filter(|b| b.is_ascii_digit()) {
+            if b != b'0' {
+                significant = frac_digits + 1;
+            }
+            if frac_digits < exponent {
+                push(b - b'0');
+            }
+            frac_digits += 1;
+            at += 1;
+        }
+    }
+    if at != unsigned.len() || int_digits + frac_digits == 0 {
+        return Err(MoneyError::NotANumber {
+            value: text.to_string(),
+        });
+    }
+    if significant > exponent {
         return Err(MoneyError::TooPrecise {
             value: text.to_string(),
             currency,
-            digits: significant_frac.len(),
-            exponent,
+            digits: significant,
+            exponent: currency.exponent(),
         });
     }
-    let mut minor: i64 = 0;
-    for b in int_part.bytes() {
-        minor = minor
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(i64::from(b - b'0')))
-            .ok_or_else(overflow)?;
+    for _ in frac_digits..exponent {
+        push(0);
     }
-    let frac = significant_frac.as_bytes();
-    for i in 0..usize::from(exponent) {
-        let digit = frac.get(i).map_or(0, |b| i64::from(b - b'0'));
-        minor = minor
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(digit))
-            .ok_or_else(overflow)?;
+    if overflow {
+        return Err(MoneyError::Overflow {
+            value: text.to_string(),
+        });
     }
     Ok(if negative { -minor } else { minor })
 }
@@ -500,6 +513,43 @@ mod tests {
             Err(MoneyError::UnknownCurrency(_))
         ));
         assert!(Currency::parse("usd").is_ok());
+    }
+
+    #[test]
+    fn says_malformed_before_too_precise_before_overflow() {
+        let usd = cur("USD");
+        assert!(matches!(
+            Money::parse_major("99999999999999999999x", usd),
+            Err(MoneyError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            Money::parse_major("99999999999999999999.001", usd),
+            Err(MoneyError::TooPrecise { digits: 3, .. })
+        ));
+        assert!(matches!(
+            Money::parse_major("1.50100", usd),
+            Err(MoneyError::TooPrecise { digits: 3, .. })
+        ));
+        // The limits of i64 minor units, either side.
+        assert_eq!(
+            Money::parse_major("92233720368547758.07", usd)
+                .unwrap()
+                .minor,
+            i64::MAX
+        );
+        assert!(matches!(
+            Money::parse_major("92233720368547758.08", usd),
+            Err(MoneyError::Overflow { .. })
+        ));
+        assert!(matches!(
+            Money::parse_major("92233720368547758", usd),
+            Ok(Money {
+                minor: 9223372036854775800,
+                ..
+            })
+        ));
+        assert_eq!(Money::parse_major("1.", usd).unwrap().minor, 100);
+        assert_eq!(Money::parse_major(" 1.500 ", usd).unwrap().minor, 150);
     }
 
     #[test]
