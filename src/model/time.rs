@@ -163,76 +163,48 @@ pub fn in_zone(t: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
 pub fn write_iso8601(out: &mut String, t: DateTime<Utc>, zone: Tz) {
     let local = in_zone(t, zone);
     let (date, time) = (local.date_naive(), local.time());
-    // Every piece is ASCII of a known width: fill a buffer, append it once.
-    let mut text = AsciiBuf::new();
     let year = date.year();
     if (0..=9999).contains(&year) {
-        text.digits(year as u32, 4);
+        push_digits(out, year as u32, 4);
     } else {
         out.push_str(&format!("{year:+05}"));
     }
-    text.byte(b'-');
-    text.digits(date.month(), 2);
-    text.byte(b'-');
-    text.digits(date.day(), 2);
-    text.byte(b'T');
-    text.digits(time.hour(), 2);
-    text.byte(b':');
-    text.digits(time.minute(), 2);
-    text.byte(b':');
-    text.digits(time.second(), 2);
+    out.push('-');
+    push_digits(out, date.month(), 2);
+    out.push('-');
+    push_digits(out, date.day(), 2);
+    out.push('T');
+    push_digits(out, time.hour(), 2);
+    out.push(':');
+    push_digits(out, time.minute(), 2);
+    out.push(':');
+    push_digits(out, time.second(), 2);
     // As many fraction digits as the instant needs, in groups of three, so that every
     // time written reads back as the same instant.
     let nanos = time.nanosecond() % 1_000_000_000;
     if nanos > 0 {
-        text.byte(b'.');
+        out.push('.');
         if nanos % 1_000_000 == 0 {
-            text.digits(nanos / 1_000_000, 3);
+            push_digits(out, nanos / 1_000_000, 3);
         } else if nanos % 1_000 == 0 {
-            text.digits(nanos / 1_000, 6);
+            push_digits(out, nanos / 1_000, 6);
         } else {
-            text.digits(nanos, 9);
+            push_digits(out, nanos, 9);
         }
     }
     let offset_secs = local.offset().local_minus_utc();
-    text.byte(if offset_secs < 0 { b'-' } else { b'+' });
+    out.push(if offset_secs < 0 { '-' } else { '+' });
     let minutes = offset_secs.unsigned_abs() / 60;
-    text.digits(minutes / 60, 2);
-    text.byte(b':');
-    text.digits(minutes % 60, 2);
-    out.push_str(text.as_str());
+    push_digits(out, minutes / 60, 2);
+    out.push(':');
+    push_digits(out, minutes % 60, 2);
 }
 
-/// Room for `2026-11-01T08:00:00.123456789+08:00`.
-struct AsciiBuf {
-    bytes: [u8; 35],
-    len: usize,
-}
-
-impl AsciiBuf {
-    fn new() -> AsciiBuf {
-        AsciiBuf {
-            bytes: [0; 35],
-            len: 0,
-        }
-    }
-
-    fn byte(&mut self, b: u8) {
-        self.bytes[self.len] = b;
-        self.len += 1;
-    }
-
-    fn digits(&mut self, value: u32, width: u32) {
-        let mut div = 10u32.pow(width - 1);
-        while div > 0 {
-            self.byte(b'0' + ((value / div) % 10) as u8);
-            div /= 10;
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII digits and punctuation are ever written.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    let mut div = 10u32.pow(width - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + ((value / div) % 10) as u8));
+        div /= 10;
     }
 }
 
