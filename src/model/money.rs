@@ -552,6 +552,82 @@ mod tests {
         assert_eq!(Money::parse_major(" 1.500 ", usd).unwrap().minor, 150);
     }
 
+    /// The rules of `parse_major` spelled out plainly, with 128-bit arithmetic: the oracle
+    /// the one-pass parser is checked against.
+    fn parse_plainly(text: &str, currency: Currency) -> Result<i64, MoneyError> {
+        let s = text.trim();
+        let (negative, unsigned) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let digits_only = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if int_part.len() + frac_part.len() == 0
+            || !digits_only(int_part)
+            || !digits_only(frac_part)
+        {
+            return Err(MoneyError::NotANumber {
+                value: text.to_string(),
+            });
+        }
+        let exponent = usize::from(currency.exponent());
+        let significant = frac_part.trim_end_matches('0');
+        if significant.len() > exponent {
+            return Err(MoneyError::TooPrecise {
+                value: text.to_string(),
+                currency,
+                digits: significant.len(),
+                exponent: currency.exponent(),
+            });
+        }
+        let overflow = || MoneyError::Overflow {
+            value: text.to_string(),
+        };
+        let scaled = format!("{int_part}{significant:0<exponent$}");
+        let scaled = scaled.trim_start_matches('0');
+        if scaled.len() > 30 {
+            return Err(overflow());
+        }
+        let minor = if scaled.is_empty() {
+            0
+        } else {
+            scaled.parse::<i128>().unwrap()
+        };
+        let minor = i64::try_from(minor).map_err(|_| overflow())?;
+        Ok(if negative { -minor } else { minor })
+    }
+
+    #[test]
+    fn agrees_with_the_plain_rules_on_random_text() {
+        // Text from the characters an amount is made of, and a few it must refuse.
+        let alphabet = b"0123456789000999..-+ e,x";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        let currencies = ["JPY", "USD", "BHD", "CLF"].map(cur);
+        let mut accepted = 0;
+        for _ in 0..50_000 {
+            let len = next(26) as usize;
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[next(alphabet.len() as u64) as usize]))
+                .collect();
+            let currency = currencies[next(4) as usize];
+            let expected = parse_plainly(&text, currency);
+            accepted += usize::from(expected.is_ok());
+            assert_eq!(
+                parse_major_units(&text, currency),
+                expected,
+                "{text:?} {currency}"
+            );
+        }
+        // The text must exercise both answers for the check to mean anything.
+        assert!(accepted > 1_000, "only {accepted} accepted");
+    }
+
     #[test]
     fn writes_with_the_currency_digits() {
         let s = |m: i64, c: &str| Money::new(m, cur(c)).to_major_string();

@@ -292,6 +292,65 @@ mod tests {
     }
 
     #[test]
+    fn the_common_shape_agrees_with_chrono_on_random_times() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        let mut read_fast = 0;
+        for _ in 0..50_000 {
+            let separator = ["T", "t", " ", "_"][next(4) as usize];
+            let fraction_digits = [0, 0, 1, 3, 6, 9, 10][next(7) as usize];
+            let fraction: String = (0..fraction_digits)
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let fraction = if fraction_digits > 0 {
+                format!(".{fraction}")
+            } else {
+                fraction
+            };
+            let (oh, om) = (next(26), next(62));
+            let offset = match next(5) {
+                0 => "Z".to_string(),
+                1 => "z".to_string(),
+                2 => format!("+{oh:02}{om:02}"),
+                3 => format!("-{oh:02}:{om:02}"),
+                _ => format!("+{oh:02}:{om:02}"),
+            };
+            let text = format!(
+                "{:04}-{:02}-{:02}{separator}{:02}:{:02}:{:02}{fraction}{offset}",
+                next(10_000),
+                next(14),
+                next(33),
+                next(25),
+                next(61),
+                next(62),
+            );
+            let chrono = DateTime::parse_from_rfc3339(&text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc));
+            match parse_rfc3339_common(text.as_bytes()) {
+                Some(fast) => {
+                    read_fast += 1;
+                    assert_eq!(Some(fast), chrono, "{text}");
+                }
+                // Declined: chrono refuses it too, or it is a shape left to chrono.
+                None => assert!(
+                    chrono.is_none()
+                        || text[17..19] == *"60"
+                        || fraction_digits > 9
+                        || !offset.contains([':', 'Z', 'z']),
+                    "{text} declined, chrono reads {chrono:?}"
+                ),
+            }
+        }
+        assert!(read_fast > 5_000, "only {read_fast} read by the fast path");
+    }
+
+    #[test]
     fn writes_iso_in_zone() {
         let t = parse_instant("2026-03-05T10:20:30Z").unwrap();
         assert_eq!(iso(t, "Asia/Shanghai"), "2026-03-05T18:20:30+08:00");
