@@ -23,6 +23,11 @@ macro_rules! open_enum {
             /// Matches case-insensitively; anything else is kept as `Other`.
             pub fn parse(text: &str) -> Self {
                 let t = text.trim();
+                // Reports write the upper-case names: one match finds those.
+                match t {
+                    $($text => return Self::$variant,)+
+                    _ => {}
+                }
                 $(if t.eq_ignore_ascii_case($text) { return Self::$variant; })+
                 if t.is_empty() { Self::Unknown } else { Self::Other(t.to_ascii_uppercase()) }
             }
