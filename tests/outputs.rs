@@ -96,3 +96,54 @@ fn full_disk_is_an_output_error_not_a_panic() {
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn char_device_stays_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    input(dir.path());
+    // A copy of /dev/null first, so that a regression replaces a test file, not the system's.
+    let made = std::process::Command::new("mknod")
+        .arg(dir.path().join("null"))
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: cannot make a device node here (needs root)");
+        return;
+    }
+    for out in [dir.path().join("null"), "/dev/null".into()] {
+        recibo(
+            dir.path(),
+            &["export", "-i", "in.csv", "-o", out.to_str().unwrap()],
+        )
+        .assert_code(0);
+        let kind = std::fs::symlink_metadata(&out).unwrap().file_type();
+        assert!(
+            kind.is_char_device(),
+            "{} is no longer a device",
+            out.display()
+        );
+    }
+}
+
+#[test]
+fn fifo_reader_gets_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    input(dir.path());
+    let fifo = dir.path().join("pipe.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    recibo(dir.path(), &["export", "-i", "in.csv", "-o", "pipe.csv"]).assert_code(0);
+    let got = reader.join().unwrap();
+    assert_eq!(got, std::fs::read(dir.path().join("plain.csv")).unwrap());
+}
