@@ -1,6 +1,10 @@
 //! Output targets. A file is written beside its target under a temporary name and renamed
 //! into place only when complete, so a failed or killed run never leaves a half-written
 //! file where a finished one is expected.
+//!
+//! A symlink is followed and its target written (the link stays); a device, FIFO or socket
+//! is written in place, never replaced by a regular file; an existing file keeps its mode
+//! and owner; a folder is refused.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -51,11 +55,90 @@ impl std::fmt::Display for Target {
     }
 }
 
+/// What an output path turns out to be once symlinks are followed.
+enum Dest {
+    /// A regular file, existing (with its metadata) or not: written by rename.
+    Regular(PathBuf, Option<std::fs::Metadata>),
+    /// A device, FIFO or socket: written in place.
+    Special(PathBuf),
+}
+
+/// Follows `target` through symlinks (a dangling link names the file to create) and
+/// refuses a folder.
+fn resolve(target: &Path) -> Result<Dest> {
+    let mut path = target.to_path_buf();
+    // The limit the kernel itself puts on a chain of links.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Dest::Regular(path, None)),
+            Err(e) => return Err(Error::output(target.display(), e)),
+            Ok(m) if m.file_type().is_symlink() => {
+                let link =
+                    std::fs::read_link(&path).map_err(|e| Error::output(target.display(), e))?;
+                // A relative link is relative to the folder holding it; joining an absolute
+                // one replaces the path.
+                path = match path.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(Error::output(
+                    target.display(),
+                    "is a folder; give a file name to write",
+                ));
+            }
+            Ok(m) if m.is_file() => return Ok(Dest::Regular(path, Some(m))),
+            Ok(_) => return Ok(Dest::Special(path)),
+        }
+    }
+    Err(Error::output(
+        target.display(),
+        "too many levels of symbolic links",
+    ))
+}
+
+/// Opens a device or FIFO for writing, as a shell redirection would (a FIFO waits for its
+/// reader).
+fn open_special(target: &Path, path: &Path) -> Result<File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::output(target.display(), e))
+}
+
+/// Gives a replacement file the mode and owner of the file it replaces, so a private
+/// report stays private. Changing the owner needs root; without it the new file is the
+/// user's, as any file they write is.
+#[cfg(unix)]
+fn keep_mode_and_owner(file: &File, old: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let now = file.metadata()?;
+    if now.uid() != old.uid() || now.gid() != old.gid() {
+        match std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid())) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
+            other => other?,
+        }
+    }
+    // After the owner: a change of owner clears set-id bits.
+    file.set_permissions(old.permissions())
+}
+
+#[cfg(not(unix))]
+fn keep_mode_and_owner(file: &File, old: &std::fs::Metadata) -> io::Result<()> {
+    file.set_permissions(old.permissions())
+}
+
 /// A file being written under a temporary name beside `target`. Dropping it without
-/// [`AtomicFile::commit`] deletes the temporary file.
+/// [`AtomicFile::commit`] deletes the temporary file. When `target` is a device or FIFO the
+/// temporary file is in the system's temporary folder and is copied into the target on
+/// commit (for writers that need a file of their own).
 pub struct AtomicFile {
     temp: tempfile::NamedTempFile,
+    /// The path as given, for messages.
     target: PathBuf,
+    /// Where the data goes: the file renamed over, or the device copied into.
+    dest: Dest,
 }
 
 impl AtomicFile {
@@ -66,14 +149,30 @@ impl AtomicFile {
     /// `create` for many files in one folder: the caller cleans the folder of stale
     /// temporaries once ([`remove_stale_temporaries`]) instead of once per file.
     fn create_with(target: &Path, clean: bool) -> Result<AtomicFile> {
-        let dir = match target.parent() {
+        let dest = resolve(target)?;
+        let path = match &dest {
+            Dest::Regular(path, _) => path.clone(),
+            Dest::Special(_) => {
+                let temp = tempfile::Builder::new()
+                    .prefix(".recibo.")
+                    .suffix(".tmp")
+                    .tempfile()
+                    .map_err(|e| Error::output(target.display(), e))?;
+                return Ok(AtomicFile {
+                    temp,
+                    target: target.to_path_buf(),
+                    dest,
+                });
+            }
+        };
+        let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
         if !dir.is_dir() {
             std::fs::create_dir_all(dir).map_err(|e| Error::output(target.display(), e))?;
         }
-        let name = target
+        let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -93,9 +192,14 @@ impl AtomicFile {
         let temp = builder
             .tempfile_in(dir)
             .map_err(|e| Error::output(target.display(), e))?;
+        if let Dest::Regular(_, Some(old)) = &dest {
+            keep_mode_and_owner(temp.as_file(), old)
+                .map_err(|e| Error::output(target.display(), e))?;
+        }
         Ok(AtomicFile {
             temp,
             target: target.to_path_buf(),
+            dest,
         })
     }
 
@@ -121,15 +225,29 @@ impl AtomicFile {
     /// a power cut leaves an empty file under the target's name.
     fn commit_with(self, sync: bool) -> Result<()> {
         let target = self.target;
-        if sync {
-            self.temp
-                .as_file()
-                .sync_all()
-                .map_err(|e| Error::output(target.display(), e))?;
+        match self.dest {
+            Dest::Regular(path, _) => {
+                if sync {
+                    self.temp
+                        .as_file()
+                        .sync_all()
+                        .map_err(|e| Error::output(target.display(), e))?;
+                }
+                self.temp
+                    .persist(&path)
+                    .map_err(|e| Error::output(target.display(), e.error))?;
+            }
+            Dest::Special(path) => {
+                let mut out = open_special(&target, &path)?;
+                let mut temp = self
+                    .temp
+                    .reopen()
+                    .map_err(|e| Error::output(target.display(), e))?;
+                io::copy(&mut temp, &mut out).map_err(|e| Error::output_io(target.display(), e))?;
+                out.flush()
+                    .map_err(|e| Error::output_io(target.display(), e))?;
+            }
         }
-        self.temp
-            .persist(&target)
-            .map_err(|e| Error::output(target.display(), e.error))?;
         Ok(())
     }
 }
@@ -179,6 +297,9 @@ impl OutputStream {
                     name,
                     "a stream target needs OutputStream::to_writer",
                 ));
+            }
+            Target::File(path) if matches!(resolve(path)?, Dest::Special(_)) => {
+                (Box::new(open_special(path, path)?), None)
             }
             Target::File(path) => {
                 let mut atomic = AtomicFile::create(path)?;
@@ -237,6 +358,9 @@ impl Write for OutputStream {
 
 /// Writes `bytes` to `target` atomically in one go (receipts, manifests, summaries).
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
+    if let Dest::Special(path) = resolve(target)? {
+        return write_special(target, &path, bytes);
+    }
     let mut file = AtomicFile::create(target)?;
     file.file()
         .write_all(bytes)
@@ -249,9 +373,18 @@ pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
 /// of receipts wait on the disk, not the CPU) and without a folder scan per file; the
 /// caller removes stale temporaries once and writes a synced manifest at the end.
 pub fn write_in_batch(target: &Path, bytes: &[u8]) -> Result<()> {
+    if let Dest::Special(path) = resolve(target)? {
+        return write_special(target, &path, bytes);
+    }
     let mut file = AtomicFile::create_with(target, false)?;
     file.file()
         .write_all(bytes)
         .map_err(|e| Error::output(target.display(), e))?;
     file.commit_with(false)
+}
+
+fn write_special(target: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    open_special(target, path)?
+        .write_all(bytes)
+        .map_err(|e| Error::output_io(target.display(), e))
 }

@@ -16,7 +16,7 @@ use crate::job::{Job, expand_path};
 use crate::locale::{Lang, Locales};
 use crate::model::Transaction;
 use crate::output::{Target, write_atomically};
-use crate::receipt::bulk::{self, BulkOptions, sha256_hex};
+use crate::receipt::bulk::{self, BulkOptions};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
 use crate::sink;
@@ -272,11 +272,21 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     })
 }
 
+/// Size and SHA-256 of a written file, read in blocks so memory stays flat however large
+/// the export is.
 fn file_summary(path: &Path) -> Result<FileSummary> {
-    let bytes = std::fs::read(path).map_err(|e| Error::output(path.display(), e))?;
+    use sha2::{Digest, Sha256};
+    let err = |e| Error::output(path.display(), e);
+    let mut file = std::fs::File::open(path).map_err(err)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher).map_err(err)?;
     Ok(FileSummary {
         path: path.display().to_string(),
-        bytes: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
+        bytes,
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     })
 }

@@ -232,6 +232,48 @@ impl XlsxSink {
     }
 }
 
+std::thread_local! {
+    /// Set while [`without_panics`] runs, so that its panics print nothing.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into an error message. rust_xlsxwriter's constant-memory
+/// sheets write each finished row to a temporary file and panic (`expect`) when that write
+/// fails, e.g. on a full disk; its API gives no other way to see the error, so the calls
+/// that can reach that write (writing a cell, closing a sheet, saving) go through here.
+/// The default panic report is silenced for these calls only: the error is reported like
+/// any other output error.
+fn without_panics<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.map_err(|payload| {
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("the XLSX writer failed");
+        // rust_xlsxwriter's message ends with the I/O error in debug form; the readable
+        // part is its `message` field when there is one.
+        match text.split_once("message: \"") {
+            Some((_, rest)) => format!(
+                "cannot write the sheet data: {}",
+                rest.split('"').next().unwrap_or(rest)
+            ),
+            None => format!("cannot write the sheet data: {text}"),
+        }
+    })
+}
+
 fn amount_format(exponent: u8) -> Format {
     let mut pattern = String::from("#,##0");
     if exponent > 0 {
@@ -281,17 +323,26 @@ impl Sink for XlsxSink {
         }
         if self.row == self.rows_per_sheet {
             let last_row = self.row - 1;
-            let next = self
-                .new_sheet()
-                .map_err(|e| Error::output(&self.target, e))?;
-            self.close_sheet(next, last_row)
-                .map_err(|e| Error::output(&self.target, e))?;
+            let target = self.target.clone();
+            without_panics(|| -> Result<()> {
+                let next = self.new_sheet().map_err(|e| Error::output(&target, e))?;
+                self.close_sheet(next, last_row)
+                    .map_err(|e| Error::output(&target, e))
+            })
+            .map_err(|message| {
+                self.failed = true;
+                Error::output(&self.target, message)
+            })??;
         }
-        if let Err((key, e)) = self.write_row(tx) {
+        let written = match without_panics(|| self.write_row(tx)) {
+            Ok(result) => result.map_err(|(key, e)| format!("column {key}: {e}")),
+            Err(message) => Err(message),
+        };
+        if let Err(message) = written {
             // Part of the row may be in the sheet already: nothing more can be added after it.
             self.failed = true;
             let message = format!(
-                "sheet {:?}, row {}, column {key}: {e}",
+                "sheet {:?}, row {}, {message}",
                 self.sheet_name(),
                 self.row + 1
             );
@@ -312,7 +363,9 @@ impl Sink for XlsxSink {
         }
         let err = |e: XlsxError| Error::output(&target, e);
         let last_row = self.row - 1;
-        self.close_sheet(Worksheet::new(), last_row).map_err(err)?;
+        without_panics(|| self.close_sheet(Worksheet::new(), last_row))
+            .map_err(|m| Error::output(&target, m))?
+            .map_err(err)?;
         let rows = self.rows;
         let XlsxSink {
             mut workbook,
@@ -320,7 +373,9 @@ impl Sink for XlsxSink {
             ..
         } = *self;
         let mut out = BufWriter::with_capacity(256 * 1024, file.file());
-        workbook.save_to_writer(&mut out).map_err(err)?;
+        without_panics(|| workbook.save_to_writer(&mut out))
+            .map_err(|m| Error::output(&target, m))?
+            .map_err(err)?;
         out.flush().map_err(|e| Error::output_io(&target, e))?;
         drop(out);
         file.commit()?;
