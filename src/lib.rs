@@ -10,6 +10,7 @@ pub mod cli;
 pub mod columns;
 pub mod error;
 pub mod filter;
+pub mod fuzzing;
 pub mod job;
 pub mod locale;
 pub mod model;

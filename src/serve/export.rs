@@ -159,8 +159,12 @@ fn data(app: &App) -> Result<Arc<Snapshot>, ApiError> {
     })
 }
 
-pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
-    let params = parse_params(&uri, Endpoint::Export, app.templates.as_deref())?;
+/// What an export's query string asks for, checked as the command line checks its flags.
+pub(crate) fn export_request(
+    uri: &Uri,
+    templates: Option<&Path>,
+) -> Result<(Filter, ExportOptions, Format), ApiError> {
+    let params = parse_params(uri, Endpoint::Export, templates)?;
     let zone = params.filter.zone()?;
     let filter = params.filter.validate()?;
     let (_set, options) = params.table.validate(zone)?;
@@ -170,6 +174,11 @@ pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, A
             ApiError::bad_request(format!("format {f:?}: use csv, xlsx or jsonl"))
         })?,
     };
+    Ok((filter, options, format))
+}
+
+pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
+    let (filter, options, format) = export_request(&uri, app.templates.as_deref())?;
     let snapshot = data(&app)?;
     let Ok(permit) = Arc::clone(&app.exports).try_acquire_owned() else {
         return Err(ApiError::busy("exports"));
@@ -324,10 +333,18 @@ fn write_export(
 /// `GET /v1/transactions`: `{generation, items, nextCursor}`, items in the JSONL form of a
 /// transaction (exact minor units, RFC 3339 times). A cursor is valid for the data it was
 /// issued from; after a reload it is refused with 410 and the listing starts over.
-pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
-    let params = parse_params(&uri, Endpoint::Page, None)?;
+/// What a listing's query string asks for: the filter, and the `limit` and `cursor` as given.
+pub(crate) fn page_request(
+    uri: &Uri,
+) -> Result<(Filter, Option<String>, Option<String>), ApiError> {
+    let params = parse_params(uri, Endpoint::Page, None)?;
     let filter = params.filter.validate()?;
-    let limit = match params.limit.as_deref() {
+    Ok((filter, params.limit, params.cursor))
+}
+
+pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
+    let (filter, limit, cursor) = page_request(&uri)?;
+    let limit = match limit.as_deref() {
         None => DEFAULT_PAGE.min(app.max_page),
         Some(l) => match l.trim().parse::<usize>() {
             Ok(n) if (1..=app.max_page).contains(&n) => n,
@@ -340,7 +357,7 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
         },
     };
     let snapshot = data(&app)?;
-    let start = match params.cursor.as_deref() {
+    let start = match cursor.as_deref() {
         None | Some("") => 0,
         Some(c) => {
             let (generation, position) = parse_cursor(c)?;

@@ -18,11 +18,11 @@
 //! | `GET /metrics` | Prometheus text |
 
 pub mod auth;
-mod export;
+pub(crate) mod export;
 pub mod gateway;
 pub mod metrics;
-mod receipts;
-mod routes;
+pub(crate) mod receipts;
+pub(crate) mod routes;
 pub mod state;
 
 use std::net::SocketAddr;

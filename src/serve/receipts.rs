@@ -107,7 +107,7 @@ pub async fn receipt(
 /// `lang` wins; else the best offered language of `Accept-Language`; else English. Only
 /// an explicit `lang` the server does not offer is an error: `Accept-Language` lists what
 /// a reader would like, not what they insist on.
-fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang, Tz), ApiError> {
+pub(crate) fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang, Tz), ApiError> {
     let mut lang = None;
     let mut tz = None;
     for (key, value) in query_pairs(uri)? {

@@ -11,11 +11,11 @@
 //! 500) are retried with exponential backoff and jitter, honouring `Retry-After`; a 401
 //! signs a new token and tries once more. Anything else is reported for that order alone.
 
-mod api;
+pub(crate) mod api;
 mod client;
 mod config;
 mod error;
-mod map;
+pub(crate) mod map;
 mod token;
 
 use std::collections::{HashMap, HashSet, VecDeque};
