@@ -577,3 +577,23 @@ fn a_caller_that_breaks_stops_the_fetch() {
         server.total_requests()
     );
 }
+
+#[test]
+fn a_redirect_to_another_host_is_an_error_and_gets_no_token() {
+    let gateway = GatewayServer::start();
+    let elsewhere = GatewayServer::start();
+    gateway.inject(
+        "ORD-0001",
+        Fault::Redirect(format!(
+            "{}/api/v1/transaction/ORD-0001/refund",
+            elsewhere.base_url().trim_end_matches('/')
+        )),
+        ALWAYS,
+    );
+    let (outcomes, _) = run(&gateway.config(), &["ORD-0001", "ORD-0002"]);
+    let error = outcomes[0].result.as_ref().unwrap_err().to_string();
+    assert!(error.contains("302"), "{error}");
+    assert!(outcomes[1].result.is_ok());
+    // The other host never saw a request, so it never saw the token either.
+    assert_eq!(elsewhere.total_requests(), 0);
+}

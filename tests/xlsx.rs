@@ -964,3 +964,32 @@ fn thread_cpu_secs() -> f64 {
     };
     (ticks(14) + ticks(15)) / 100.0
 }
+
+#[test]
+fn a_cell_reference_past_xfd_is_a_clear_error_not_a_huge_allocation() {
+    let dir = temp_dir();
+    let good = dir.path().join("good.xlsx");
+    let hostile = dir.path().join("hostile.xlsx");
+    write(&good, &sample(), &options("reference", "UTC"));
+    // The header's second cell claims to sit in column ZZZZ (475,254); `ZZZZZZZ` would
+    // overflow calamine's own arithmetic in a debug build before recibo sees it.
+    python(
+        r#"
+import sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename == "xl/worksheets/sheet1.xml":
+            assert b'r="B1"' in data
+            data = data.replace(b'r="B1"', b'r="ZZZZ1"', 1)
+        zout.writestr(item, data)
+"#,
+        &[good.as_os_str(), hostile.as_os_str()],
+    );
+    let err = read(&hostile, &source_options(None, "UTC")).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("hostile.xlsx"), "{message}");
+    assert!(message.contains("row 1"), "{message}");
+    assert!(message.contains("past column XFD"), "{message}");
+}

@@ -454,6 +454,15 @@ impl Worker<'_> {
             }
             let Some(cell) = cell else { break };
             let column = cell.pos.1 as usize;
+            // A hostile reference such as `ZZZZZZZ1` would size the row to billions of
+            // cells; no real sheet goes past XFD. The number calamine read may have wrapped,
+            // so the message names the limit, not a column name it cannot trust.
+            if column >= MAX_COLUMNS {
+                return Err(Stop::Failed(format!(
+                    "sheet {sheet:?}, row {}: a cell reference past column XFD, the last of the {MAX_COLUMNS} columns a sheet can have",
+                    cell.pos.0 + 1
+                )));
+            }
             let width = self.width();
             let slot = match header.as_mut() {
                 Some(cells) => {
@@ -545,6 +554,9 @@ impl Worker<'_> {
         Ok(())
     }
 }
+
+/// Columns an XLSX sheet can have (A to XFD).
+const MAX_COLUMNS: usize = 16_384;
 
 /// `A` for 0, `AA` for 26: how a spreadsheet names a column.
 fn column_name(mut column: usize) -> String {

@@ -64,6 +64,8 @@ pub enum Fault {
     Malformed,
     /// HTTP 401 as for an expired token, whatever the token.
     Unauthorized,
+    /// HTTP 302 to this URL.
+    Redirect(String),
 }
 
 impl Fault {
@@ -673,6 +675,13 @@ async fn handle(shared: &Shared, endpoint: Endpoint, id: String, headers: Header
                 );
             }
             return response;
+        }
+        Some(Fault::Redirect(location)) => {
+            return Response::builder()
+                .status(StatusCode::FOUND)
+                .header("location", location)
+                .body(Body::empty())
+                .expect("response");
         }
         Some(Fault::ErrorCode(code)) => {
             let message = match code {

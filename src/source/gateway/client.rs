@@ -65,6 +65,10 @@ impl GatewayClient {
             .pool_max_idle_per_host(config.concurrency)
             // Retrying is done here, where the gateway's error codes are understood.
             .retry(reqwest::retry::never())
+            // A redirect would carry the signed token to wherever it points and hand back
+            // that host's JSON as the order's data: the gateway's API never redirects, so
+            // a 3xx is answered as the error it is.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("recibo/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ConfigError::Invalid(format!("cannot build the HTTP client: {e}")))?;
