@@ -21,8 +21,11 @@ use recibo::source::jsonl::JsonlReader;
 use recibo::source::xlsx::XlsxReader;
 use recibo::source::{SourceOptions, gateway::ACQUIRER};
 
+/// A target's check: panics when an invariant does not hold for the input.
+pub type Check = fn(&[u8]);
+
 /// The targets, by the name of their corpus folder.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("csv", csv),
     ("xlsx", xlsx),
     ("jsonl", jsonl),

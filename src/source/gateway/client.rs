@@ -438,28 +438,67 @@ impl GatewayClient {
         self.snippet(body)
     }
 
+    /// The start of a body for an error message, redacted before it is cut, so a secret
+    /// that straddles the cut cannot leave its first part behind.
     fn snippet(&self, body: &[u8]) -> String {
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
+        let text = self.redact(String::from_utf8_lossy(body).trim().to_string());
         let cut: String = text.chars().take(SNIPPET).collect();
         let more = if cut.len() < text.len() { "…" } else { "" };
-        self.redact(format!("{cut}{more}"))
+        format!("{cut}{more}")
     }
 
-    /// Whatever a server echoes back, the secret and the live token never reach an error.
+    /// Whatever a server echoes back, the secret and the live token never reach an error:
+    /// neither as given nor in the encodings a server may echo them in (URL-encoded, as a
+    /// form value, JSON-escaped).
     fn redact(&self, text: String) -> String {
         let mut text = text;
-        let secret = self.secret.expose();
-        if secret.len() >= 4 && text.contains(secret) {
-            text = text.replace(secret, "***");
-        }
-        if let Some(token) = self.tokens.current()
-            && text.contains(token.expose())
-        {
-            text = text.replace(token.expose(), "***");
+        let token = self.tokens.current();
+        let values = [
+            Some(self.secret.expose()),
+            token.as_ref().map(|t| t.expose()),
+        ];
+        for value in values.into_iter().flatten().filter(|v| v.len() >= 4) {
+            for form in encodings(value) {
+                if text.contains(&form) {
+                    text = text.replace(&form, "***");
+                }
+            }
         }
         text
     }
+}
+
+/// `value` as written plain, percent-encoded (upper- and lower-case hex), as a form value
+/// (space as `+`) and JSON-escaped.
+fn encodings(value: &str) -> Vec<String> {
+    let percent = |lower: bool, plus: bool| {
+        let mut out = String::with_capacity(value.len() * 3);
+        for &b in value.as_bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else if plus && b == b' ' {
+                out.push('+');
+            } else if lower {
+                out.push_str(&format!("%{b:02x}"));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    };
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let mut forms = vec![
+        value.to_string(),
+        percent(false, false),
+        percent(true, false),
+        percent(false, true),
+        json.trim_matches('"').to_string(),
+    ];
+    forms.sort();
+    forms.dedup();
+    // Longest first: a plain value inside its own encoding is not left half replaced.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms
 }
 
 /// The error and its causes, which say what really failed (refused, reset, DNS...). The URL
@@ -559,5 +598,26 @@ mod tests {
         let text = c.redact(format!("bad token {} with secret-value", token.expose()));
         assert_eq!(text, "bad token *** with ***");
         assert!(!format!("{c:?}").contains("secret-value"));
+    }
+
+    #[test]
+    fn redacts_encoded_secrets_and_before_cutting() {
+        let secret = "s3cr3t/v@lue y+1";
+        let c = GatewayClient::new(&GatewayConfig::new(
+            "http://127.0.0.1:9",
+            "P",
+            "K",
+            SecretKey::new(secret),
+        ))
+        .unwrap();
+        let text = c.redact(
+            "url s3cr3t%2Fv%40lue%20y%2B1 lower s3cr3t%2fv%40lue%20y%2b1 form s3cr3t%2Fv%40lue+y%2B1"
+                .to_string(),
+        );
+        assert!(!text.contains("s3cr3t"), "{text}");
+        // The secret starts just before the cut: no part of it may survive.
+        let body = format!("{}{secret}", "x".repeat(SNIPPET - 4));
+        let snippet = c.snippet(body.as_bytes());
+        assert!(!snippet.contains("s3cr"), "{snippet}");
     }
 }

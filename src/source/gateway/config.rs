@@ -233,11 +233,30 @@ impl GatewayConfig {
 struct FileValues {
     url: Option<String>,
     partner_code: Option<String>,
+    #[serde(default, deserialize_with = "credential")]
     api_key: Option<String>,
+    #[serde(default, deserialize_with = "credential")]
     secret_key: Option<String>,
     language: Option<String>,
     #[serde(flatten)]
     other: BTreeMap<String, toml::Value>,
+}
+
+/// A credential of the file: a string. serde's type error would quote the value given
+/// (`invalid type: integer `12345``), so a credential of another type is refused without it.
+fn credential<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    match toml::Value::deserialize(de)? {
+        toml::Value::String(text) => Ok(Some(text)),
+        other => Err(serde::de::Error::custom(format!(
+            "a credential must be a string in quotes, not {} {}",
+            if other.type_str().starts_with(['a', 'i']) {
+                "an"
+            } else {
+                "a"
+            },
+            other.type_str()
+        ))),
+    }
 }
 
 fn parse_file(text: &str) -> Result<FileValues, String> {
@@ -357,6 +376,24 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("secret") && !err.contains("hunter2"), "{err}");
+        // A secret of digits is not a string; the type error must not echo it.
+        for text in [
+            "secret_key = 918273645\n",
+            "api_key = 918273645\n",
+            "secret_key = 9.18273645\n",
+        ] {
+            let err = parse_file(text).err().unwrap();
+            assert!(!err.contains("918273645"), "{err}");
+            assert!(err.contains("string in quotes"), "{err}");
+        }
+        assert_eq!(
+            parse_file("secret_key = \"918273645\"\n")
+                .ok()
+                .unwrap()
+                .secret_key
+                .as_deref(),
+            Some("918273645")
+        );
     }
 
     #[test]
