@@ -271,6 +271,7 @@ impl Job {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        check_outputs(&exports, &receipts).map_err(bad)?;
         Ok(Job {
             name: file.name.unwrap_or_else(|| {
                 Path::new(name)
@@ -293,6 +294,98 @@ impl Job {
     }
 }
 
+/// The placeholders an output path template may use.
+const PLACEHOLDERS: [&str; 6] = ["date", "from", "to", "month", "job", "shard"];
+
+/// Refuses, before anything runs, the output settings that would lose work: a placeholder
+/// recibo does not fill (it would stay in the file name literally), and two outputs of the
+/// job on one path, or one inside another's receipts folder (the later would overwrite
+/// the earlier). Templates are compared as written, less `.` components: every run fills
+/// them with the same values, so equal templates mean equal paths.
+fn check_outputs(
+    exports: &[ExportJob],
+    receipts: &[ReceiptsJob],
+) -> std::result::Result<(), String> {
+    let mut files: Vec<(String, &str)> = Vec::new();
+    let mut folders: Vec<(String, &str)> = Vec::new();
+    for (i, e) in exports.iter().enumerate() {
+        files.push((format!("export #{} key `path`", i + 1), &e.path));
+    }
+    for (i, r) in receipts.iter().enumerate() {
+        let key = |k: &str| format!("receipts #{} key `{k}`", i + 1);
+        if let Some(p) = &r.zip {
+            files.push((key("zip"), p));
+        }
+        if let Some(p) = &r.merge {
+            files.push((key("merge"), p));
+        }
+        if let Some(p) = &r.out {
+            folders.push((key("out"), p));
+        }
+    }
+    for (key, template) in files.iter().chain(&folders) {
+        let mut rest = *template;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            let name = &rest[start + 1..start + len];
+            if !PLACEHOLDERS.contains(&name) {
+                return Err(format!(
+                    "{key}: {{{name}}} is not a placeholder; use {}",
+                    PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                ));
+            }
+            rest = &rest[start + len..];
+        }
+    }
+    let normal = |p: &str| -> PathBuf {
+        Path::new(p)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    for (i, (key, path)) in files.iter().enumerate() {
+        if let Some((other, _)) = files[..i].iter().find(|(_, p)| normal(p) == normal(path)) {
+            return Err(format!("{other} and {key} name the same file {path:?}"));
+        }
+        if let Some((other, _)) = folders
+            .iter()
+            .find(|(_, f)| normal(path).starts_with(normal(f)))
+        {
+            return Err(format!("{key} {path:?} is inside the folder of {other}"));
+        }
+    }
+    for (i, (key, folder)) in folders.iter().enumerate() {
+        if let Some((other, _)) = folders[..i]
+            .iter()
+            .find(|(_, f)| normal(f) == normal(folder))
+        {
+            return Err(format!("{other} and {key} name the same folder {folder:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// `name` as one safe file-name part: it fills `{job}`, and a name such as `../x` must not
+/// lead an output out of its folder.
+fn file_name_part(name: &str) -> String {
+    let mut part: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if part.starts_with('.') || part.is_empty() {
+        part.insert(0, '_');
+    }
+    part
+}
+
 /// Fills an output path template: `{date}` (first day, YYYY-MM-DD), `{from}`, `{to}`
 /// (first and last day), `{month}` (YYYY-MM of the first day), `{job}` and `{shard}`
 /// (`3-of-8`, or `all` when not sharded).
@@ -307,7 +400,7 @@ pub fn expand_path(template: &str, job: &str, window: &Window, shard: Option<Sha
             .replace("{from}", &window.first_day.format("%Y-%m-%d").to_string())
             .replace("{to}", &window.last_day.format("%Y-%m-%d").to_string())
             .replace("{month}", &window.first_day.format("%Y-%m").to_string())
-            .replace("{job}", job)
+            .replace("{job}", &file_name_part(job))
             .replace("{shard}", &shard),
     )
 }
@@ -370,5 +463,51 @@ zip = "out/{date}/receipts-{shard}.zip"
         let unknown = err(&NIGHTLY.replace("[filter]", "[filter]\ncolour = 1"));
         assert!(unknown.contains("colour"), "{unknown}");
         assert!(err(&NIGHTLY.replace("BRL", "XYZ")).contains("table `filter`"));
+    }
+
+    #[test]
+    fn outputs_that_would_overwrite_each_other_or_keep_a_placeholder_are_refused() {
+        let err = |text: &str| {
+            Job::parse(text, "j.toml", Path::new("."))
+                .unwrap_err()
+                .to_string()
+        };
+        let same = err(&NIGHTLY.replace("receipts-{shard}.zip", "transactions-{shard}.csv"));
+        assert!(
+            same.contains("export #1 key `path` and receipts #1 key `zip`"),
+            "{same}"
+        );
+        let dotted = err(&NIGHTLY
+            .replace("zip = \"out/", "zip = \"./out/")
+            .replace("receipts-{shard}.zip", "transactions-{shard}.csv"));
+        assert!(dotted.contains("same file"), "{dotted}");
+        let inside = err(&NIGHTLY.replace(
+            "zip = \"out/{date}/receipts-{shard}.zip\"",
+            "out = \"out/{date}\"",
+        ));
+        assert!(
+            inside.contains("inside the folder of receipts #1 key `out`"),
+            "{inside}"
+        );
+        let unknown = err(&NIGHTLY.replace("{shard}.csv", "{shrad}.csv"));
+        assert!(
+            unknown.contains("export #1 key `path`: {shrad}"),
+            "{unknown}"
+        );
+        assert!(unknown.contains("{shard}"), "{unknown}");
+    }
+
+    #[test]
+    fn a_job_name_cannot_lead_an_output_out_of_its_folder() {
+        let text = NIGHTLY
+            .replace("name = \"nightly\"", "name = \"../../etc/x\"")
+            .replace("transactions-{shard}.csv", "{job}-{shard}.csv");
+        let job = Job::parse(&text, "j.toml", Path::new("/srv/jobs")).unwrap();
+        let w = job.window_for(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+        let path = expand_path(&job.exports[0].path, &job.name, &w, None);
+        assert_eq!(
+            path,
+            PathBuf::from("/srv/jobs/out/2026-11-20/_.._.._etc_x-all.csv")
+        );
     }
 }
