@@ -1,10 +1,14 @@
 //! JSON Lines of the model: one [`Transaction`] per line in its serde form.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use super::RecordReader;
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
+
+/// The longest line read. A transaction's JSON is a few kilobytes; without a bound, an input
+/// with no newline (`-i /dev/zero`) would be read into memory until the machine runs out.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 pub struct JsonlReader<R: BufRead> {
     name: String,
@@ -12,6 +16,8 @@ pub struct JsonlReader<R: BufRead> {
     line: String,
     line_no: u64,
     row: u64,
+    /// A line was cut at the limit: nothing after it is read.
+    cut: bool,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -22,15 +28,26 @@ impl<R: BufRead> JsonlReader<R> {
             line: String::new(),
             line_no: 0,
             row: 0,
+            cut: false,
         }
     }
 }
 
 impl<R: BufRead> RecordReader for JsonlReader<R> {
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
+        if self.cut {
+            return Err(Error::source(
+                &self.name,
+                format!(
+                    "not read past line {}, which is longer than {MAX_LINE_BYTES} bytes",
+                    self.line_no
+                ),
+            ));
+        }
         loop {
             self.line.clear();
-            let n = match self.input.read_line(&mut self.line) {
+            let limit = MAX_LINE_BYTES as u64 + 1;
+            let n = match (&mut self.input).take(limit).read_line(&mut self.line) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                     // The bad line was consumed: it counts, so later lines keep their numbers.
@@ -52,6 +69,24 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
                 return Ok(false);
             }
             self.line_no += 1;
+            if self.line.len() > MAX_LINE_BYTES && !self.line.ends_with('\n') {
+                self.row += 1;
+                // Where such a line ends is unknown (`/dev/zero` has no end), so reading
+                // stops here even with `--skip-bad`; the next call says so.
+                self.cut = true;
+                return Err(Error::Record {
+                    location: Location {
+                        input: self.name.clone(),
+                        row: self.row,
+                        line: Some(self.line_no),
+                    },
+                    field: None,
+                    message: format!("is longer than {MAX_LINE_BYTES} bytes"),
+                });
+            }
+            if self.line_no == 1 && self.line.starts_with('\u{feff}') {
+                self.line.drain(..'\u{feff}'.len_utf8());
+            }
             if self.line.trim().is_empty() {
                 continue;
             }
@@ -67,5 +102,49 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
             })?;
             return Ok(true);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Currency;
+
+    fn first_sample_line() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/transactions.jsonl");
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_a_record_error_and_reading_stops_there() {
+        let good = first_sample_line();
+        let input = format!("{}\n{good}\n", "0".repeat(3 * MAX_LINE_BYTES));
+        let mut reader = JsonlReader::new("big.jsonl", input.as_bytes());
+        let mut tx = Transaction::blank(Currency::parse("USD").unwrap());
+        let err = reader.read_into(&mut tx).unwrap_err().to_string();
+        assert!(err.contains("big.jsonl") && err.contains("line 1"), "{err}");
+        assert!(err.contains("longer than"), "{err}");
+        let rest = reader.read_into(&mut tx).unwrap_err().to_string();
+        assert!(rest.contains("not read past line 1"), "{rest}");
+    }
+
+    #[test]
+    fn endless_input_without_a_newline_stops_at_the_limit() {
+        let mut reader =
+            JsonlReader::new("/dev/zero", std::io::BufReader::new(std::io::repeat(b'0')));
+        let mut tx = Transaction::blank(Currency::parse("USD").unwrap());
+        // The reader must return its error after one limit's worth of bytes, not keep reading.
+        let err = reader.read_into(&mut tx);
+        assert!(err.is_err());
+        assert!(reader.line.len() <= MAX_LINE_BYTES + 1);
+    }
+
+    #[test]
+    fn a_bom_on_the_first_line_is_accepted() {
+        let input = format!("\u{feff}{}\n", first_sample_line());
+        let mut reader = JsonlReader::new("bom.jsonl", input.as_bytes());
+        let mut tx = Transaction::blank(Currency::parse("USD").unwrap());
+        assert!(reader.read_into(&mut tx).unwrap());
     }
 }
