@@ -33,6 +33,21 @@ impl<R: BufRead> JsonlReader<R> {
     }
 }
 
+impl<R: BufRead> JsonlReader<R> {
+    /// An error about the line just read.
+    fn record_error(&self, message: impl Into<String>) -> Error {
+        Error::Record {
+            location: Location {
+                input: self.name.clone(),
+                row: self.row,
+                line: Some(self.line_no),
+            },
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
 impl<R: BufRead> RecordReader for JsonlReader<R> {
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
         if self.cut {
@@ -53,15 +68,7 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
                     // The bad line was consumed: it counts, so later lines keep their numbers.
                     self.line_no += 1;
                     self.row += 1;
-                    return Err(Error::Record {
-                        location: Location {
-                            input: self.name.clone(),
-                            row: self.row,
-                            line: Some(self.line_no),
-                        },
-                        field: None,
-                        message: "is not valid UTF-8".into(),
-                    });
+                    return Err(self.record_error("is not valid UTF-8"));
                 }
                 Err(e) => return Err(Error::source(&self.name, e)),
             };
@@ -74,15 +81,7 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
                 // Where such a line ends is unknown (`/dev/zero` has no end), so reading
                 // stops here even with `--skip-bad`; the next call says so.
                 self.cut = true;
-                return Err(Error::Record {
-                    location: Location {
-                        input: self.name.clone(),
-                        row: self.row,
-                        line: Some(self.line_no),
-                    },
-                    field: None,
-                    message: format!("is longer than {MAX_LINE_BYTES} bytes"),
-                });
+                return Err(self.record_error(format!("is longer than {MAX_LINE_BYTES} bytes")));
             }
             if self.line_no == 1 && self.line.starts_with('\u{feff}') {
                 self.line.drain(..'\u{feff}'.len_utf8());
@@ -91,15 +90,7 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
                 continue;
             }
             self.row += 1;
-            *tx = serde_json::from_str(&self.line).map_err(|e| Error::Record {
-                location: Location {
-                    input: self.name.clone(),
-                    row: self.row,
-                    line: Some(self.line_no),
-                },
-                field: None,
-                message: e.to_string(),
-            })?;
+            *tx = serde_json::from_str(&self.line).map_err(|e| self.record_error(e.to_string()))?;
             return Ok(true);
         }
     }
