@@ -225,6 +225,10 @@ pub fn query(data: &[u8]) {
         Some(i) => (&data[..i], Some(&data[i + 1..])),
         None => (data, None),
     };
+    // Only a request target in origin form (`/path?query`) reaches the server's routes.
+    if !target.starts_with(b"/") {
+        return;
+    }
     let Ok(uri) = axum::http::Uri::try_from(target) else {
         return;
     };

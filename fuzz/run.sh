@@ -15,11 +15,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${FUZZ_OUT:-${TMPDIR:-/tmp}/recibo-fuzz}
 targets=${TARGETS:-csv xlsx jsonl amount time job query gateway}
 # The sanitizer build cannot share a target directory with ordinary builds.
-export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-/work/tgt-fuzz}
+export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$here/target}
 mkdir -p "$out"
 
 cd "$here"
-cargo +nightly fuzz build -O $targets >&2
+for t in $targets; do
+    cargo +nightly fuzz build -O "$t" >&2
+done
+
+bin="$CARGO_TARGET_DIR/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
 
 printf '%-8s %10s %8s %6s %8s\n' target execs exec/s runs crashes
 for t in $targets; do
@@ -31,9 +35,9 @@ for t in $targets; do
         log="$out/logs/$t/run-$runs.log"
         # -jobs=1 runs the fuzzer in a child that logs to fuzz-0.log in the current folder.
         (cd "$out/logs/$t" && rm -f fuzz-0.log &&
-            cargo +nightly fuzz run -O "$t" "$out/corpus/$t" "$here/corpus/$t" -- \
+            "$bin/$t" "$out/corpus/$t" "$here/corpus/$t" \
                 -jobs=1 -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 \
-                -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" \
+                -print_final_stats=1 -detect_leaks=0 -artifact_prefix="$out/artifacts/$t/" \
                 >"$log.driver" 2>&1 || true
             cat fuzz-0.log >"$log" 2>/dev/null || true)
         n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
@@ -41,6 +45,8 @@ for t in $targets; do
         left=$((left - ($(date +%s) - start)))
         # Stop restarting once the fuzzer ran out its time rather than crashing.
         grep -q 'Done [0-9]* runs in' "$log" && break
+        # Nor restart one that did not start.
+        [[ -n $n ]] || break
     done
     crashes=$(find "$out/artifacts/$t" -type f | wc -l)
     rate=$((execs / (seconds > 0 ? seconds : 1)))
