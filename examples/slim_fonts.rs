@@ -17,7 +17,7 @@ fn main() {
     };
     let data = std::fs::read(input).unwrap_or_else(|e| panic!("{input}: {e}"));
     let index: u32 = index.parse().expect("FACE_INDEX is a number");
-    let slim = recibo::receipt::fonts::slim_truetype(&data, index).unwrap_or_else(|| {
+    let slim = recibo::receipt::slim_font::slim_truetype(&data, index).unwrap_or_else(|| {
         panic!("{input}: face {index} is not a TrueType face this tool can rewrite")
     });
     std::fs::write(output, &slim).unwrap_or_else(|e| panic!("{output}: {e}"));

@@ -148,7 +148,7 @@ fn expected_rows(
         .collect()
 }
 
-/// The reference column keys, from the shipped set (23 of them, DOMAIN.md §2).
+/// The reference column keys: the 23 columns of the gateway's reference report.
 fn reference_keys() -> Vec<String> {
     let keys = shipped_set("reference");
     assert_eq!(keys.len(), 23, "the reference layout has 23 columns");
@@ -618,7 +618,7 @@ fn amounts_are_exact_for_every_exponent() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // (fixture amount, currency, what the report must say, minor units, exponent): the
-    // spelled-out values are the domain's (DOMAIN.md §4), not recibo's output.
+    // spelled-out values are ISO 4217's minor-unit digits, not recibo's output.
     let cases: &[(&str, &str, &str, i64, u32)] = &[
         ("-1234.5", "BRL", "-1234.50", -123450, 2),
         ("1234", "JPY", "1234", 1234, 0),
@@ -1115,7 +1115,7 @@ fn filters_combine_as_and() {
                     && is(r.currency, &["BRL", "CNY"])
             },
         ),
-        // A payment's completed refunds (DOMAIN.md §1: type REFUND and status SUCCESS).
+        // A payment's completed refunds: type REFUND and status SUCCESS.
         (
             &["--related", "P1", "--type", "REFUND", "--status", "SUCCESS"],
             &|r| {

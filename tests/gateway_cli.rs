@@ -108,7 +108,7 @@ struct Expected {
     order_id: String,
 }
 
-/// The gateway's refund states as the report's statuses (DOMAIN.md §2 and §3).
+/// The gateway's refund states as the report's statuses.
 fn report_status(gateway_status: &str) -> String {
     match gateway_status {
         "success" => "SUCCESS",

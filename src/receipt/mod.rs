@@ -6,4 +6,5 @@ pub mod fonts;
 pub mod layout;
 pub mod page;
 pub mod pdf;
+pub mod slim_font;
 pub mod work;

@@ -276,7 +276,7 @@ pub fn unguard(cell: &str) -> &str {
 /// Characters that make a spreadsheet run a text cell as a formula (OWASP's list).
 pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// ISO 4217 minor-unit digits of the currencies the tests use (DOMAIN.md §4).
+/// ISO 4217 minor-unit digits of the currencies the tests use.
 pub const EXPONENTS: &[(&str, u32)] = &[
     ("JPY", 0),
     ("KRW", 0),

@@ -1,5 +1,5 @@
 //! The gateway API as a source: an order's payment and refunds over HTTPS, authenticated by
-//! a short-lived HS256 JWT (DOMAIN.md §3).
+//! a short-lived HS256 JWT signed with the merchant's secret key (sent as `X-APPOTAPAY-AUTH`).
 //!
 //! [`fetch_orders`] pulls many orders with bounded concurrency and hands each order's
 //! outcome to a callback in input order as soon as it and all before it are done;
