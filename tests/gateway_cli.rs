@@ -290,6 +290,56 @@ fn fetch_writes_every_payment_and_refund_once_in_order_file_order() {
     assert_no_credentials("fetch", "refunds.jsonl", &saved);
 }
 
+/// `--summary -` prints the summary on standard output, as `run --summary -` does; with
+/// `-o -` as well the two would interleave, so that is refused before any request.
+#[test]
+fn fetch_summary_goes_to_standard_output_when_asked() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "orders.txt", SEED_ORDER);
+    let run = recibo(
+        dir.path(),
+        &[
+            "fetch",
+            "--orders",
+            "orders.txt",
+            "-o",
+            "o.jsonl",
+            "--summary",
+            "-",
+        ],
+        &credentials(&server),
+    );
+    run.assert_code(0);
+    let summary: Value = serde_json::from_slice(&run.stdout).expect("stdout is the JSON summary");
+    assert_eq!(summary["orders_asked"], 1);
+    assert_eq!(summary["orders_found"], 1);
+    assert_eq!(summary["output"], "o.jsonl");
+    assert!(!dir.path().join("-").exists(), "no file named '-'");
+
+    let both = recibo(
+        dir.path(),
+        &[
+            "fetch",
+            "--orders",
+            "orders.txt",
+            "-o",
+            "-",
+            "--summary",
+            "-",
+        ],
+        &credentials(&server),
+    );
+    both.assert_code(2)
+        .assert_stderr_has(&["--summary -", "standard output"]);
+    assert!(both.stdout.is_empty());
+    assert_eq!(
+        server.order_requests(SEED_ORDER),
+        1,
+        "the refused run asked nothing"
+    );
+}
+
 #[test]
 fn fetch_keeps_order_file_order_when_an_early_order_answers_last() {
     let server = start_server();

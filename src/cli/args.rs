@@ -448,7 +448,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
-    /// Write a JSON summary here: orders asked, found, failed, refunds pulled.
+    /// Write a JSON summary here (`-` for standard output): orders asked, found, failed,
+    /// refunds pulled.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<String>,
 }

@@ -5,7 +5,7 @@ use super::Outcome;
 use super::args::FetchArgs;
 use super::config::output_format;
 use crate::error::{Error, Result};
-use crate::output::{Target, write_atomically};
+use crate::output::Target;
 use crate::sink::{self, Format};
 
 pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
@@ -17,6 +17,11 @@ pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
     };
     let source = input.source(zone, &filter)?;
     let target = Target::parse(&args.output);
+    if matches!(target, Target::Stdout) && args.summary.as_deref() == Some("-") {
+        return Err(Error::usage(
+            "--summary - and -o - would both write to standard output: send one to a file",
+        ));
+    }
     let format = match (&args.format, Format::from_target(&target)) {
         (None, None) => Format::Jsonl,
         (flag, _) => output_format(flag.as_deref(), &target)?,
@@ -31,19 +36,19 @@ pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
     )?;
     let gateway = stats.gateway.clone().unwrap_or_default();
     if let Some(path) = &args.summary {
-        let mut json = serde_json::to_vec_pretty(&serde_json::json!({
-            "orders_asked": gateway.orders_asked,
-            "orders_found": gateway.orders_found,
-            "orders_failed": gateway.orders_failed,
-            "refunds_pulled": gateway.refunds_pulled,
-            "requests": gateway.requests,
-            "retries": gateway.retries,
-            "transactions_written": written,
-            "output": target.to_string(),
-        }))
-        .map_err(|e| Error::output(path, e))?;
-        json.push(b'\n');
-        write_atomically(std::path::Path::new(path), &json)?;
+        super::write_summary(
+            path,
+            &serde_json::json!({
+                "orders_asked": gateway.orders_asked,
+                "orders_found": gateway.orders_found,
+                "orders_failed": gateway.orders_failed,
+                "refunds_pulled": gateway.refunds_pulled,
+                "requests": gateway.requests,
+                "retries": gateway.retries,
+                "transactions_written": written,
+                "output": target.to_string(),
+            }),
+        )?;
     }
     let summary = format!(
         "orders asked {}, found {}, failed {}; {} refunds pulled; {} transactions written to {target}",

@@ -29,6 +29,22 @@ pub struct Outcome {
     pub skipped: u64,
 }
 
+/// Writes a command's JSON summary to `target`: a file, replaced atomically, or standard
+/// output for `-`.
+pub fn write_summary(target: &str, summary: &impl serde::Serialize) -> crate::error::Result<()> {
+    let mut json = serde_json::to_vec_pretty(summary).map_err(|e| Error::output(target, e))?;
+    json.push(b'\n');
+    match crate::output::Target::parse(target) {
+        crate::output::Target::File(path) => crate::output::write_atomically(&path, &json),
+        _ => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&json)
+                .map_err(|e| Error::output_io("<stdout>", e))
+        }
+    }
+}
+
 /// Parses the command line, runs one subcommand, and returns the process exit code.
 pub fn main() -> std::process::ExitCode {
     let cli = match Cli::try_parse() {

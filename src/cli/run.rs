@@ -15,7 +15,7 @@ use crate::job::window::{Window, yesterday};
 use crate::job::{Job, expand_path};
 use crate::locale::{Lang, Locales};
 use crate::model::Transaction;
-use crate::output::{Target, write_atomically};
+use crate::output::Target;
 use crate::receipt::bulk::{self, BulkOptions};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
@@ -91,17 +91,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<Outcome> {
         summary.error = Some(e.to_string());
     }
     if let Some(target) = &args.summary {
-        let mut json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::output(target, e))?;
-        json.push(b'\n');
-        match Target::parse(target) {
-            Target::File(path) => write_atomically(&path, &json)?,
-            _ => {
-                use std::io::Write;
-                std::io::stdout()
-                    .write_all(&json)
-                    .map_err(|e| Error::output_io("<stdout>", e))?;
-            }
-        }
+        super::write_summary(target, &summary)?;
     }
     result
 }
