@@ -1,542 +1,563 @@
-//! Text preparation and line breaking for receipts.
+//! Places a receipt page: every piece of text broken into lines with a baseline, every rule
+//! with its position, and the structure a reader follows (headings, paragraphs, the label and
+//! value tables), in one walk of the page per scale. The page is placed at full size and
+//! shrunk step by step until it fits; [`super::pdf`] only paints what this returns.
 //!
-//! Text is prepared once per block ([`prepare`]): NFC-normalized, stripped of control and
-//! invisible format characters, and mapped to glyphs through the font fallback chain. The
-//! result is a run of [`Cluster`]s with advances in em, so breaking the same text at another
-//! font size or column width ([`break_lines`]) needs no font lookups at all.
+//! Coordinates are points from the page's top-left corner, y growing downwards (krilla's
+//! convention).
 
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use super::fonts::{FontSet, Weight};
+use super::lines::{Cluster, Line, break_lines, prepare};
+use super::page::ReceiptPage;
 
-use super::fonts::{FaceId, FontSet, GlyphChoice, Resolved, Weight};
+// Page geometry in points.
+pub const PAGE_W: f32 = 595.0;
+pub const PAGE_H: f32 = 842.0;
+const MARGIN_X: f32 = 50.0;
+const MARGIN_TOP: f32 = 50.0;
+const MARGIN_BOTTOM: f32 = 42.0;
+const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
+const LABEL_COL_W: f32 = CONTENT_W * 0.35;
+const COL_GUTTER: f32 = 12.0;
+const VALUE_X: f32 = MARGIN_X + LABEL_COL_W;
+const VALUE_W: f32 = CONTENT_W - LABEL_COL_W;
 
-/// One drawable character: its place in the prepared text and the glyph chosen for it.
+// Vertical gaps at full scale, in points.
+const BRAND_GAP: f32 = 3.0;
+const TITLE_GAP: f32 = 2.0;
+const HEADER_RULE_GAP: f32 = 10.0;
+const AFTER_HEADER_GAP: f32 = 20.0;
+const HEADING_GAP: f32 = 5.0;
+const SECTION_GAP: f32 = 18.0;
+const FOOTER_RULE_GAP: f32 = 8.0;
+const MIN_BODY_FOOTER_GAP: f32 = 16.0;
+const ROW_PADDING: f32 = 5.0;
+
+/// Each shrink step multiplies text sizes and vertical gaps by this much...
+const SHRINK_STEP: f32 = 0.92;
+/// ...down to this scale, below which the text would be unreadable.
+pub const MIN_SCALE: f32 = 0.45;
+
+/// Height of capitals above the baseline, in em: a line's baseline sits so that capitals
+/// are centred in the line box.
+const CAP_CENTRE: f32 = 0.357;
+
+pub type Rgb = (u8, u8, u8);
+
+const INK: Rgb = (0x17, 0x1a, 0x1f);
+const MUTED: Rgb = (0x55, 0x5b, 0x63);
+const ACCENT: Rgb = (0x1f, 0x3a, 0x5f);
+const RULE_STRONG: Rgb = (0x9a, 0xa1, 0xab);
+const RULE_LIGHT: Rgb = (0xd8, 0xdc, 0xe1);
+
+/// Where a piece of text sits on the receipt; decides its style and width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Brand,
+    Title,
+    Subtitle,
+    Heading,
+    Label,
+    Value,
+    Footer,
+}
+
+/// How a piece of text looks at full scale.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Cluster {
-    pub ch: char,
-    /// Byte offset of `ch` in the prepared text.
-    pub byte: u32,
-    pub face: FaceId,
-    pub glyph: u16,
-    /// Advance in em; multiply by the font size for points.
-    pub advance: f32,
+pub struct Style {
+    pub size: f32,
+    /// Line advance as a multiple of `size`.
+    leading: f32,
+    pub weight: Weight,
+    pub color: Rgb,
+    width: f32,
 }
 
-/// Anything the line breaker can measure: a character and its advance.
-pub trait Measured {
-    fn ch(&self) -> char;
-    fn advance(&self) -> f32;
-}
-
-impl Measured for Cluster {
-    fn ch(&self) -> char {
-        self.ch
-    }
-    fn advance(&self) -> f32 {
-        self.advance
-    }
-}
-
-impl Measured for (char, f32) {
-    fn ch(&self) -> char {
-        self.0
-    }
-    fn advance(&self) -> f32 {
-        self.1
+impl Role {
+    fn style(self) -> Style {
+        let (size, leading, weight, color, width) = match self {
+            Role::Brand => (9.0, 1.35, Weight::Regular, MUTED, CONTENT_W),
+            Role::Title => (20.0, 1.25, Weight::Bold, INK, CONTENT_W),
+            Role::Subtitle => (10.0, 1.4, Weight::Regular, MUTED, CONTENT_W),
+            Role::Heading => (11.5, 1.35, Weight::Bold, ACCENT, CONTENT_W),
+            Role::Label => (9.5, 1.35, Weight::Regular, MUTED, LABEL_COL_W - COL_GUTTER),
+            Role::Value => (9.5, 1.35, Weight::Regular, INK, VALUE_W),
+            Role::Footer => (7.5, 1.4, Weight::Regular, MUTED, CONTENT_W),
+        };
+        Style {
+            size,
+            leading,
+            weight,
+            color,
+            width,
+        }
     }
 }
 
-/// One line of a block: items `start..end` (trailing spaces included, so the text layer
-/// keeps word boundaries), and the visible width without those trailing spaces.
+/// One piece of text, prepared and broken into lines.
+struct Block {
+    role: Role,
+    /// Range in [`PlacedPage::clusters`].
+    clusters: (usize, usize),
+    /// Range in [`PlacedPage::lines`] (a line's indices are relative to the block's clusters).
+    lines: (usize, usize),
+}
+
+/// A line of text ready to paint: its glyphs, where it starts and its size.
+pub struct PlacedLine<'a> {
+    pub clusters: &'a [Cluster],
+    pub x: f32,
+    pub baseline: f32,
+    pub size: f32,
+}
+
+/// Something painted, in painting order.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Line {
-    pub start: usize,
-    pub end: usize,
-    pub width: f32,
+pub enum Mark {
+    /// The lines of one block, each at its own baseline (see [`PlacedPage::lines_of`]).
+    Text { block: usize, x: f32 },
+    /// A horizontal rule centred on `y`: page furniture, not content.
+    Rule {
+        x: f32,
+        y: f32,
+        width: f32,
+        thickness: f32,
+        color: Rgb,
+    },
 }
 
-/// Appends `text`, prepared for drawing in `weight`, to `out_text` and `out`.
-///
-/// Leading and trailing whitespace is dropped; `\r\n`, `\r`, U+2028/U+2029 and the like
-/// become `\n` (a hard line break); tabs become spaces; other control and invisible format
-/// characters are removed. A character no shipped font has is replaced by a visible
-/// replacement glyph and reported once per occurrence through `missing`.
-pub fn prepare(
-    fonts: &FontSet,
-    weight: Weight,
-    text: &str,
-    out_text: &mut String,
-    out: &mut Vec<Cluster>,
-    missing: &mut impl FnMut(char),
-) {
-    let first = out.len();
-    let mut pending_cr = false;
-    let mut push = |c: char, out_text: &mut String, out: &mut Vec<Cluster>| {
-        let c = match c {
-            '\r' => {
-                pending_cr = true;
-                '\n'
-            }
-            '\n' if pending_cr => {
-                pending_cr = false;
-                return;
-            }
-            _ => {
-                pending_cr = false;
-                match classify(c) {
-                    Class::Keep => c,
-                    Class::Space => ' ',
-                    Class::Newline => '\n',
-                    Class::Drop => return,
-                }
-            }
-        };
-        if out.len() == first && c.is_whitespace() {
-            return;
-        }
-        let (choice, drawn) = if c == '\n' {
-            // Never drawn (lines end before it); only its position in the text matters.
-            let face = weight.fallback_chain()[0];
-            (
-                GlyphChoice {
-                    face,
-                    glyph: 0,
-                    advance: 0.0,
-                },
-                c,
-            )
-        } else {
-            match fonts.resolve(weight, c) {
-                Resolved::Found(choice) => (choice, c),
-                // An exotic space nobody can draw is still just a space.
-                Resolved::Missing { .. } if c.is_whitespace() => match fonts.resolve(weight, ' ') {
-                    Resolved::Found(space) => (space, ' '),
-                    Resolved::Missing { glyph, drawn } => (glyph, drawn),
-                },
-                Resolved::Missing { glyph, drawn } => {
-                    missing(c);
-                    (glyph, drawn)
-                }
-            }
-        };
-        out.push(Cluster {
-            ch: drawn,
-            byte: out_text.len() as u32,
-            face: choice.face,
-            glyph: choice.glyph,
-            advance: choice.advance,
-        });
-        out_text.push(drawn);
-    };
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(|c| push(c, out_text, out));
-    } else {
-        text.nfc().for_each(|c| push(c, out_text, out));
-    }
-    while let Some(last) = out.last().filter(|_| out.len() > first) {
-        if !last.ch.is_whitespace() {
-            break;
-        }
-        out_text.truncate(last.byte as usize);
-        out.pop();
-    }
+/// What a reader follows, in reading order; each names the [`Mark::Text`] it tags by its
+/// index in [`PlacedPage::marks`]. A mark with no visible line tags nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Element {
+    Paragraph(usize),
+    /// A heading (level 1 or 2) and its text, on one line, as the structure tree's title.
+    Heading {
+        level: u16,
+        mark: usize,
+        title: String,
+    },
+    /// Rows of row-header label and value.
+    Table(Vec<(usize, usize)>),
 }
 
-enum Class {
-    Keep,
-    Space,
-    Newline,
-    Drop,
+/// One page placed at one scale. Reused from page to page, so a merged document of many
+/// receipts allocates once.
+#[derive(Default)]
+pub struct PlacedPage {
+    text: String,
+    clusters: Vec<Cluster>,
+    blocks: Vec<Block>,
+    lines: Vec<Line>,
+    /// Baseline of each of `lines`.
+    baselines: Vec<f32>,
+    marks: Vec<Mark>,
+    structure: Vec<Element>,
+    scale: f32,
 }
 
-fn classify(c: char) -> Class {
-    match c {
-        '\n' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => Class::Newline,
-        '\t' => Class::Space,
-        // Invisible format characters: soft hyphen, zero-width spaces and joiners, bidi
-        // controls, word joiner and invisible operators, BOM, variation selectors, tags.
-        // Without a shaper they would draw as .notdef boxes or stray advances.
-        '\u{AD}'
-        | '\u{34F}'
-        | '\u{61C}'
-        | '\u{180E}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206F}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FEFF}'
-        | '\u{FFF9}'..='\u{FFFB}'
-        | '\u{E0000}'..='\u{E007F}'
-        | '\u{E0100}'..='\u{E01EF}' => Class::Drop,
-        c if c.is_control() => Class::Drop,
-        _ => Class::Keep,
-    }
+/// Why a page could not be placed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoesNotFit {
+    /// The smallest text size tried, in percent of full size.
+    pub percent: u32,
 }
 
-/// Breaks `items` into lines no wider than `max_width` (same unit as the advances) and
-/// appends them to `out`.
-///
-/// Break opportunities: after spaces, and before or after a CJK character. Closing
-/// punctuation never starts a line and opening brackets never end one; no-break spaces
-/// (U+00A0, U+202F, U+2007) glue their neighbours. A word wider than the line is broken
-/// between characters. `\n` forces a break. Every line holds at least one item, so an
-/// absurdly narrow width still terminates.
-pub fn break_lines<T: Measured>(items: &[T], max_width: f32, out: &mut Vec<Line>) {
-    let n = items.len();
-    let mut start = 0;
-    while start < n {
-        let mut last_break = None;
-        let mut run = 0.0f32;
-        let mut i = start;
+impl PlacedPage {
+    /// Places `page`, shrinking it until it fits. `missing` hears of each character no
+    /// shipped font has (a replacement glyph is placed instead).
+    pub fn place(
+        &mut self,
+        fonts: &FontSet,
+        page: &ReceiptPage,
+        missing: &mut impl FnMut(char),
+    ) -> Result<(), DoesNotFit> {
+        self.prepare(fonts, page, missing);
+        let mut scale = 1.0f32;
         loop {
-            if i == n {
-                out.push(Line {
-                    start,
-                    end: n,
-                    width: visible_width(&items[start..n]),
+            self.scale = scale;
+            self.break_all();
+            if self.walk(page) {
+                return Ok(());
+            }
+            let next = scale * SHRINK_STEP;
+            if next < MIN_SCALE {
+                return Err(DoesNotFit {
+                    percent: (scale * 100.0).round() as u32,
                 });
-                start = n;
-                break;
             }
-            let c = items[i].ch();
-            if c == '\n' {
-                out.push(Line {
-                    start,
-                    end: i,
-                    width: visible_width(&items[start..i]),
-                });
-                start = i + 1;
-                break;
-            }
-            if i > start && can_break_between(items[i - 1].ch(), c) {
-                last_break = Some(i);
-            }
-            run += items[i].advance();
-            // Trailing spaces hang past the edge rather than forcing a break.
-            if run > max_width && i > start && !is_break_space(c) {
-                let end = match last_break {
-                    Some(b) => b,
-                    None => emergency_break(items, start, i),
-                };
-                out.push(Line {
-                    start,
-                    end,
-                    width: visible_width(&items[start..end]),
-                });
-                start = end;
-                break;
-            }
-            i += 1;
+            scale = next;
         }
     }
-}
 
-/// Where to split a run with no break opportunity that overflows at `i`: before `i`, or a
-/// little earlier if that keeps closing punctuation off the next line's start and opening
-/// brackets off this line's end. When even that is impossible (a line of one character),
-/// the punctuation stays on this line and overflows slightly instead.
-fn emergency_break<T: Measured>(items: &[T], start: usize, i: usize) -> usize {
-    let violates = |e: usize| {
-        e < items.len()
-            && items[e].ch() != '\n'
-            && (is_closing(items[e].ch()) || is_opening(items[e - 1].ch()))
-    };
-    let mut end = i;
-    while end > start + 1 && violates(end) {
-        end -= 1;
+    /// Marks in painting order.
+    pub fn marks(&self) -> &[Mark] {
+        &self.marks
     }
-    if violates(end) {
-        end = i;
-        while violates(end) {
-            end += 1;
+
+    pub fn structure(&self) -> &[Element] {
+        &self.structure
+    }
+
+    /// The style of a text mark's block.
+    pub fn style(&self, block: usize) -> Style {
+        self.blocks[block].role.style()
+    }
+
+    /// The prepared text the clusters index into (by `Cluster::byte`).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The visible lines of a block placed at `x`, top to bottom.
+    pub fn lines_of(&self, block: usize, x: f32) -> impl Iterator<Item = PlacedLine<'_>> {
+        let b = &self.blocks[block];
+        let clusters = &self.clusters[b.clusters.0..b.clusters.1];
+        let size = b.role.style().size * self.scale;
+        (b.lines.0..b.lines.1)
+            .map(move |i| (self.lines[i], self.baselines[i]))
+            .filter(|(line, _)| line.start < line.end)
+            .map(move |(line, baseline)| PlacedLine {
+                clusters: &clusters[line.start..line.end],
+                x,
+                baseline,
+                size,
+            })
+    }
+
+    fn prepare(&mut self, fonts: &FontSet, page: &ReceiptPage, missing: &mut impl FnMut(char)) {
+        self.text.clear();
+        self.clusters.clear();
+        self.blocks.clear();
+        self.add(fonts, Role::Brand, &page.brand, missing);
+        self.add(fonts, Role::Title, &page.title, missing);
+        self.add(fonts, Role::Subtitle, &page.subtitle, missing);
+        for section in &page.sections {
+            self.add(fonts, Role::Heading, &section.heading, missing);
+            for row in &section.rows {
+                self.add(fonts, Role::Label, &row.label, missing);
+                self.add(fonts, Role::Value, &row.value, missing);
+            }
+        }
+        for line in &page.footer {
+            self.add(fonts, Role::Footer, line, missing);
         }
     }
-    end
-}
 
-fn visible_width<T: Measured>(items: &[T]) -> f32 {
-    let end = items
-        .iter()
-        .rposition(|it| !is_break_space(it.ch()))
-        .map_or(0, |p| p + 1);
-    items[..end].iter().map(Measured::advance).sum()
-}
-
-/// Whether a line may end after `prev` and the next one start with `next`.
-pub fn can_break_between(prev: char, next: char) -> bool {
-    if is_glue(prev) || is_glue(next) || is_break_space(next) || is_closing(next) {
-        return false;
+    fn add(&mut self, fonts: &FontSet, role: Role, text: &str, missing: &mut impl FnMut(char)) {
+        let start = self.clusters.len();
+        prepare(
+            fonts,
+            role.style().weight,
+            text,
+            &mut self.text,
+            &mut self.clusters,
+            missing,
+        );
+        self.blocks.push(Block {
+            role,
+            clusters: (start, self.clusters.len()),
+            lines: (0, 0),
+        });
     }
-    if is_opening(prev) {
-        return false;
+
+    /// Breaks every block into lines at the current scale.
+    fn break_all(&mut self) {
+        self.lines.clear();
+        for block in &mut self.blocks {
+            let style = block.role.style();
+            let start = self.lines.len();
+            let (a, b) = block.clusters;
+            break_lines(
+                &self.clusters[a..b],
+                style.width / (style.size * self.scale),
+                &mut self.lines,
+            );
+            block.lines = (start, self.lines.len());
+        }
+        self.baselines.clear();
+        self.baselines.resize(self.lines.len(), 0.0);
     }
-    is_break_space(prev) || is_cjk(prev) || is_cjk(next)
-}
 
-fn is_break_space(c: char) -> bool {
-    matches!(c, ' ' | '\u{3000}' | '\u{2000}'..='\u{2006}' | '\u{2008}'..='\u{200A}' | '\u{205F}')
-}
+    fn gap(&self, points: f32) -> f32 {
+        points * self.scale
+    }
 
-fn is_glue(c: char) -> bool {
-    matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}' | '\u{2011}')
-}
+    fn leading(&self, role: Role) -> f32 {
+        let style = role.style();
+        style.size * style.leading * self.scale
+    }
 
-/// Punctuation that must not start a line.
-pub fn is_closing(c: char) -> bool {
-    matches!(
-        c,
-        '，' | '。'
-            | '、'
-            | '；'
-            | '：'
-            | '！'
-            | '？'
-            | '）'
-            | '」'
-            | '』'
-            | '》'
-            | '〉'
-            | '】'
-            | '〕'
-            | '〗'
-            | '〙'
-            | '〛'
-            | '］'
-            | '｝'
-            | '｠'
-            | '．'
-            | '％'
-            | '”'
-            | '’'
-            | '…'
-            | '‥'
-            | '·'
-            | '・'
-            | 'ー'
-            | '々'
-            | ','
-            | '.'
-            | ';'
-            | ':'
-            | '!'
-            | '?'
-            | ')'
-            | ']'
-            | '}'
-            | '%'
-    )
-}
+    fn line_count(&self, block: usize) -> usize {
+        let (a, b) = self.blocks[block].lines;
+        b - a
+    }
 
-/// Brackets and quotes that must not end a line.
-pub fn is_opening(c: char) -> bool {
-    matches!(
-        c,
-        '（' | '「'
-            | '『'
-            | '《'
-            | '〈'
-            | '【'
-            | '〔'
-            | '〖'
-            | '〘'
-            | '〚'
-            | '［'
-            | '｛'
-            | '｟'
-            | '“'
-            | '‘'
-            | '('
-            | '['
-            | '{'
-    )
-}
+    /// Places the marks and structure of the whole page at the current scale, in the order
+    /// the blocks were prepared; false when the body runs into the footer.
+    fn walk(&mut self, page: &ReceiptPage) -> bool {
+        self.marks.clear();
+        self.structure.clear();
+        let mut next_block = 0..self.blocks.len();
+        let mut take = || next_block.next().expect("one block per prepared text");
+        let mut y = MARGIN_TOP;
 
-/// Scripts written without spaces, where a line may break between any two characters.
-pub fn is_cjk(c: char) -> bool {
-    matches!(
-        c as u32,
-        0x1100..=0x11FF
-            | 0x2E80..=0x2FFF
-            | 0x3000..=0x303F
-            | 0x3040..=0x30FF
-            | 0x3100..=0x31FF
-            | 0x3200..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xA000..=0xA4CF
-            | 0xAC00..=0xD7AF
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFF
-    )
+        let brand = take();
+        let mark = self.text_at(brand, MARGIN_X, &mut y);
+        self.structure.push(Element::Paragraph(mark));
+        if self.line_count(brand) > 0 {
+            y += self.gap(BRAND_GAP);
+        }
+
+        let title = take();
+        let mark = self.text_at(title, MARGIN_X, &mut y);
+        self.structure.push(Element::Heading {
+            level: 1,
+            mark,
+            title: self.one_line(title),
+        });
+
+        let subtitle = take();
+        if self.line_count(subtitle) > 0 {
+            y += self.gap(TITLE_GAP);
+        }
+        let mark = self.text_at(subtitle, MARGIN_X, &mut y);
+        self.structure.push(Element::Paragraph(mark));
+
+        y += self.gap(HEADER_RULE_GAP);
+        self.rule(y, 1.2, INK);
+        y += self.gap(AFTER_HEADER_GAP);
+
+        for (k, section) in page.sections.iter().enumerate() {
+            if k > 0 {
+                y += self.gap(SECTION_GAP);
+            }
+            let heading = take();
+            let mark = self.text_at(heading, MARGIN_X, &mut y);
+            self.structure.push(Element::Heading {
+                level: 2,
+                mark,
+                title: self.one_line(heading),
+            });
+            y += self.gap(HEADING_GAP);
+            if section.rows.is_empty() {
+                continue;
+            }
+            self.rule(y, 0.8, RULE_STRONG);
+            let mut rows = Vec::with_capacity(section.rows.len());
+            for r in 0..section.rows.len() {
+                let (label, value) = (take(), take());
+                let lines = self.line_count(label).max(self.line_count(value)).max(1);
+                let height = lines as f32 * self.leading(Role::Value) + 2.0 * self.gap(ROW_PADDING);
+                let mut top = y + self.gap(ROW_PADDING);
+                let label_mark = self.text_at(label, MARGIN_X, &mut top);
+                let mut top = y + self.gap(ROW_PADDING);
+                let value_mark = self.text_at(value, VALUE_X, &mut top);
+                rows.push((label_mark, value_mark));
+                y += height;
+                if r + 1 == section.rows.len() {
+                    self.rule(y, 0.8, RULE_STRONG);
+                } else {
+                    self.rule(y, 0.5, RULE_LIGHT);
+                }
+            }
+            self.structure.push(Element::Table(rows));
+        }
+
+        let footer: Vec<usize> = page.footer.iter().map(|_| take()).collect();
+        let footer_h: f32 = footer
+            .iter()
+            .map(|&b| self.line_count(b) as f32 * self.leading(self.blocks[b].role))
+            .sum();
+        let footer_top = PAGE_H - MARGIN_BOTTOM - footer_h;
+        let limit = if footer.is_empty() {
+            PAGE_H - MARGIN_BOTTOM
+        } else {
+            footer_top - self.gap(FOOTER_RULE_GAP) - self.gap(MIN_BODY_FOOTER_GAP)
+        };
+        if y > limit {
+            return false;
+        }
+        if !footer.is_empty() {
+            self.rule(footer_top - self.gap(FOOTER_RULE_GAP), 0.5, RULE_LIGHT);
+            let mut fy = footer_top;
+            for block in footer {
+                let mark = self.text_at(block, MARGIN_X, &mut fy);
+                self.structure.push(Element::Paragraph(mark));
+            }
+        }
+        true
+    }
+
+    /// Places a block's lines from `*y` down, moving `*y` below them; returns its mark.
+    fn text_at(&mut self, block: usize, x: f32, y: &mut f32) -> usize {
+        let role = self.blocks[block].role;
+        let size = role.style().size * self.scale;
+        let leading = self.leading(role);
+        let (a, b) = self.blocks[block].lines;
+        for baseline in &mut self.baselines[a..b] {
+            *baseline = *y + leading / 2.0 + CAP_CENTRE * size;
+            *y += leading;
+        }
+        self.marks.push(Mark::Text { block, x });
+        self.marks.len() - 1
+    }
+
+    /// A rule across the content width.
+    fn rule(&mut self, y: f32, thickness: f32, color: Rgb) {
+        self.marks.push(Mark::Rule {
+            x: MARGIN_X,
+            y,
+            width: CONTENT_W,
+            thickness,
+            color,
+        });
+    }
+
+    /// A block's prepared text on one line.
+    fn one_line(&self, block: usize) -> String {
+        let (a, b) = self.blocks[block].clusters;
+        match (
+            self.clusters.get(a),
+            b.checked_sub(1).and_then(|l| self.clusters.get(l)),
+        ) {
+            (Some(first), Some(last)) if a < b => self.text
+                [first.byte as usize..last.byte as usize + last.ch.len_utf8()]
+                .replace('\n', " "),
+            _ => String::new(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::receipt::page::{Row, Section};
 
-    /// Every character 1 unit wide: widths count characters.
-    fn items(s: &str) -> Vec<(char, f32)> {
-        s.chars().map(|c| (c, 1.0)).collect()
+    fn page(rows: usize) -> ReceiptPage {
+        ReceiptPage {
+            lang: "en",
+            brand: "Acme Electronics Inc.".into(),
+            title: "Refund receipt".into(),
+            subtitle: "Receipt no. 1".into(),
+            sections: vec![
+                Section {
+                    heading: "Refund".into(),
+                    rows: (0..rows)
+                        .map(|i| Row {
+                            label: format!("Label {i}"),
+                            value: format!("A value long enough to wrap onto a second line {i} ")
+                                .repeat(2),
+                        })
+                        .collect(),
+                },
+                Section {
+                    heading: "Empty".into(),
+                    rows: Vec::new(),
+                },
+            ],
+            footer: vec!["Generated now".into(), "Second footer line".into()],
+            refund_id: "R1".into(),
+        }
     }
 
-    fn lines(s: &str, width: f32) -> Vec<String> {
-        let it = items(s);
-        let mut out = Vec::new();
-        break_lines(&it, width, &mut out);
-        out.iter()
-            .map(|l| it[l.start..l.end].iter().map(|x| x.0).collect::<String>())
-            .collect()
+    fn placed(rows: usize) -> Result<PlacedPage, DoesNotFit> {
+        let mut placed = PlacedPage::default();
+        placed.place(FontSet::shared(), &page(rows), &mut |_| {})?;
+        Ok(placed)
     }
 
-    #[test]
-    fn latin_breaks_at_spaces_and_keeps_the_space_on_the_first_line() {
-        assert_eq!(
-            lines("the quick brown fox jumps", 10.0),
-            ["the quick ", "brown fox ", "jumps"]
-        );
-        let it = items("the quick brown");
-        let mut out = Vec::new();
-        break_lines(&it, 10.0, &mut out);
-        assert_eq!(out[0].width, 9.0, "trailing space is not counted");
-    }
-
-    #[test]
-    fn text_that_fits_is_one_line() {
-        assert_eq!(lines("short", 10.0), ["short"]);
-        assert!(lines("", 10.0).is_empty());
-    }
-
-    #[test]
-    fn long_word_is_broken_by_character() {
-        assert_eq!(
-            lines("id: ABCDEFGHIJKLMNOPQRSTUVWXYZ end", 10.0),
-            ["id: ", "ABCDEFGHIJ", "KLMNOPQRST", "UVWXYZ end"]
-        );
-    }
-
-    #[test]
-    fn no_break_spaces_glue() {
-        // U+00A0 between R$ and the amount: the pair moves together.
-        assert_eq!(
-            lines("total R$\u{A0}1.234,56", 12.0),
-            ["total ", "R$\u{A0}1.234,56"]
-        );
-        assert_eq!(
-            lines("at 6:20:30\u{202F}PM", 8.0),
-            ["at ", "6:20:30\u{202F}", "PM"]
-        );
+    fn baselines(placed: &PlacedPage, mark: usize) -> Vec<f32> {
+        match placed.marks()[mark] {
+            Mark::Text { block, x } => placed.lines_of(block, x).map(|l| l.baseline).collect(),
+            Mark::Rule { .. } => panic!("mark {mark} is a rule"),
+        }
     }
 
     #[test]
-    fn cjk_breaks_between_any_two_characters() {
-        assert_eq!(
-            lines("退款将在三到五个工作日内到账", 5.0),
-            ["退款将在三", "到五个工作", "日内到账"]
-        );
-    }
-
-    #[test]
-    fn closing_punctuation_never_starts_a_line() {
-        // Width 4 would put "，" first on line 2; the character before it moves down too.
-        assert_eq!(lines("商品质量，问题", 4.0), ["商品质", "量，问题"]);
-        assert_eq!(lines("退款成功。谢谢", 4.0), ["退款成", "功。谢谢"]);
-        for w in 1..12 {
-            for text in [
-                "商品（质量）问题，已退款。",
-                "原因：质量问题！请核实？好",
-                "a,b.c;d:e!f?g)h]i}j",
-            ] {
-                for line in lines(text, w as f32).iter().skip(1) {
-                    let first = line.chars().next().unwrap();
+    fn structure_names_text_marks_in_reading_order_and_the_body_stays_above_the_footer() {
+        let placed = placed(4).unwrap();
+        assert_eq!(placed.scale, 1.0, "four rows fit at full size");
+        let mut headings = Vec::new();
+        let mut last_baseline = 0.0f32;
+        let mut body_bottom = 0.0f32;
+        // The page's last two paragraphs are its footer lines.
+        let body = placed.structure().len() - 2;
+        for (k, element) in placed.structure().iter().enumerate() {
+            let marks = match element {
+                Element::Paragraph(m) => vec![*m],
+                Element::Heading { level, mark, title } => {
+                    headings.push((*level, title.clone()));
+                    vec![*mark]
+                }
+                Element::Table(rows) => {
+                    assert_eq!(rows.len(), 4);
+                    rows.iter().flat_map(|&(l, v)| [l, v]).collect()
+                }
+            };
+            for mark in marks {
+                for b in baselines(&placed, mark) {
                     assert!(
-                        !is_closing(first),
-                        "{text:?} at width {w}: line starts with {first:?}"
+                        b >= last_baseline - 30.0,
+                        "reading order goes down the page"
                     );
+                    assert!(b > MARGIN_TOP && b < PAGE_H - MARGIN_BOTTOM);
+                    last_baseline = last_baseline.max(b);
                 }
             }
-        }
-    }
-
-    #[test]
-    fn opening_brackets_never_end_a_line() {
-        assert_eq!(lines("商品质（量问题）", 4.0), ["商品质", "（量问", "题）"]);
-        for w in 2..12 {
-            for text in ["退款（部分）原因《说明》【备注】", "x (abc) [def] {ghi}"]
-            {
-                let all = lines(text, w as f32);
-                for line in &all[..all.len() - 1] {
-                    let last = line.trim_end().chars().last().unwrap();
-                    assert!(
-                        !is_opening(last),
-                        "{text:?} at width {w}: line ends with {last:?}"
-                    );
-                }
+            if k < body {
+                body_bottom = last_baseline;
             }
         }
-    }
-
-    #[test]
-    fn mixed_chinese_and_latin() {
         assert_eq!(
-            lines("退款将在 3-5 个工作日内到账", 6.0),
-            ["退款将在 ", "3-5 个工", "作日内到账"]
+            headings,
+            [
+                (1, "Refund receipt".to_string()),
+                (2, "Refund".to_string()),
+                (2, "Empty".to_string())
+            ]
         );
+        let footer_rule = placed
+            .marks()
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                Mark::Rule { y, .. } => Some(*y),
+                Mark::Text { .. } => None,
+            })
+            .unwrap();
+        assert!(body_bottom < footer_rule, "{body_bottom} < {footer_rule}");
+        // Value lines wrap: the value column holds more lines than its label.
+        let Some(Element::Table(rows)) = placed
+            .structure()
+            .iter()
+            .find(|e| matches!(e, Element::Table(_)))
+        else {
+            panic!("no table")
+        };
+        let (label, value) = rows[0];
+        assert!(baselines(&placed, value).len() > baselines(&placed, label).len());
     }
 
     #[test]
-    fn newline_is_a_hard_break() {
-        assert_eq!(lines("line one\nline two", 40.0), ["line one", "line two"]);
+    fn a_long_page_shrinks_until_it_fits_and_a_huge_one_is_refused() {
+        let shrunk = placed(40).unwrap();
+        assert!(shrunk.scale < 1.0 && shrunk.scale >= MIN_SCALE);
+        let lowest = (0..shrunk.marks().len())
+            .filter(|&m| matches!(shrunk.marks()[m], Mark::Text { .. }))
+            .flat_map(|m| baselines(&shrunk, m))
+            .fold(0.0f32, f32::max);
+        assert!(lowest < PAGE_H - MARGIN_BOTTOM);
+        let refused = placed(400).err().expect("400 rows cannot fit");
+        assert_eq!(refused.percent, (shrunk_floor() * 100.0).round() as u32);
     }
 
-    #[test]
-    fn every_line_holds_something_even_when_nothing_fits() {
-        assert_eq!(lines("abc", 0.1), ["a", "b", "c"]);
-    }
-
-    fn prepared(weight: Weight, text: &str) -> (String, Vec<Cluster>, Vec<char>) {
-        let mut s = String::new();
-        let mut cl = Vec::new();
-        let mut missing = Vec::new();
-        prepare(FontSet::shared(), weight, text, &mut s, &mut cl, &mut |c| {
-            missing.push(c)
-        });
-        (s, cl, missing)
-    }
-
-    #[test]
-    fn prepare_normalizes_and_strips_controls() {
-        let (s, cl, missing) = prepared(
-            Weight::Regular,
-            "  Jo\u{0061}\u{0303}o\u{0007}\u{200B} da\tSilva\r\nSão\u{FEFF} \n ",
-        );
-        assert_eq!(s, "João da Silva\nSão");
-        assert!(missing.is_empty());
-        assert_eq!(cl.len(), s.chars().count());
-        for (c, (b, ch)) in cl.iter().zip(s.char_indices()) {
-            assert_eq!((c.byte as usize, c.ch), (b, ch));
+    /// The last scale tried before giving up.
+    fn shrunk_floor() -> f32 {
+        let mut scale = 1.0f32;
+        while scale * SHRINK_STEP >= MIN_SCALE {
+            scale *= SHRINK_STEP;
         }
-    }
-
-    #[test]
-    fn prepare_picks_fonts_per_character() {
-        let (s, cl, _) = prepared(Weight::Bold, "退款 ₩1,234");
-        assert_eq!(s, "退款 ₩1,234");
-        let faces: Vec<FaceId> = cl.iter().map(|c| c.face).collect();
-        assert_eq!(
-            faces[..3],
-            [FaceId::WenQuanYi, FaceId::WenQuanYi, FaceId::NotoSansBold]
-        );
-        assert!(faces[3..].iter().all(|&f| f == FaceId::NotoSansBold));
-    }
-
-    #[test]
-    fn prepare_replaces_and_reports_unknown_characters() {
-        let (s, cl, missing) = prepared(Weight::Regular, "a\u{E000}b\u{10FFFD}");
-        assert_eq!(s, "a\u{FFFD}b\u{FFFD}");
-        assert_eq!(missing, ['\u{E000}', '\u{10FFFD}']);
-        assert!(cl.iter().all(|c| c.glyph != 0 && c.advance > 0.0));
+        scale
     }
 }

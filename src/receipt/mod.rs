@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod content;
 pub mod fonts;
 pub mod layout;
+pub mod lines;
 pub mod page;
 pub mod pdf;
 pub mod slim_font;
