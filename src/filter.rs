@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{Currency, Transaction, TxStatus, TxType};
-use crate::source::fields::{Field, FieldSet};
+use crate::model::{Field, FieldSet};
 
 /// The fields behind [`Transaction::ids`].
 const ID_FIELDS: FieldSet = FieldSet::EMPTY

@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 
 use crate::columns::{Column, HeaderLang};
 use crate::error::{Error, Result};
+use crate::model::FieldSet;
 use crate::model::Transaction;
 use crate::output::Target;
-use crate::source::fields::{Field, FieldSet};
 
 /// An export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -38,17 +38,15 @@ impl Format {
     }
 }
 
-/// The free-text fields of a transaction that an export of `format` writes: its columns'
-/// (a column keyed like a report field shows that field), or every one for JSONL, which
-/// writes whole transactions.
+/// The fields of a transaction that an export of `format` writes: those its columns read,
+/// or every one for JSONL, which writes whole transactions.
 pub fn text_fields(format: Format, options: &ExportOptions) -> FieldSet {
     match format {
         Format::Jsonl => FieldSet::ALL,
         Format::Csv | Format::Xlsx => options
             .columns
             .iter()
-            .filter_map(|column| Field::from_header(column.key))
-            .collect(),
+            .fold(FieldSet::EMPTY, |fields, column| fields.union(column.reads)),
     }
 }
 
