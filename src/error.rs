@@ -48,6 +48,14 @@ pub enum Error {
     /// Flags, column sets, job files: what the user asked for does not make sense.
     #[error("{0}")]
     Usage(String),
+    /// A setting's value refused ([`crate::request::SettingError`]), named as the front end
+    /// that took it names it (`--tz`, a job file's key, a query parameter).
+    #[error("{name}: {message}")]
+    Setting {
+        name: String,
+        code: &'static str,
+        message: String,
+    },
     /// One bad record: the run may skip it with `--skip-bad`.
     #[error("{location}{}: {message}", field.map(|f| format!(", field {f}")).unwrap_or_default())]
     Record {
@@ -73,6 +81,23 @@ pub enum Error {
 impl Error {
     pub fn usage(message: impl Into<String>) -> Error {
         Error::Usage(message.into())
+    }
+
+    /// A refused setting, named `name` by the front end.
+    pub fn setting(name: impl fmt::Display, e: crate::request::SettingError) -> Error {
+        Error::Setting {
+            name: name.to_string(),
+            code: e.code(),
+            message: e.message,
+        }
+    }
+
+    /// The stable code of a refused setting, for logs and HTTP bodies.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::Setting { code, .. } => Some(code),
+            _ => None,
+        }
     }
 
     pub fn source(input: impl fmt::Display, message: impl fmt::Display) -> Error {
@@ -105,7 +130,7 @@ impl Error {
 
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) | Error::Record { .. } => ExitCode::Usage,
+            Error::Usage(_) | Error::Setting { .. } | Error::Record { .. } => ExitCode::Usage,
             Error::Source { .. } => ExitCode::Source,
             Error::Output { .. } => ExitCode::Output,
             Error::Refused(_) => ExitCode::Partial,

@@ -16,7 +16,7 @@ const ID_FIELDS: FieldSet = FieldSet::EMPTY
     .with(Field::OrderId);
 
 /// Keeps a transaction when it passes every criterion given; an empty list means "any".
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
     /// Creation time at or after this instant.
     pub from: Option<DateTime<Utc>>,
@@ -136,17 +136,6 @@ pub struct Shard {
 }
 
 impl Shard {
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard {text:?}: expected K/N with 1 <= K <= N, e.g. 3/8");
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let index: u32 = k.trim().parse().map_err(|_| bad())?;
-        let count: u32 = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-
     pub fn owns(&self, group_id: &str) -> bool {
         (fnv1a(group_id.as_bytes()) % u64::from(self.count)) as u32 == self.index - 1
     }
@@ -183,8 +172,11 @@ mod tests {
                 assert_eq!(owners, 1, "{id} in {n} shards");
             }
         }
-        assert!(Shard::parse("0/3").is_err());
-        assert!(Shard::parse("4/3").is_err());
-        assert_eq!(Shard::parse("3/8").unwrap(), Shard { index: 3, count: 8 });
+        assert!("0/3".parse::<Shard>().is_err());
+        assert!("4/3".parse::<Shard>().is_err());
+        assert_eq!(
+            "3/8".parse::<Shard>().unwrap(),
+            Shard { index: 3, count: 8 }
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod locale;
 pub mod model;
 pub mod output;
 pub mod receipt;
+pub mod request;
 pub mod sample;
 pub mod serve;
 pub mod sink;

@@ -164,7 +164,7 @@ fn filters(whole: &[Transaction]) -> Vec<(String, Filter)> {
     out.push((
         "shard".into(),
         Filter {
-            shard: Some(Shard::parse("2/3").unwrap()),
+            shard: Some("2/3".parse::<Shard>().unwrap()),
             ..Filter::default()
         },
     ));

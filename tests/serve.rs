@@ -478,12 +478,18 @@ fn error_statuses_have_json_bodies() {
         .get("/v1/refunds/RREQ-42/receipt.pdf?format=png")
         .assert_error(400, "bad_request");
 
-    server
+    // Settings refused with the code of their kind of mistake, as from the command line
+    // and job files, and named as the query names them.
+    let body = server
         .get("/v1/transactions/export?from=yesterday")
-        .assert_error(400, "bad_request");
+        .assert_error(400, "bad_time");
+    assert!(
+        body["message"].as_str().unwrap().starts_with("from: "),
+        "{body}"
+    );
     server
         .get("/v1/transactions/export?format=pdf")
-        .assert_error(400, "bad_request");
+        .assert_error(400, "unsupported_format");
     server
         .get("/v1/transactions/export?colums=default")
         .assert_error(400, "bad_request");

@@ -4,13 +4,11 @@
 use chrono_tz::Tz;
 
 use super::args::{FilterArgs, InputArgs, TableArgs};
-use crate::columns::HeaderLang;
-use crate::columns::sets::{self, ColumnSet};
+use crate::columns::sets::ColumnSet;
 use crate::error::{Error, Result};
-use crate::filter::{Filter, Shard};
-use crate::model::time::{parse_bound, parse_zone};
-use crate::model::{Currency, TxStatus, TxType};
+use crate::filter::Filter;
 use crate::output::Target;
+use crate::request::{FilterRequest, SettingError, TableRequest};
 use crate::sink::{ExportOptions, Format};
 use crate::source::gateway::GatewayConfig;
 use crate::source::{FileSource, GatewaySource, Input, InputFormat, Source, SourceOptions};
@@ -18,19 +16,12 @@ use crate::source::{FileSource, GatewaySource, Input, InputFormat, Source, Sourc
 impl InputArgs {
     /// `zone` reads spreadsheet date cells that carry no offset.
     pub fn validate(&self, zone: Tz) -> Result<FileSource> {
-        let forced = match &self.input_format {
-            None => None,
-            Some(f) => Some(match f.to_ascii_lowercase().as_str() {
-                "csv" => InputFormat::Csv,
-                "xlsx" => InputFormat::Xlsx,
-                "jsonl" | "ndjson" => InputFormat::Jsonl,
-                other => {
-                    return Err(Error::usage(format!(
-                        "--input-format {other:?}: use csv, xlsx or jsonl"
-                    )));
-                }
-            }),
-        };
+        let forced = self
+            .input_format
+            .as_deref()
+            .map(str::parse::<InputFormat>)
+            .transpose()
+            .map_err(flag_error)?;
         let inputs = self
             .inputs
             .iter()
@@ -144,124 +135,64 @@ fn read_order_list(name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// A refused setting as the command line names it: by its flag.
+pub fn flag_error(e: SettingError) -> Error {
+    Error::setting(e.setting.flag(), e)
+}
+
 impl FilterArgs {
+    /// The same filter as a front-end neutral request.
+    pub fn request(&self) -> FilterRequest {
+        FilterRequest {
+            tz: Some(self.tz.clone()),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            currency: self.currency.clone(),
+            r#type: self.types.clone(),
+            method: self.method.clone(),
+            acquirer: self.acquirer.clone(),
+            status: self.status.clone(),
+            id: self.id.clone(),
+            related: self.related.clone(),
+            shard: self.shard.clone(),
+        }
+    }
+
     pub fn zone(&self) -> Result<Tz> {
-        parse_zone(&self.tz).map_err(|e| Error::usage(format!("--tz: {e}")))
+        self.request().zone().map_err(flag_error)
     }
 
     pub fn validate(&self) -> Result<Filter> {
-        let zone = self.zone()?;
-        let bound = |flag: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(|t| parse_bound(t, zone).map_err(|e| Error::usage(format!("{flag}: {e}"))))
-                .transpose()
-        };
-        let from = bound("--from", &self.from)?;
-        let to = bound("--to", &self.to)?;
-        if let (Some(f), Some(t)) = (from, to)
-            && f >= t
-        {
-            return Err(Error::usage(format!(
-                "--from ({f}) must be before --to ({t})"
-            )));
-        }
-        let currencies = self
-            .currency
-            .iter()
-            .filter(|c| !c.trim().is_empty())
-            .map(|c| Currency::parse(c).map_err(|e| Error::usage(format!("--currency: {e}"))))
-            .collect::<Result<Vec<_>>>()?;
-        let clean = |v: &[String]| {
-            v.iter()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-        };
-        Ok(Filter {
-            from,
-            to,
-            currencies,
-            types: clean(&self.types)
-                .iter()
-                .map(|t| TxType::parse(t))
-                .collect(),
-            methods: clean(&self.method),
-            acquirers: clean(&self.acquirer),
-            statuses: clean(&self.status)
-                .iter()
-                .map(|s| TxStatus::parse(s))
-                .collect(),
-            ids: clean(&self.id),
-            related: self
-                .related
-                .as_ref()
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty()),
-            shard: self
-                .shard
-                .as_deref()
-                .map(Shard::parse)
-                .transpose()
-                .map_err(Error::usage)?,
-        })
+        self.request().validate().map_err(flag_error)
     }
 }
 
 impl TableArgs {
-    /// The column set and export options; `zone` is where times are shown.
-    pub fn validate(&self, zone: Tz) -> Result<(ColumnSet, ExportOptions)> {
-        let set = sets::resolve(&self.columns, self.templates.as_deref())?;
-        let header = match &self.header_lang {
-            Some(h) => HeaderLang::parse(h).ok_or_else(|| {
-                Error::usage(format!(
-                    "--header-lang {h:?} is not offered; choose one of: key, en, zh-CN, pt-BR"
-                ))
-            })?,
-            None => set.header.unwrap_or_default(),
-        };
-        let delimiter = match &self.delimiter {
-            None if self.decimal_comma => b';',
-            None => b',',
-            Some(d) => {
-                let d = if d == "\\t" || d.eq_ignore_ascii_case("tab") {
-                    "\t"
-                } else {
-                    d.as_str()
-                };
-                match d.as_bytes() {
-                    [b] if *b != b'"' && *b != b'\n' && *b != b'\r' => *b,
-                    _ => {
-                        return Err(Error::usage(format!(
-                            "--delimiter {d:?}: give one ASCII character"
-                        )));
-                    }
-                }
-            }
-        };
-        if self.decimal_comma && delimiter == b',' {
-            return Err(Error::usage(
-                "--decimal-comma needs a delimiter other than `,` (the default is `;`)",
-            ));
-        }
-        let options = ExportOptions {
-            columns: set.columns.clone(),
-            header,
-            zone,
+    /// The same layout as a front-end neutral request, with the output format.
+    pub fn request(&self, format: Option<&str>) -> TableRequest {
+        TableRequest {
+            columns: Some(self.columns.clone()),
+            templates: self.templates.clone(),
+            header_lang: self.header_lang.clone(),
             bom: self.bom,
-            delimiter,
+            delimiter: self.delimiter.clone(),
             decimal_comma: self.decimal_comma,
             end_marker: self.end_marker,
-            created: None,
-        };
-        Ok((set, options))
+            format: format.map(str::to_string),
+        }
+    }
+
+    /// The column set and export options; `zone` is where times are shown.
+    pub fn validate(&self, zone: Tz) -> Result<(ColumnSet, ExportOptions)> {
+        let spec = self.request(None).validate(zone).map_err(flag_error)?;
+        Ok((spec.set, spec.options))
     }
 }
 
 /// The output format: `--format`, else the target's extension, else CSV.
 pub fn output_format(flag: Option<&str>, target: &Target) -> Result<Format> {
     match flag {
-        Some(f) => Format::parse(f)
-            .ok_or_else(|| Error::usage(format!("--format {f:?}: use csv, xlsx or jsonl"))),
+        Some(f) => f.parse::<Format>().map_err(flag_error),
         None => Ok(Format::from_target(target).unwrap_or(Format::Csv)),
     }
 }

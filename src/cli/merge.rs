@@ -184,8 +184,11 @@ fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u6
             "XLSX cannot be streamed to standard output; give a file with -o",
         ));
     }
-    let zone =
-        crate::model::time::parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
+    let zone = args
+        .tz
+        .parse::<crate::request::Zone>()
+        .map_err(super::config::flag_error)?
+        .0;
     let first = &parts[0];
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(first)
         .map_err(|e: calamine::XlsxError| Error::source(first.display(), e))?;

@@ -91,7 +91,10 @@ pub fn main() -> std::process::ExitCode {
         Err(Error::BrokenPipe) => ExitCode::Ok,
         Err(e) => {
             if cli.log_format == "json" {
-                tracing::error!("{e}");
+                match e.code() {
+                    Some(code) => tracing::error!(code, "{e}"),
+                    None => tracing::error!("{e}"),
+                }
             } else {
                 eprintln!("recibo: error: {e}");
             }

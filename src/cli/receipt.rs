@@ -6,8 +6,7 @@ use super::Outcome;
 use super::args::ReceiptArgs;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::locale::{Lang, Locales};
-use crate::model::time::parse_zone;
+use crate::locale::Locales;
 use crate::model::{Transaction, TxType};
 use crate::output::{Target, write_atomically};
 use crate::receipt::bulk::safe_file_name;
@@ -24,9 +23,17 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         .unwrap_or_default()
         .trim()
         .to_string();
-    let lang = Lang::negotiate(&args.lang).map_err(|e| Error::usage(format!("--lang: {e}")))?;
-    let zone = parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
-    let generated_at = super::receipts::generated_at(&args.render, zone)?;
+    let spec = super::receipts::receipt_spec(&args.render, &args.lang, &args.tz)?;
+    let (zone, generated_at) = (spec.zone, spec.generated_at);
+    let lang = match spec.langs.as_slice() {
+        [one] => *one,
+        _ => {
+            return Err(Error::usage(format!(
+                "--lang {:?}: a receipt is in one language (use `recibo receipts` for several)",
+                args.lang
+            )));
+        }
+    };
     // Every transaction carrying the ID, so a refusal can say what the ID really is.
     let filter = Filter {
         ids: vec![id.clone()],

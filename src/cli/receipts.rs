@@ -1,35 +1,37 @@
 //! `recibo receipts`: every successful refund the filters select, rendered in parallel.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-
 use super::args::{ReceiptsArgs, RenderArgs};
+use super::config::flag_error;
 use super::{Outcome, Progress};
 use crate::error::{Error, Result};
-use crate::locale::{Lang, Locales};
-use crate::model::time::parse_bound;
+use crate::locale::Locales;
 use crate::receipt::bulk::{self, BulkOptions};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
+use crate::request::{ReceiptRequest, ReceiptSpec};
 
-/// `--generated-at`, or now (to the second, so the printed time and metadata agree).
-pub fn generated_at(args: &RenderArgs, zone: Tz) -> Result<DateTime<Utc>> {
-    match &args.generated_at {
-        Some(t) => parse_bound(t, zone).map_err(|e| Error::usage(format!("--generated-at: {e}"))),
-        None => Ok(DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()),
+/// The receipt settings of `--lang`, `--tz`, `--generated-at` and `--pdfa`.
+pub fn receipt_spec(args: &RenderArgs, lang: &str, tz: &str) -> Result<ReceiptSpec> {
+    ReceiptRequest {
+        lang: Some(lang.to_string()),
+        tz: Some(tz.to_string()),
+        generated_at: args.generated_at.clone(),
+        pdfa: args.pdfa,
     }
+    .validate()
+    .map_err(flag_error)
 }
 
 pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
+    let spec = receipt_spec(&args.render, &args.lang, &args.filter.tz)?;
     let source = args.input.source(zone, &filter)?;
-    let langs = Lang::parse_list(&args.lang).map_err(|e| Error::usage(format!("--lang: {e}")))?;
     let options = BulkOptions {
-        langs,
+        langs: spec.langs,
         zone,
-        generated_at: generated_at(&args.render, zone)?,
-        pdfa: args.render.pdfa,
+        generated_at: spec.generated_at,
+        pdfa: spec.pdfa,
         out_dir: args.out.clone(),
         zip: args.zip.clone(),
         merge: args.merge.clone(),

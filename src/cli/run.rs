@@ -108,9 +108,9 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     let shard = args
         .shard
         .as_deref()
-        .map(Shard::parse)
+        .map(str::parse::<Shard>)
         .transpose()
-        .map_err(Error::usage)?;
+        .map_err(super::config::flag_error)?;
     summary.window = Some(window.clone());
     summary.shard = shard.map(|s| format!("{}/{}", s.index, s.count));
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 use super::Outcome;
 use super::args::InputArgs;
 use crate::error::{Error, Result};
-use crate::model::time::parse_zone;
 use crate::serve::auth::{ENV_TOKEN, TokenSources};
 
 /// Serve receipts and exports over HTTP.
@@ -103,7 +102,11 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
 }
 
 fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
-    let zone = parse_zone(&args.tz).map_err(|e| Error::usage(format!("--tz: {e}")))?;
+    let zone = args
+        .tz
+        .parse::<crate::request::Zone>()
+        .map_err(super::config::flag_error)?
+        .0;
     let source = if args.input.inputs.is_empty() {
         None
     } else {

@@ -81,7 +81,7 @@ pub fn resolve(spec: &str, templates_dir: Option<&Path>) -> Result<ColumnSet> {
         }
         if find(spec).is_none() {
             return Err(Error::usage(format!(
-                "--columns {spec:?} is neither a column set ({}) nor a column key{}",
+                "{spec:?} is neither a column set ({}) nor a column key{}",
                 names(templates_dir).join(", "),
                 suggestion(spec)
             )));
@@ -95,7 +95,7 @@ pub fn resolve(spec: &str, templates_dir: Option<&Path>) -> Result<ColumnSet> {
     Ok(ColumnSet {
         name: "ad hoc".into(),
         description: String::new(),
-        columns: lookup(&keys, "--columns")?,
+        columns: lookup(&keys, None)?,
         header: None,
     })
 }
@@ -114,20 +114,22 @@ fn parse_set(name: &str, text: &str) -> Result<ColumnSet> {
     Ok(ColumnSet {
         name: name.to_string(),
         description: file.description,
-        columns: lookup(&file.columns, &format!("column set {name}"))?,
+        columns: lookup(&file.columns, Some(&format!("column set {name}")))?,
         header,
     })
 }
 
-fn lookup(keys: &[String], context: &str) -> Result<Vec<&'static Column>> {
+/// The columns `keys` name; `context` (a set file) prefixes the messages.
+fn lookup(keys: &[String], context: Option<&str>) -> Result<Vec<&'static Column>> {
+    let prefix = context.map(|c| format!("{c}: ")).unwrap_or_default();
     if keys.is_empty() {
-        return Err(Error::usage(format!("{context}: no columns given")));
+        return Err(Error::usage(format!("{prefix}no columns given")));
     }
     keys.iter()
         .map(|k| {
             find(k).ok_or_else(|| {
                 Error::usage(format!(
-                    "{context}: unknown column {k:?}{} (`recibo columns` lists them all)",
+                    "{prefix}unknown column {k:?}{} (`recibo columns` lists them all)",
                     suggestion(k)
                 ))
             })

@@ -3,9 +3,9 @@
 //!
 //! Query parameters are the export command's flags without their dashes (`type=REFUND`,
 //! `from=2026-10-01`, `columns=accounting`, `header-lang=pt-BR`, ...); they fill the same
-//! [`FilterArgs`] and [`TableArgs`] the command line does and go through the same
-//! validation, so the HTTP API and the CLI accept and refuse the same things. Lists take
-//! commas or repeated parameters.
+//! [`FilterRequest`] and [`TableRequest`] the command line and job files do and go through
+//! the same validation, so the HTTP API and the CLI accept and refuse the same things, with
+//! the same error codes. Lists take commas or repeated parameters.
 
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
@@ -24,10 +24,10 @@ use tokio::sync::mpsc;
 use super::App;
 use super::routes::{ApiError, query_pairs};
 use super::state::Snapshot;
-use crate::cli::args::{FilterArgs, TableArgs};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::output::{OutputStream, Target};
+use crate::request::{ColumnSelection, FilterRequest, SettingError, TableRequest};
 use crate::sink::csv::CsvSink;
 use crate::sink::jsonl::JsonlSink;
 use crate::sink::{self, ExportOptions, Format, Sink};
@@ -40,9 +40,8 @@ const DEFAULT_PAGE: usize = 100;
 
 /// What a query string asked for.
 struct Params {
-    filter: FilterArgs,
-    table: TableArgs,
-    format: Option<String>,
+    filter: FilterRequest,
+    table: TableRequest,
     limit: Option<String>,
     cursor: Option<String>,
 }
@@ -59,16 +58,11 @@ fn parse_params(
     templates: Option<&Path>,
 ) -> Result<Params, ApiError> {
     let mut p = Params {
-        filter: FilterArgs {
-            tz: "UTC".into(),
-            ..FilterArgs::default()
-        },
-        table: TableArgs {
-            columns: "default".into(),
+        filter: FilterRequest::default(),
+        table: TableRequest {
             templates: templates.map(Path::to_path_buf),
-            ..TableArgs::default()
+            ..TableRequest::default()
         },
-        format: None,
         limit: None,
         cursor: None,
     };
@@ -90,22 +84,22 @@ fn parse_params(
         match key.as_str() {
             "from" => p.filter.from = Some(value),
             "to" => p.filter.to = Some(value),
-            "tz" => p.filter.tz = value,
+            "tz" => p.filter.tz = Some(value),
             "currency" => list(&mut p.filter.currency),
-            "type" => list(&mut p.filter.types),
+            "type" => list(&mut p.filter.r#type),
             "method" => list(&mut p.filter.method),
             "acquirer" => list(&mut p.filter.acquirer),
             "status" => list(&mut p.filter.status),
             "id" => list(&mut p.filter.id),
             "related" => p.filter.related = Some(value),
             "shard" => p.filter.shard = Some(value),
-            "columns" if export => p.table.columns = column_spec(value)?,
+            "columns" if export => p.table.columns = Some(column_spec(value)?),
             "header_lang" if export => p.table.header_lang = Some(value),
             "bom" if export => p.table.bom = flag(&raw_key, &value)?,
             "delimiter" if export => p.table.delimiter = Some(value),
             "decimal_comma" if export => p.table.decimal_comma = flag(&raw_key, &value)?,
             "end_marker" if export => p.table.end_marker = flag(&raw_key, &value)?,
-            "format" if export => p.format = Some(value),
+            "format" if export => p.table.format = Some(value),
             "limit" if page => p.limit = Some(value),
             "cursor" if page => p.cursor = Some(value),
             _ => {
@@ -127,16 +121,23 @@ fn parse_params(
 /// A column set by name or a list of keys. The command line also takes a path to a
 /// `.toml` set, but a request must not make the server read files of its choosing.
 fn column_spec(value: String) -> Result<String, ApiError> {
-    if value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b',' | b' '))
-    {
+    if ColumnSelection::new(value.as_str()).names_no_file() {
         Ok(value)
     } else {
         Err(ApiError::bad_request(format!(
             "columns {value:?}: give a column set's name or comma-separated column keys"
         )))
     }
+}
+
+/// A refused setting as a query names it: by its parameter.
+pub(crate) fn query_error(e: SettingError) -> ApiError {
+    let parameter = e.setting.key().replace('_', "-");
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        e.code(),
+        format!("{parameter}: {}", e.message),
+    )
 }
 
 fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
@@ -165,16 +166,10 @@ pub(crate) fn export_request(
     templates: Option<&Path>,
 ) -> Result<(Filter, ExportOptions, Format), ApiError> {
     let params = parse_params(uri, Endpoint::Export, templates)?;
-    let zone = params.filter.zone()?;
-    let filter = params.filter.validate()?;
-    let (_set, options) = params.table.validate(zone)?;
-    let format = match params.format.as_deref() {
-        None => Format::Csv,
-        Some(f) => Format::parse(f).ok_or_else(|| {
-            ApiError::bad_request(format!("format {f:?}: use csv, xlsx or jsonl"))
-        })?,
-    };
-    Ok((filter, options, format))
+    let zone = params.filter.zone().map_err(query_error)?;
+    let filter = params.filter.validate().map_err(query_error)?;
+    let table = params.table.validate(zone).map_err(query_error)?;
+    Ok((filter, table.options, table.format.unwrap_or(Format::Csv)))
 }
 
 pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
@@ -338,7 +333,7 @@ pub(crate) fn page_request(
     uri: &Uri,
 ) -> Result<(Filter, Option<String>, Option<String>), ApiError> {
     let params = parse_params(uri, Endpoint::Page, None)?;
-    let filter = params.filter.validate()?;
+    let filter = params.filter.validate().map_err(query_error)?;
     Ok((filter, params.limit, params.cursor))
 }
 

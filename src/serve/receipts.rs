@@ -17,17 +17,18 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::App;
+use super::export::query_error;
 use super::gateway::Lookup;
 use super::routes::{ApiError, query_pairs};
 use super::state::Snapshot;
 use crate::locale::Lang;
-use crate::model::time::parse_zone;
 use crate::model::{Transaction, TxType};
 use crate::receipt::bulk::{safe_file_name, sha256_hex};
 use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
 use crate::receipt::pdf::RenderOptions;
 use crate::receipt::work::ineligible_reason;
 use crate::receipt::work::{RefundMatch, pick_refund};
+use crate::request::{Zone, single_lang};
 
 /// A refund found, with what its receipt needs.
 struct Found {
@@ -125,13 +126,8 @@ pub(crate) fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang,
         }
     }
     let lang = match lang {
-        Some(l) => Lang::negotiate(&l).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unsupported_language",
-                e.to_string(),
-            )
-            .with(
+        Some(l) => single_lang(&l).map_err(|e| {
+            query_error(e).with(
                 "supported",
                 Lang::ALL.iter().map(|l| l.tag()).collect::<Vec<_>>(),
             )
@@ -143,13 +139,7 @@ pub(crate) fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang,
             .unwrap_or(Lang::En),
     };
     let zone = match tz {
-        Some(z) => parse_zone(&z).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unsupported_time_zone",
-                format!("tz: {e}"),
-            )
-        })?,
+        Some(z) => z.parse::<Zone>().map_err(query_error)?.0,
         None => Tz::UTC,
     };
     Ok((lang, zone))

@@ -87,6 +87,9 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         match e {
             Error::Usage(m) => ApiError::bad_request(m),
+            Error::Setting { code, .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, code, e.to_string())
+            }
             Error::Refused(m) => ApiError::new(StatusCode::CONFLICT, "refused", m),
             other => {
                 tracing::error!(error = %other, "request failed");
