@@ -597,3 +597,109 @@ fn a_redirect_to_another_host_is_an_error_and_gets_no_token() {
     // The other host never saw a request, so it never saw the token either.
     assert_eq!(elsewhere.total_requests(), 0);
 }
+
+/// Fetches `ORD-0003` (three refunds of 25,750 VND out of 103,000) after `edit`, together
+/// with an untouched order, and returns what became of the edited one.
+fn fetch_edited(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Vec<String>, String> {
+    let server = GatewayServer::start();
+    let mut data = gateway_server::order_data("ORD-0003").unwrap();
+    edit(&mut data);
+    server.add_order(data);
+    let (outcomes, summary) = run(&server.config(), &["ORD-0003", "ORD-0002"]);
+    // One bad order does not stop the others.
+    assert!(outcomes[1].result.is_ok(), "{:?}", outcomes[1].result);
+    match &outcomes[0].result {
+        Ok(txs) => Ok(txs.iter().map(|t| t.transaction_id.clone()).collect()),
+        Err(e) => {
+            assert!(matches!(e, GatewayError::InvalidData { .. }), "{e:?}");
+            assert_eq!(summary.orders_failed, 1);
+            Err(e.to_string())
+        }
+    }
+}
+
+#[test]
+fn a_record_without_a_time_is_refused_not_dated_1970() {
+    let payment = gateway_server::generated_payment_id(3);
+    let err = fetch_edited(|d| {
+        d.as_object_mut().unwrap().remove("transactionTs");
+    })
+    .unwrap_err();
+    assert_eq!(
+        err,
+        format!("order \"ORD-0003\": unusable data: payment {payment}: transactionTs is missing")
+    );
+
+    let refund = gateway_server::generated_refund_id(3, 1);
+    let err =
+        fetch_edited(|d| d["refundTransactions"][1]["transactionTs"] = serde_json::Value::Null)
+            .unwrap_err();
+    assert_eq!(
+        err,
+        format!("order \"ORD-0003\": unusable data: refund {refund}: transactionTs is missing")
+    );
+}
+
+#[test]
+fn refunds_beyond_the_payment_or_repeated_are_refused() {
+    let payment = gateway_server::generated_payment_id(3);
+    let data = gateway_server::order_data("ORD-0003").unwrap();
+    let paid: i64 = data["amount"].as_i64().unwrap();
+    let ids: Vec<String> = (0..3)
+        .map(|k| gateway_server::generated_refund_id(3, k))
+        .collect();
+    // As generated the order is fine: the test below changes one thing at a time.
+    assert_eq!(fetch_edited(|_| {}).unwrap().len(), 4);
+
+    let err =
+        fetch_edited(|d| d["refundTransactions"][2]["amount"] = (paid + 1).into()).unwrap_err();
+    assert!(
+        err.ends_with(&format!(
+            "refund {} of {} VND is more than payment {payment} of {paid} VND",
+            ids[2],
+            paid + 1
+        )),
+        "{err}"
+    );
+
+    let err = fetch_edited(|d| d["refundTransactions"][2]["refundId"] = ids[0].clone().into())
+        .unwrap_err();
+    let part = paid / 4;
+    assert!(
+        err.ends_with(&format!(
+            "refund {} of payment {payment} is listed twice ({part} VND and {part} VND)",
+            ids[0]
+        )),
+        "{err}"
+    );
+
+    // Three parts, each below the payment but together above it. The generator makes one
+    // of them failed, which moves no money: make them all succeed.
+    let part = paid / 2;
+    assert!(part < paid && 3 * part > paid);
+    let err = fetch_edited(|d| {
+        for r in d["refundTransactions"].as_array_mut().unwrap() {
+            r["amount"] = part.into();
+            r["status"] = "success".into();
+        }
+    })
+    .unwrap_err();
+    let listed: Vec<String> = ids.iter().map(|id| format!("{id} ({part} VND)")).collect();
+    assert!(
+        err.ends_with(&format!(
+            "refunds {} of payment {payment} total {} VND, more than its {paid} VND",
+            listed.join(", "),
+            3 * part
+        )),
+        "{err}"
+    );
+
+    let err = fetch_edited(|d| d["refundTransactions"][0]["currency"] = "USD".into()).unwrap_err();
+    assert!(
+        err.ends_with(&format!(
+            "refund {}: currency \"USD\" is not VND, the currency of payment {payment}",
+            ids[0]
+        )),
+        "{err}"
+    );
+}

@@ -998,6 +998,56 @@ fn receipt_from_the_gateway_for_a_successful_refund() {
     assert!(text.contains("Refund receipt"), "{text}");
     // The original payment comes with the refund, so the receipt can name it.
     assert!(text.contains(&generated_payment_id(3)), "{text}");
+    // The gateway names no merchant: its partner code (the merchant ID) heads the
+    // receipt, not the acquirer.
+    let heading = text.lines().map(str::trim).find(|l| !l.is_empty());
+    assert_eq!(heading, Some(TEST_PARTNER), "{text}");
+}
+
+#[test]
+fn fetch_refuses_an_order_without_times_or_with_refunds_beyond_its_payment() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    // ORD-0003: a refund without its time. ORD-0005: one refund larger than the payment.
+    let mut untimed = gateway_server::order_data("ORD-0003").unwrap();
+    untimed["refundTransactions"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("transactionTs");
+    server.add_order(untimed);
+    let mut oversized = gateway_server::order_data("ORD-0005").unwrap();
+    let paid = wire_amount(&oversized["amount"]);
+    oversized["refundTransactions"][0]["amount"] = (paid * 2).into();
+    server.add_order(oversized);
+    write(
+        dir.path(),
+        "orders.txt",
+        "ORD-0003\nORD-0001\nORD-0005\nORD-0007\n",
+    );
+
+    let run = recibo(
+        dir.path(),
+        &["fetch", "--orders", "orders.txt", "-o", "out.jsonl"],
+        &credentials(&server),
+    );
+    run.assert_code(1);
+    run.assert_stderr_has(&[
+        &format!(
+            "order \"ORD-0003\": unusable data: refund {}: transactionTs is missing",
+            generated_refund_id(3, 1)
+        ),
+        &format!(
+            "order \"ORD-0005\": unusable data: refund {} of {} VND is more than payment {} of {paid} VND",
+            generated_refund_id(5, 0),
+            paid * 2,
+            generated_payment_id(5)
+        ),
+    ]);
+    // Nothing of the refused orders is written; the others are, whole.
+    assert_eq!(
+        read_jsonl(&dir.path().join("out.jsonl")),
+        expected_orders(&["ORD-0001", "ORD-0007"])
+    );
 }
 
 #[test]

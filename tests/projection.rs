@@ -2,6 +2,8 @@
 //! check that the fields each column and each filter criterion claims are enough: a column
 //! shows, and a filter keeps, exactly what it does when every field is read.
 
+use std::collections::BTreeSet;
+
 use recibo::columns::{COLUMNS, Cell, Kind};
 use recibo::filter::{Filter, Shard};
 use recibo::model::Transaction;
@@ -193,5 +195,103 @@ fn each_filter_reads_the_fields_it_looks_at() {
             let projected = read(name, format, filter.text_fields());
             assert_eq!(expected, kept(&projected), "{name}: filter on {criterion}");
         }
+    }
+}
+
+/// `recibo export -i INPUT --columns COLUMNS -o OUTPUT`, which must succeed.
+fn export(input: &str, columns: &str, output: &std::path::Path) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .args(["export", "-i", input, "--columns", columns, "-o"])
+        .arg(output)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "export --columns {columns}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The column keys the README says a `reference` export keeps and loses when read back:
+/// the back-quoted keys of the sentence after "keeps" and of the one after "loses", in its
+/// paragraph on the `reference` set.
+fn documented_reference_round_trip() -> (BTreeSet<String>, BTreeSet<String>) {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("- `reference` is")
+        .expect("the README describes the reference set");
+    let paragraph = &readme[start..];
+    let paragraph = &paragraph[..paragraph.find("\n- ").unwrap_or(paragraph.len())];
+    let keys_after = |word: &str| -> BTreeSet<String> {
+        let after = &paragraph[paragraph
+            .find(word)
+            .unwrap_or_else(|| panic!("no {word:?}"))..];
+        // The sentence ends at a full stop outside back quotes.
+        let listed = after.split('`').collect::<Vec<_>>();
+        let mut keys = BTreeSet::new();
+        for (i, part) in listed.iter().enumerate() {
+            if i % 2 == 1 {
+                keys.insert(part.to_string());
+            } else if part.contains('.') && i > 0 {
+                break;
+            }
+        }
+        keys
+    };
+    (keys_after("keeps"), keys_after("loses"))
+}
+
+#[test]
+fn a_reference_export_read_back_keeps_what_the_readme_says_and_all_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let filled = filled_sample(dir.path());
+    let whole = read(&filled, InputFormat::Csv, FieldSet::ALL);
+
+    let reference = dir.path().join("reference.csv");
+    export(&filled, "reference", &reference);
+    let back = read(reference.to_str().unwrap(), InputFormat::Csv, FieldSet::ALL);
+    assert_eq!(whole.len(), back.len());
+    let mut lost = BTreeSet::new();
+    for column in COLUMNS {
+        // The filled sample has every text field set, so a lost field shows in every row.
+        let kept = whole
+            .iter()
+            .zip(&back)
+            .filter(|(w, b)| (column.value)(w) == (column.value)(b))
+            .count();
+        assert!(
+            kept == whole.len() || kept == 0,
+            "column {} is kept in {kept} of {} rows",
+            column.key,
+            whole.len()
+        );
+        if kept == 0 {
+            lost.insert(column.key.to_string());
+        }
+    }
+    assert!(lost.contains("merchantName"));
+    let (kept, documented_lost) = documented_reference_round_trip();
+    assert_eq!(lost, documented_lost);
+    let reference: BTreeSet<String> = recibo::columns::sets::resolve("reference", None)
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| c.key.to_string())
+        .collect();
+    assert_eq!(kept, reference);
+    assert!(kept.is_disjoint(&lost));
+
+    for (name, format) in [
+        ("all.csv", InputFormat::Csv),
+        ("all.xlsx", InputFormat::Xlsx),
+    ] {
+        let path = dir.path().join(name);
+        export(&filled, "all", &path);
+        assert_eq!(
+            read(path.to_str().unwrap(), format, FieldSet::ALL),
+            whole,
+            "{name} read back"
+        );
     }
 }

@@ -1818,3 +1818,84 @@ fn bulk_merge_manifest_rows_give_the_merged_files_size_and_sha256() {
         assert_eq!(row.sha256, sha256_hex(&bytes), "{row:?}: sha256");
     }
 }
+
+/// The first line of a receipt's text: the name at the head of the page.
+fn heading(text: &str) -> &str {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+#[test]
+fn a_receipt_without_the_merchant_name_is_headed_by_the_merchant_id_never_the_acquirer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let sample = support::crate_dir().join("samples/transactions.csv");
+    let sample = p(&sample);
+    // A successful refund of the shipped sample, read with the csv crate.
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(sample)
+        .expect("the sample");
+    let headers = reader.headers().expect("a header").clone();
+    let refund: BTreeMap<String, String> = reader
+        .records()
+        .map(|r| r.expect("a record"))
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect::<BTreeMap<_, _>>()
+        })
+        .find(|r| {
+            r.get("transactionType").map(String::as_str) == Some("REFUND")
+                && r.get("status").map(String::as_str) == Some("SUCCESS")
+        })
+        .expect("the sample has a successful refund");
+    let (id, merchant_id, acquirer, name) = (
+        &refund["transactionId"],
+        &refund["customerId"],
+        &refund["acquirer"],
+        &refund["merchantName"],
+    );
+    assert!(!merchant_id.is_empty() && !acquirer.is_empty() && !name.is_empty());
+
+    // The reference layout has no merchant name: read back, the refund has none.
+    recibo(
+        d,
+        &[
+            "export",
+            "-i",
+            sample,
+            "--columns",
+            "reference",
+            "-o",
+            "ref.csv",
+        ],
+    )
+    .assert_code(0);
+    let written = support::read_csv(&d.join("ref.csv"), b',');
+    assert!(!written[0].iter().any(|h| h == "merchantName"));
+
+    for (input, expected) in [(sample, name), ("ref.csv", merchant_id)] {
+        recibo(
+            d,
+            &[
+                "receipt",
+                id,
+                "-i",
+                input,
+                "--generated-at",
+                GENERATED_AT,
+                "-o",
+                "r.pdf",
+            ],
+        )
+        .assert_code(0);
+        let text = pdftotext(&d.join("r.pdf"));
+        assert_eq!(heading(&text), expected.as_str(), "from {input}:\n{text}");
+        assert_ne!(heading(&text), acquirer.as_str());
+    }
+}

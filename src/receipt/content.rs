@@ -63,10 +63,7 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
     let refund = input.refund;
     let original = input.original;
     let text = |id: &str| locales.message(lang, id);
-    // A field of the refund, or else of the original payment.
-    let either = |field: fn(&Transaction) -> &str| {
-        known(field(refund)).or_else(|| original.and_then(|o| known(field(o))))
-    };
+    let either = |field: fn(&Transaction) -> &str| either(refund, original, field);
 
     let mut rows = Rows::new(locales, lang);
     rows.required("label-refund-id", known(&refund.transaction_id));
@@ -157,9 +154,7 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
 
     ReceiptPage {
         lang: lang.tag(),
-        brand: either(|t| &t.merchant_name)
-            .or_else(|| either(|t| &t.acquirer))
-            .unwrap_or_default(),
+        brand: brand(refund, original),
         title: text("receipt-title"),
         subtitle,
         sections: vec![
@@ -179,6 +174,25 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
         footer,
         refund_id: refund.transaction_id.trim().to_string(),
     }
+}
+
+/// The name at the head of the page: the merchant's, or else its merchant ID, from the
+/// refund or else the payment. Never the acquirer's or another party's name: a receipt
+/// from a source without merchant names (a `reference` export read back) would otherwise
+/// present the acquirer as the merchant.
+fn brand(refund: &Transaction, original: Option<&Transaction>) -> String {
+    either(refund, original, |t| &t.merchant_name)
+        .or_else(|| either(refund, original, |t| &t.customer_id))
+        .unwrap_or_default()
+}
+
+/// A text field of the refund, or else of the original payment.
+fn either(
+    refund: &Transaction,
+    original: Option<&Transaction>,
+    field: fn(&Transaction) -> &str,
+) -> Option<String> {
+    known(field(refund)).or_else(|| original.and_then(|o| known(field(o))))
 }
 
 /// Collects the rows of one section.

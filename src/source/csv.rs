@@ -122,6 +122,7 @@ impl CsvReader {
         let options = ReadOptions {
             decimal_comma: delimiter == b';',
             text_fields,
+            formula_guard: true,
         };
         let fields_read = map
             .present()

@@ -97,6 +97,10 @@ pub struct ReadOptions {
     /// and checked whatever this says, so leaving out a text field nobody looks at changes
     /// nothing but the work done: a report of 11 columns need not copy 28 strings a row.
     pub text_fields: FieldSet,
+    /// Text may carry the `'` recibo's CSV writer puts before a formula start (see
+    /// [`undo_formula_guard`]). XLSX exports store text as string cells, which never run,
+    /// and add no quote: a workbook's text is read as it is.
+    pub formula_guard: bool,
 }
 
 /// Fields every record is checked on, whatever [`ReadOptions::text_fields`] says.
@@ -124,6 +128,7 @@ impl Default for ReadOptions {
         ReadOptions {
             decimal_comma: false,
             text_fields: FieldSet::ALL,
+            formula_guard: true,
         }
     }
 }
@@ -137,10 +142,17 @@ pub fn fill_transaction<'r>(
     options: ReadOptions,
 ) -> Result<(), FieldError> {
     let text = |f: Field| get(f).unwrap_or("");
+    let unguard = |t: &'r str| {
+        if options.formula_guard {
+            undo_formula_guard(t)
+        } else {
+            t
+        }
+    };
     let set = |dst: &mut String, f: Field| {
         dst.clear();
         if options.text_fields.contains(f) {
-            dst.push_str(undo_formula_guard(text(f).trim_ascii()));
+            dst.push_str(unguard(text(f).trim_ascii()));
         }
     };
     set(&mut tx.customer_id, Field::CustomerId);
@@ -150,7 +162,7 @@ pub fn fill_transaction<'r>(
     set(&mut tx.reference_store_id, Field::ReferenceStoreId);
     tx.transaction_id.clear();
     tx.transaction_id
-        .push_str(undo_formula_guard(text(Field::TransactionId).trim_ascii()));
+        .push_str(unguard(text(Field::TransactionId).trim_ascii()));
     set(
         &mut tx.original_transaction_id,
         Field::OriginalTransactionId,
@@ -164,7 +176,7 @@ pub fn fill_transaction<'r>(
     if options.text_fields.contains(Field::OrderDescription) {
         // Free text keeps its spaces; only our own formula guard is undone.
         tx.order_description
-            .push_str(undo_formula_guard(text(Field::OrderDescription)));
+            .push_str(unguard(text(Field::OrderDescription)));
     }
     set(&mut tx.payment_method_type, Field::PaymentMethodType);
     set(&mut tx.psp_name, Field::PspName);
@@ -236,22 +248,32 @@ fn parse_money(
     parsed.map(Some).map_err(|e| field_error(value_field, e))
 }
 
-/// Characters that make a spreadsheet read a text cell as a formula.
-pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+/// Characters that make a spreadsheet read a text cell as a formula: the ASCII ones, and
+/// the full-width forms of `= + - @`, which spreadsheet apps take for the same.
+pub const FORMULA_TRIGGERS: [char; 10] = [
+    '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+];
 
 /// True when text must get a leading `'` in a CSV cell: a spreadsheet would run it as a
-/// formula, or it is quotes followed by such a start (so that [`undo_formula_guard`], which
-/// removes one quote, gives it back unchanged).
+/// formula (a trigger first, or after spaces, which spreadsheets skip), or it is quotes
+/// followed by such a start (so that [`undo_formula_guard`], which removes one quote, gives
+/// it back unchanged).
 pub fn needs_formula_guard(text: &str) -> bool {
-    // Every text cell of every row passes here: look at bytes, the triggers are ASCII.
-    let start = text.bytes().position(|b| b != b'\'').unwrap_or(text.len());
-    text.as_bytes()
-        .get(start)
-        .is_some_and(|b| FORMULA_TRIGGERS.contains(&char::from(*b)))
+    // Every text cell of every row passes here: skip quotes and spaces as bytes (both are
+    // ASCII, so `start` is a char boundary) and decode one char at most.
+    let bytes = text.as_bytes();
+    let mut start = bytes
+        .iter()
+        .position(|&b| b != b'\'')
+        .unwrap_or(bytes.len());
+    start += bytes[start..].iter().take_while(|&&b| b == b' ').count();
+    text[start..].starts_with(FORMULA_TRIGGERS)
 }
 
 /// recibo's CSV writer prefixes `'` to text that a spreadsheet would run as a formula;
-/// reading such a cell back removes that one quote, so exports re-import unchanged.
+/// reading such a cell back removes that one quote, so exports re-import unchanged. For
+/// every text `t`, this gives back `t` from `'` + `t` when [`needs_formula_guard`] says
+/// `t` needs the quote, and from `t` itself when it does not.
 pub fn undo_formula_guard(text: &str) -> &str {
     match text.strip_prefix('\'') {
         Some(rest) if needs_formula_guard(rest) => rest,

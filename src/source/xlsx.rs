@@ -100,6 +100,7 @@ impl XlsxReader {
             read_options: ReadOptions {
                 decimal_comma: false,
                 text_fields: options.text_fields,
+                formula_guard: false,
             },
             rx,
             recycle,

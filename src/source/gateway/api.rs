@@ -37,6 +37,9 @@ pub(crate) struct PaymentData {
     pub bank_code: Option<String>,
     pub payment_method: Option<String>,
     pub refund_type: Option<String>,
+    /// Not documented (the amounts are VND); read so that another currency is refused
+    /// rather than taken for VND.
+    pub currency: Option<String>,
     pub transaction_ts: Option<WireInt>,
     pub refund_transactions: Option<Vec<RefundData>>,
 }
@@ -54,6 +57,8 @@ pub(crate) struct RefundData {
     #[serde(rename = "reject_reason", alias = "rejectReason")]
     pub reject_reason: Option<String>,
     pub status: Option<String>,
+    /// As on the payment: absent means the payment's currency.
+    pub currency: Option<String>,
     pub transaction_ts: Option<WireInt>,
 }
 

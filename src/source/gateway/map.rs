@@ -1,6 +1,8 @@
 //! Gateway records to model transactions: the payment as a PAYMENT and each of its refunds
 //! as a REFUND with a negative amount, as the details report stores them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::api::{PaymentData, RefundData, WireAmount, WireInt};
@@ -17,7 +19,7 @@ fn vnd() -> Currency {
 /// The payment followed by its refunds in the order the gateway listed them.
 ///
 /// `requested_id` fills in `orderId` when the gateway leaves it out. The error says which
-/// field of which record is unusable.
+/// field of which record is unusable, or which refunds do not fit their payment.
 pub(crate) fn order_transactions(
     requested_id: &str,
     data: PaymentData,
@@ -28,6 +30,8 @@ pub(crate) fn order_transactions(
         .clone()
         .filter(|s| !s.is_empty())
         .ok_or("the payment has no appotapayTransId")?;
+    check_currency(data.currency.as_deref(), currency)
+        .map_err(|e| format!("payment {payment_id}: currency {e}"))?;
     let order_id = data
         .order_id
         .clone()
@@ -39,6 +43,14 @@ pub(crate) fn order_transactions(
         }
         None => return Err(format!("payment {payment_id} has no amount")),
     };
+    if amount < 0 {
+        return Err(format!(
+            "payment {payment_id}: amount {} is negative",
+            data.amount
+                .as_ref()
+                .map_or_else(String::new, WireAmount::as_text)
+        ));
+    }
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
 
     let mut payment = Transaction::blank(currency);
@@ -59,11 +71,76 @@ pub(crate) fn order_transactions(
 
     let refunds = data.refund_transactions.unwrap_or_default();
     let mut out = Vec::with_capacity(1 + refunds.len());
+    out.push(payment);
     for (index, refund) in refunds.into_iter().enumerate() {
-        out.push(refund_transaction(&payment, refund, index)?);
+        let refund = refund_transaction(&out[0], refund, index)?;
+        out.push(refund);
     }
-    out.insert(0, payment);
+    check_refunds(&out[0], &out[1..])?;
     Ok(out)
+}
+
+/// The amounts of this API are whole VND: a record that names another currency (or a
+/// refund in a currency other than its payment's) cannot be read as it is.
+fn check_currency(stated: Option<&str>, expected: Currency) -> Result<(), String> {
+    match stated.map(str::trim) {
+        None | Some("") => Ok(()),
+        Some(code) if code.eq_ignore_ascii_case(expected.code()) => Ok(()),
+        Some(code) => Err(format!("{code:?} is not {expected}")),
+    }
+}
+
+/// Refunds must fit their payment: each refund ID once, none larger than the payment, and
+/// the refunds that may still move money (all but the failed and cancelled) together no larger
+/// either. A gateway answer that breaks this is wrong somewhere, and a receipt or a report
+/// built on it would be too.
+fn check_refunds(payment: &Transaction, refunds: &[Transaction]) -> Result<(), String> {
+    let shown = |m: Money| format!("{} {}", m.abs().to_major_string(), m.currency);
+    let paid = payment.amount;
+    let mut first_of: HashMap<&str, &Transaction> = HashMap::with_capacity(refunds.len());
+    for refund in refunds {
+        if let Some(first) = first_of.insert(&refund.transaction_id, refund) {
+            return Err(format!(
+                "refund {} of payment {} is listed twice ({} and {})",
+                refund.transaction_id,
+                payment.transaction_id,
+                shown(first.amount),
+                shown(refund.amount)
+            ));
+        }
+        if i128::from(refund.amount.minor).abs() > i128::from(paid.minor) {
+            return Err(format!(
+                "refund {} of {} is more than payment {} of {}",
+                refund.transaction_id,
+                shown(refund.amount),
+                payment.transaction_id,
+                shown(paid)
+            ));
+        }
+    }
+    let live: Vec<&Transaction> = refunds
+        .iter()
+        .filter(|r| !matches!(r.status, TxStatus::Fail | TxStatus::Cancelled))
+        .collect();
+    let total: i128 = live.iter().map(|r| i128::from(r.amount.minor).abs()).sum();
+    if total > i128::from(paid.minor) {
+        let listed: Vec<String> = live
+            .iter()
+            .map(|r| format!("{} ({})", r.transaction_id, shown(r.amount)))
+            .collect();
+        // Each refund is at most the payment, so only a list of billions could overflow.
+        let total = i64::try_from(total).map_or_else(
+            |_| format!("over {}", shown(Money::new(i64::MAX, paid.currency))),
+            |t| shown(Money::new(t, paid.currency)),
+        );
+        return Err(format!(
+            "refunds {} of payment {} total {total}, more than its {}",
+            listed.join(", "),
+            payment.transaction_id,
+            shown(paid)
+        ));
+    }
+    Ok(())
 }
 
 /// A refund inherits what describes the payment (merchant, order, method, bank) so that a
@@ -77,6 +154,12 @@ fn refund_transaction(
         format!(
             "refund #{} of payment {} has no refundId",
             index + 1,
+            payment.transaction_id
+        )
+    })?;
+    check_currency(refund.currency.as_deref(), payment.amount.currency).map_err(|e| {
+        format!(
+            "refund {refund_id}: currency {e}, the currency of payment {}",
             payment.transaction_id
         )
     })?;
@@ -124,14 +207,17 @@ fn parse_amount(amount: &WireAmount, currency: Currency) -> Result<i64, String> 
         })
 }
 
-/// Unix seconds; an absent time is left at the epoch, the model's "unknown".
+/// Unix seconds. The time is required: left out (or 0) it would stand for 1970-01-01, a
+/// date that would then show on reports and receipts as if the gateway had said so.
 fn parse_time(ts: Option<&WireInt>) -> Result<DateTime<Utc>, String> {
     let Some(ts) = ts else {
-        return Ok(DateTime::<Utc>::UNIX_EPOCH);
+        return Err("is missing".into());
     };
-    ts.value()
-        .and_then(|secs| DateTime::from_timestamp(secs, 0))
-        .ok_or_else(|| format!("{} is not a time in unix seconds", ts.describe()))
+    match ts.value() {
+        Some(secs) if secs > 0 => DateTime::from_timestamp(secs, 0),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{} is not a time in unix seconds", ts.describe()))
 }
 
 #[cfg(test)]
@@ -205,8 +291,9 @@ mod tests {
             order_transactions(
                 "O",
                 data(&format!(
-                    r#"{{"appotapayTransId":"P","amount":20000,
-                        "refundTransactions":[{{"refundId":"R","amount":{amount}}}]}}"#
+                    r#"{{"appotapayTransId":"P","amount":20000,"transactionTs":1700000000,
+                        "refundTransactions":[{{"refundId":"R","amount":{amount},
+                        "transactionTs":1700000600}}]}}"#
                 )),
             )
         };
@@ -225,11 +312,124 @@ mod tests {
 
     #[test]
     fn missing_optional_fields_are_fine() {
-        let txs =
-            order_transactions("asked", data(r#"{"appotapayTransId":"P","amount":1}"#)).unwrap();
+        let txs = order_transactions(
+            "asked",
+            data(r#"{"appotapayTransId":"P","amount":1,"transactionTs":1700000000}"#),
+        )
+        .unwrap();
         assert_eq!(txs.len(), 1);
         assert_eq!(txs[0].order_id, "asked");
-        assert_eq!(txs[0].payment_time, DateTime::<Utc>::UNIX_EPOCH);
+        assert_eq!(txs[0].payment_time.timestamp(), 1700000000);
         assert!(order_transactions("x", data(r#"{"amount":1}"#)).is_err());
+    }
+
+    /// The seed order with `edit` applied to its JSON.
+    fn seed_with(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Vec<Transaction>, String> {
+        let mut value: serde_json::Value = serde_json::from_str(SEED).unwrap();
+        edit(&mut value);
+        order_transactions("61a4919ca5b23", serde_json::from_value(value).unwrap())
+    }
+
+    #[test]
+    fn a_record_without_its_time_is_refused() {
+        for absent in [
+            serde_json::Value::Null,
+            serde_json::json!(0),
+            serde_json::json!(""),
+        ] {
+            let err = seed_with(|v| v["transactionTs"] = absent.clone()).unwrap_err();
+            assert!(
+                err.starts_with("payment AP211338083228: transactionTs "),
+                "{absent}: {err}"
+            );
+            let err = seed_with(|v| v["refundTransactions"][0]["transactionTs"] = absent.clone())
+                .unwrap_err();
+            assert!(
+                err.starts_with("refund AP211338083228: transactionTs "),
+                "{absent}: {err}"
+            );
+        }
+        let err = seed_with(|v| {
+            v.as_object_mut().unwrap().remove("transactionTs");
+        })
+        .unwrap_err();
+        assert_eq!(err, "payment AP211338083228: transactionTs is missing");
+    }
+
+    /// The seed payment (10000 VND) with these refunds: `(id, amount, status)`.
+    fn with_refunds(refunds: &[(&str, i64, &str)]) -> Result<Vec<Transaction>, String> {
+        seed_with(|v| {
+            v["refundTransactions"] = refunds
+                .iter()
+                .map(|(id, amount, status)| {
+                    serde_json::json!({"refundId": id, "amount": amount, "status": status,
+                        "transactionTs": 1638180805})
+                })
+                .collect();
+        })
+    }
+
+    #[test]
+    fn refunds_that_do_not_fit_the_payment_are_refused() {
+        let err = with_refunds(&[("R1", 10001, "success")]).unwrap_err();
+        assert_eq!(
+            err,
+            "refund R1 of 10001 VND is more than payment AP211338083228 of 10000 VND"
+        );
+        // Even a failed refund cannot be larger than what was paid.
+        assert!(with_refunds(&[("R1", 20000, "error")]).is_err());
+
+        let err = with_refunds(&[("R1", 4000, "success"), ("R1", 3000, "pending")]).unwrap_err();
+        assert_eq!(
+            err,
+            "refund R1 of payment AP211338083228 is listed twice (4000 VND and 3000 VND)"
+        );
+
+        let err = with_refunds(&[
+            ("R1", 6000, "success"),
+            ("R2", 3000, "error"),
+            ("R3", 5000, "processing"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "refunds R1 (6000 VND), R3 (5000 VND) of payment AP211338083228 total 11000 VND, \
+             more than its 10000 VND"
+        );
+    }
+
+    #[test]
+    fn refunds_that_fit_are_kept() {
+        // The whole amount in parts, and a failed attempt that moved nothing beside them.
+        let txs = with_refunds(&[
+            ("R1", 6000, "success"),
+            ("R2", 9000, "error"),
+            ("R3", 4000, "pending"),
+        ])
+        .unwrap();
+        let refunded: i64 = txs[1..].iter().map(|t| t.amount.minor).sum();
+        assert_eq!(refunded, -19000);
+        assert_eq!(txs.len(), 4);
+    }
+
+    #[test]
+    fn another_currency_is_refused() {
+        let err = seed_with(|v| v["currency"] = "USD".into()).unwrap_err();
+        assert_eq!(err, "payment AP211338083228: currency \"USD\" is not VND");
+        let err = seed_with(|v| v["refundTransactions"][0]["currency"] = "USD".into()).unwrap_err();
+        assert_eq!(
+            err,
+            "refund AP211338083228: currency \"USD\" is not VND, the currency of payment \
+             AP211338083228"
+        );
+        // Saying VND, in any case, is the same as saying nothing.
+        assert!(seed_with(|v| v["currency"] = "vnd".into()).is_ok());
+        assert!(seed_with(|v| v["refundTransactions"][0]["currency"] = "VND".into()).is_ok());
+    }
+
+    #[test]
+    fn a_negative_payment_is_refused() {
+        let err = seed_with(|v| v["amount"] = (-10000).into()).unwrap_err();
+        assert_eq!(err, "payment AP211338083228: amount -10000 is negative");
     }
 }
