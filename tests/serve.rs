@@ -261,6 +261,99 @@ fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The code a command's JSON error log line carries (`--log-format json`), after exit 2.
+fn cli_error_code(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir)
+        .args(args)
+        .args(["--log-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line: Value = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &Value| v["level"] == "ERROR")
+        .unwrap_or_else(|| panic!("{args:?}: no JSON error line in {stderr}"));
+    line["fields"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{args:?}: no code in {line}"))
+        .to_string()
+}
+
+/// The same bad value gets the same code from the command line, a job file and HTTP, and
+/// each names the setting in its own terms.
+#[test]
+fn a_bad_setting_has_one_code_in_every_front_end() {
+    let server = Server::start(&[]);
+    let dir = server.dir.path();
+    // (setting: flag, query parameter, job file TOML that sets it, bad value, code)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("--tz", "tz", "zone = \"Mars/Base\"", "Mars/Base"),
+        (
+            "--currency",
+            "currency",
+            "[filter]\ncurrency = [\"XYZ\"]",
+            "XYZ",
+        ),
+        (
+            "--columns",
+            "columns",
+            "[[export]]\npath = \"o.csv\"\ncolumns = \"nonsense\"",
+            "nonsense",
+        ),
+        (
+            "--header-lang",
+            "header-lang",
+            "[[export]]\npath = \"o.csv\"\nheader_lang = \"fr\"",
+            "fr",
+        ),
+        (
+            "--delimiter",
+            "delimiter",
+            "[[export]]\npath = \"o.csv\"\ndelimiter = \"ab\"",
+            "ab",
+        ),
+        (
+            "--format",
+            "format",
+            "[[export]]\npath = \"o.csv\"\nformat = \"pdf\"",
+            "pdf",
+        ),
+    ];
+    for (flag, parameter, job_toml, value) in cases {
+        let cli = cli_error_code(
+            dir,
+            &["export", "-i", "data.csv", flag, value, "-o", "x.csv"],
+        );
+        let body = server
+            .get(&format!("/v1/transactions/export?{parameter}={value}"))
+            .assert_error(400, &cli);
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{parameter}: ")),
+            "{body}"
+        );
+        // A job file sets the same value under its own key; a job needs a window, a source
+        // and an output, which the case may already give.
+        let mut job = format!("window = \"yesterday\"\n{job_toml}\n");
+        if !job_toml.starts_with("zone") {
+            job = format!("zone = \"UTC\"\n{job}");
+        }
+        let head = job.find('[').unwrap_or(job.len());
+        job.insert_str(head, "[source]\ninputs = [\"data.csv\"]\n");
+        if !job.contains("[[export]]") {
+            job.push_str("[[export]]\npath = \"o.csv\"\n");
+        }
+        std::fs::write(dir.join("job.toml"), &job).unwrap();
+        let from_job = cli_error_code(dir, &["run", "job.toml"]);
+        assert_eq!(from_job, cli, "{flag} and the job file: {job}");
+    }
+}
+
 fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
     RUNTIME.block_on(fetch(url.to_string(), owned(headers)))
 }

@@ -8,18 +8,18 @@ use chrono::{NaiveDate, Utc};
 
 use super::Outcome;
 use super::args::RunArgs;
-use super::config::output_format;
+
 use crate::error::{Error, Result};
 use crate::filter::Shard;
 use crate::job::window::{Window, yesterday};
 use crate::job::{Job, expand_path};
-use crate::locale::{Lang, Locales};
+use crate::locale::Locales;
 use crate::model::Transaction;
 use crate::output::Target;
 use crate::receipt::bulk::{self, BulkOptions};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
-use crate::sink;
+use crate::sink::{self, Format};
 use crate::source::{ReadStats, Source};
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -114,7 +114,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     summary.window = Some(window.clone());
     summary.shard = shard.map(|s| format!("{}/{}", s.index, s.count));
 
-    let mut filter = job.filter.validate()?;
+    let mut filter = job.filter.clone();
     filter.from = Some(window.from);
     filter.to = Some(window.to);
     filter.shard = shard;
@@ -134,8 +134,11 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         for export in &job.exports {
             let path = expand_path(&export.path, &job.name, &window, shard);
             let target = Target::File(path.clone());
-            let format = output_format(export.format.as_deref(), &target)?;
-            let (_, mut options) = export.table.validate(job.zone)?;
+            let format = export
+                .table
+                .format
+                .unwrap_or_else(|| Format::from_target(&target).unwrap_or(Format::Csv));
+            let mut options = export.table.options.clone();
             // Dated like the job's receipts, at the end of the window: a rerun of the same
             // window writes the same bytes.
             options.created = Some(window.to);
@@ -197,8 +200,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                     .map(|t| expand_path(t, &job.name, &window, shard))
             };
             let options = BulkOptions {
-                langs: Lang::parse_list(&receipts.langs)
-                    .map_err(|e| Error::usage(e.to_string()))?,
+                langs: receipts.langs.clone(),
                 zone: job.zone,
                 // Dated at the end of their window, so a rerun reproduces them byte for byte.
                 generated_at: window.to,

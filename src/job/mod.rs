@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::cli::args::{FilterArgs, InputArgs, TableArgs};
 use crate::error::{Error, Result};
-use crate::filter::Shard;
-use crate::model::time::{parse_bound, parse_zone};
+use crate::filter::{Filter, Shard};
+use crate::locale::Lang;
+use crate::model::time::parse_bound;
+use crate::request::{FilterRequest, Langs, SourceRequest, TableRequest, TableSpec, Zone};
 use window::{Window, WindowSpec};
 
 #[derive(Debug, serde::Deserialize)]
@@ -108,10 +109,10 @@ pub struct Job {
     pub name: String,
     pub zone: Tz,
     pub window: WindowSpec,
-    /// The source as flags: files, or the gateway with its orders.
-    pub input: InputArgs,
-    /// The job's filter as flags; the window and shard are added per run.
-    pub filter: FilterArgs,
+    /// Files, or the gateway with its orders; read when the job runs.
+    pub input: SourceRequest,
+    /// The job's filter; the window and shard are added per run.
+    pub filter: Filter,
     pub exports: Vec<ExportJob>,
     pub receipts: Vec<ReceiptsJob>,
 }
@@ -119,13 +120,13 @@ pub struct Job {
 #[derive(Debug, Clone)]
 pub struct ExportJob {
     pub path: String,
-    pub format: Option<String>,
-    pub table: TableArgs,
+    /// Columns, layout and the format if the job names one.
+    pub table: TableSpec,
 }
 
 #[derive(Debug, Clone)]
 pub struct ReceiptsJob {
-    pub langs: String,
+    pub langs: Vec<Lang>,
     pub out: Option<String>,
     pub zip: Option<String>,
     pub merge: Option<String>,
@@ -147,7 +148,10 @@ impl Job {
         let file: JobFile =
             toml::from_str(text).map_err(|e| bad(e.to_string().trim_end().replace('\n', " ")))?;
         let zone_name = file.zone.unwrap_or_else(|| "UTC".into());
-        let zone = parse_zone(&zone_name).map_err(|e| bad(format!("key `zone`: {e}")))?;
+        let zone = zone_name
+            .parse::<Zone>()
+            .map_err(|e| Error::setting(format!("job file {name}: key `zone`"), e))?
+            .0;
         let window = match file.window {
             WindowFile::Named(n) => WindowSpec::parse(&n).ok_or_else(|| {
                 bad(format!("key `window`: {n:?} is not yesterday, last-7-days, last-month or {{ from, to }}"))
@@ -183,7 +187,7 @@ impl Job {
                 "key `source`: give `inputs = [...]` or `gateway = true`".into(),
             ));
         }
-        let input = InputArgs {
+        let input = SourceRequest {
             inputs: source.inputs.iter().map(|p| resolve(p)).collect(),
             input_format: None,
             sheet: source.sheet,
@@ -197,20 +201,22 @@ impl Job {
                 .map(|p| PathBuf::from(resolve(p))),
             concurrency: source.concurrency.unwrap_or(8),
         };
-        let filter = FilterArgs {
-            tz: zone_name.clone(),
+        let filter = FilterRequest {
+            tz: Some(zone_name.clone()),
             currency: file.filter.currency,
-            types: file.filter.types,
+            r#type: file.filter.types,
             method: file.filter.method,
             acquirer: file.filter.acquirer,
             status: file.filter.status,
             id: file.filter.id,
             related: file.filter.related,
-            ..FilterArgs::default()
-        };
-        filter
-            .validate()
-            .map_err(|e| bad(format!("table `filter`: {e}")))?;
+            ..FilterRequest::default()
+        }
+        .validate()
+        .map_err(|e| {
+            let key = e.setting.key();
+            Error::setting(format!("job file {name}: table `filter` key `{key}`"), e)
+        })?;
         if file.export.is_empty() && file.receipts.is_empty() {
             return Err(bad(
                 "no outputs: add an [[export]] and/or a [[receipts]] table".into(),
@@ -221,29 +227,26 @@ impl Job {
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
-                let table = TableArgs {
-                    columns: e.columns.unwrap_or_else(|| "default".into()),
+                let table = TableRequest {
+                    columns: e.columns,
                     templates: None,
                     header_lang: e.header_lang,
                     bom: e.bom,
                     delimiter: e.delimiter,
                     decimal_comma: e.decimal_comma,
                     end_marker: e.end_marker,
-                };
-                table
-                    .validate(zone)
-                    .map_err(|err| bad(format!("export #{}: {err}", i + 1)))?;
-                if let Some(f) = &e.format
-                    && crate::sink::Format::parse(f).is_none()
-                {
-                    return Err(bad(format!(
-                        "export #{} key `format`: {f:?} is not csv, xlsx or jsonl",
-                        i + 1
-                    )));
+                    format: e.format,
                 }
+                .validate(zone)
+                .map_err(|err| {
+                    let key = err.setting.key();
+                    Error::setting(
+                        format!("job file {name}: export #{} key `{key}`", i + 1),
+                        err,
+                    )
+                })?;
                 Ok(ExportJob {
                     path: resolve(&e.path),
-                    format: e.format,
                     table,
                 })
             })
@@ -253,9 +256,17 @@ impl Job {
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let langs = r.langs.join(",");
-                crate::locale::Lang::parse_list(&langs)
-                    .map_err(|err| bad(format!("receipts #{} key `langs`: {err}", i + 1)))?;
+                let langs = r
+                    .langs
+                    .join(",")
+                    .parse::<Langs>()
+                    .map_err(|err| {
+                        Error::setting(
+                            format!("job file {name}: receipts #{} key `langs`", i + 1),
+                            err,
+                        )
+                    })?
+                    .0;
                 if r.out.is_none() && r.zip.is_none() && r.merge.is_none() {
                     return Err(bad(format!(
                         "receipts #{}: give `out`, `zip` and/or `merge`",

@@ -12,11 +12,13 @@
 
 mod filter;
 mod receipt;
+mod source;
 mod table;
 mod values;
 
 pub use filter::FilterRequest;
 pub use receipt::{ReceiptRequest, ReceiptSpec};
+pub use source::SourceRequest;
 pub use table::{TableRequest, TableSpec};
 pub use values::{ColumnSelection, CurrencyList, Delimiter, Langs, TimeBound, Zone, single_lang};
 
