@@ -18,8 +18,10 @@ pub enum ExitCode {
     Usage = 2,
     /// A source could not be read or reached.
     Source = 3,
-    /// An output could not be written.
+    /// An output could not be produced or written.
     Output = 4,
+    /// The system refused what recibo needs to run: a port, threads, signal handlers.
+    System = 5,
 }
 
 /// Where in the input a record came from.
@@ -73,6 +75,10 @@ pub enum Error {
     /// did not succeed, or for a transaction that is not a refund.
     #[error("{0}")]
     Refused(String),
+    /// The system refused a resource recibo needs (a port to listen on, threads, signal
+    /// handlers), or a resource built into recibo failed to load.
+    #[error("{0}")]
+    System(String),
     /// Standard output was closed by the reader (`recibo export -o - | head`): not a failure.
     #[error("broken pipe")]
     BrokenPipe,
@@ -133,6 +139,7 @@ impl Error {
             Error::Usage(_) | Error::Setting { .. } | Error::Record { .. } => ExitCode::Usage,
             Error::Source { .. } => ExitCode::Source,
             Error::Output { .. } => ExitCode::Output,
+            Error::System(_) => ExitCode::System,
             Error::Refused(_) => ExitCode::Partial,
             Error::BrokenPipe => ExitCode::Ok,
         }

@@ -1720,6 +1720,19 @@ fn unrenderable_refund() -> Tx {
     }
 }
 
+/// One receipt that cannot be laid out is an output that could not be produced (exit 4),
+/// not a usage error, and nothing is written.
+#[test]
+fn one_receipt_that_cannot_be_rendered_exits_4_and_writes_nothing() {
+    let sandbox = Sandbox::with_extra(&[unrenderable_refund()]);
+    let out = sandbox.path().join("huge.pdf");
+    sandbox
+        .receipt("R-HUGE", &["--lang", "pt-BR", "-o", p(&out)])
+        .assert_code(4)
+        .assert_stderr_has(&["R-HUGE", "does not fit", "huge.pdf"]);
+    assert!(!out.exists());
+}
+
 #[test]
 fn bulk_out_lists_a_receipt_that_cannot_be_rendered_as_failed_and_writes_the_rest() {
     let sandbox = Sandbox::with_extra(&[unrenderable_refund()]);

@@ -11,7 +11,8 @@ Exit codes:
   1  done, but some records, orders or receipts were skipped or failed (each reported on stderr)
   2  bad usage, a bad job file, or a bad input record (without --skip-bad)
   3  a source could not be read or reached
-  4  an output could not be written
+  4  an output could not be produced or written
+  5  the system refused what recibo needs: a port, threads, signal handlers
 A closed standard output (e.g. `recibo export -o - | head`) is not an error.";
 
 #[derive(Debug, Parser)]
@@ -92,7 +93,8 @@ and leaves identical receipts untouched; a killed run leaves no half-written fil
   1  done, but some records, orders or receipts were skipped or failed (see the summary)
   2  bad usage or job file (or a bad input record without skip_bad)
   3  a source could not be read or reached
-  4  an output could not be written"))]
+  4  an output could not be produced or written
+  5  the system refused what recibo needs: a port, threads, signal handlers"))]
     Run(RunArgs),
 
     /// Join the outputs of sharded runs: CSV parts (one header), XLSX parts, manifests, summaries.

@@ -94,7 +94,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         )));
     }
 
-    let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+    let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let page = build_page(
         &locales,
         &ReceiptInput {
@@ -110,9 +110,13 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         creation_date: Some(generated_at),
         document_title: None,
     };
+    let target = match &args.output {
+        Some(o) => Target::parse(o),
+        None => Target::File(safe_file_name(&refund.transaction_id, lang).into()),
+    };
     let pdf = Renderer::new()
         .render(std::slice::from_ref(&page), &options)
-        .map_err(|e| Error::usage(format!("refund {}: {e}", refund.transaction_id)))?;
+        .map_err(|e| Error::output(&target, e))?;
     for missing in &pdf.missing_glyphs {
         tracing::warn!(
             "refund {}: no shipped font has U+{:04X}; a replacement mark is printed",
@@ -120,10 +124,6 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
             u32::from(missing.character)
         );
     }
-    let target = match &args.output {
-        Some(o) => Target::parse(o),
-        None => Target::File(safe_file_name(&refund.transaction_id, lang).into()),
-    };
     match &target {
         Target::Stdout | Target::Stream(_) => {
             let mut out = std::io::stdout().lock();

@@ -47,11 +47,11 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.max(1))
             .build_global()
-            .map_err(|e| Error::usage(format!("--jobs: {e}")))?;
+            .map_err(|e| Error::System(format!("cannot start {jobs} rendering threads: {e}")))?;
     }
 
     let work = collect(&filter, source.rereadable(), |each| source.read(each))?;
-    let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+    let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let renderer = Renderer::new();
     let eligible = work
         .refunds
