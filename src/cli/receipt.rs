@@ -13,7 +13,7 @@ use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::pdf::{RenderOptions, Renderer};
 use crate::receipt::work::{RefundMatch, Work, collect, ineligible_reason, pick_refund};
-use crate::source::gateway::{fetch_orders, fetch_refund};
+use crate::source::gateway::fetch_refund;
 
 pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     let id = args
@@ -42,25 +42,12 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     let mut matches: Vec<Transaction> = Vec::new();
     let work = if args.input.gateway {
         let config = args.input.gateway_config()?;
-        // A refund ID first; failing that, the ID may name the order the refund belongs to.
         let transactions = match fetch_refund(&config, &id) {
             Ok(found) => found,
             Err(e) if e.is_not_found() => {
-                let mut order = None;
-                fetch_orders(&config, vec![id.clone()], |outcome| {
-                    order = Some(outcome.result)
-                });
-                match order {
-                    Some(Ok(found)) => found,
-                    Some(Err(e)) if !e.is_not_found() => {
-                        return Err(Error::source(&config.base_url, e));
-                    }
-                    _ => {
-                        return Err(Error::usage(format!(
-                            "the gateway has no refund or order {id:?}"
-                        )));
-                    }
-                }
+                return Err(Error::usage(format!(
+                    "the gateway has no refund or order {id:?}"
+                )));
             }
             Err(e) => return Err(Error::source(&config.base_url, e)),
         };

@@ -58,7 +58,7 @@ impl Gateway {
                 None => None,
             }
         };
-        let transactions = self.client.fetch_refund(id).await?;
+        let transactions = crate::source::gateway::fetch_for_receipt(&self.client, id).await?;
         let fetched_at = match stale {
             Some(old) if old.transactions == transactions => old.fetched_at,
             _ => Utc::now().trunc_subsecs(0),

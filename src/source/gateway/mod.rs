@@ -151,8 +151,20 @@ pub fn fetch_orders_while(
     summary
 }
 
-/// Fetches one refund by the gateway's `refundId` (or the partner's `refundOriginalId`):
-/// its payment first, then the refund.
+/// What a receipt's ID names at the gateway: the refund with that `refundId` (or partner
+/// `refundOriginalId`), else the order with that ID; its payment first, then its refunds.
+/// The one rule for the command line and the server.
+pub async fn fetch_for_receipt(
+    client: &GatewayClient,
+    id: &str,
+) -> Result<Vec<Transaction>, GatewayError> {
+    match client.fetch_refund(id).await {
+        Err(e) if e.is_not_found() => client.fetch_order(id).await,
+        other => other,
+    }
+}
+
+/// [`fetch_for_receipt`] for a caller without an async runtime.
 pub fn fetch_refund(
     config: &GatewayConfig,
     refund_id: &str,
@@ -166,7 +178,7 @@ pub fn fetch_refund(
         .enable_all()
         .build()
         .map_err(|e| setup_error(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(client.fetch_refund(refund_id))
+    runtime.block_on(fetch_for_receipt(&client, refund_id))
 }
 
 fn runtime(concurrency: usize) -> Result<tokio::runtime::Runtime, String> {
