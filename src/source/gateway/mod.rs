@@ -159,7 +159,19 @@ pub async fn fetch_for_receipt(
     id: &str,
 ) -> Result<Vec<Transaction>, GatewayError> {
     match client.fetch_refund(id).await {
-        Err(e) if e.is_not_found() => client.fetch_order(id).await,
+        Err(GatewayError::NotFound {
+            target,
+            message,
+            retries,
+        }) => match client.fetch_order(id).await {
+            // Neither lookup knows the ID: say so under the name it was asked for first.
+            Err(e) if e.is_not_found() => Err(GatewayError::NotFound {
+                target,
+                message: format!("{message}; no order has this ID either"),
+                retries: retries + e.retries(),
+            }),
+            other => other,
+        },
         other => other,
     }
 }
