@@ -1092,6 +1092,88 @@ fn receipts_from_the_gateway_with_a_cache() {
         .assert_error(501, "no_report_files");
 }
 
+/// The same ID asked of `recibo receipt --gateway` and of `serve --gateway` finds the same
+/// refund or the same refusal, with the same message: one lookup behind both.
+#[test]
+fn one_refund_lookup_for_the_command_line_and_the_server() {
+    let gateway = gateway_server::GatewayServer::start();
+    let base = gateway.base_url().to_string();
+    let env = [
+        ("RECIBO_SERVE_TOKEN", TOKEN),
+        ("RECIBO_GATEWAY_URL", base.as_str()),
+        ("RECIBO_PARTNER_CODE", gateway_server::TEST_PARTNER),
+        ("RECIBO_API_KEY", gateway_server::TEST_API_KEY),
+        ("RECIBO_SECRET_KEY", gateway_server::TEST_SECRET),
+    ];
+    let server = Server::start_in(tempfile::tempdir().unwrap(), &["--gateway"], &env);
+    let succeeded = gateway_server::generated_refund_id(3, 1);
+    // (ID, HTTP status, error code, exit code of `recibo receipt`)
+    let cases = [
+        // A refund ID, and the partner's request ID of the same refund.
+        (succeeded.as_str(), 200, "", 0),
+        ("req-3-1", 200, "", 0),
+        // An order with one refund, still processing.
+        ("ORD-0001", 409, "not_eligible", 1),
+        // An order with three refunds: which one is meant?
+        ("ORD-0003", 409, "ambiguous_id", 2),
+        // An order without refunds: its payment.
+        ("ORD-0004", 409, "not_a_refund", 1),
+        ("RF-NO-SUCH", 404, "not_found", 2),
+    ];
+    for (id, status, code, exit) in cases {
+        let reply = server.get(&format!("/v1/refunds/{id}/receipt.pdf"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_recibo"));
+        command
+            .current_dir(dir.path())
+            .args(["receipt", "--gateway", id, "-o", "one.pdf"])
+            .env_remove("RECIBO_GATEWAY_CONFIG")
+            .stdin(Stdio::null());
+        for (k, v) in &env {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(exit), "{id}: {stderr}");
+        if status == 200 {
+            reply.assert_status(200);
+            let cli = std::fs::read(dir.path().join("one.pdf")).unwrap();
+            let http = pdftotext(server.dir.path(), "http.pdf", &reply.body);
+            let cli = pdftotext(server.dir.path(), "cli.pdf", &cli);
+            assert!(
+                http.contains(&succeeded) && cli.contains(&succeeded),
+                "{id}"
+            );
+            continue;
+        }
+        let body = reply.assert_error(status, code);
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(id), "{id}: {message}");
+        assert!(
+            stderr.contains(message),
+            "{id}: the command line says {stderr:?}, the server {message:?}"
+        );
+        assert!(!dir.path().join("one.pdf").exists(), "{id}");
+    }
+    assert_eq!(
+        body_of(&server, "ORD-0003")["refunds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let payment = body_of(&server, "ORD-0004");
+    assert_eq!(payment["type"], "PAYMENT");
+    assert_eq!(
+        payment["transactionId"],
+        gateway_server::generated_payment_id(4)
+    );
+}
+
+fn body_of(server: &Server, id: &str) -> Value {
+    server.get(&format!("/v1/refunds/{id}/receipt.pdf")).json()
+}
+
 #[test]
 fn refuses_to_start_without_a_token_or_with_standard_input() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ use crate::output::{Target, write_atomically};
 use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::pdf::{RenderOptions, Renderer};
-use crate::receipt::work::{RefundMatch, Work, collect, ineligible_reason, pick_refund};
+use crate::receipt::work::{NoReceipt, Work, collect, receipt_refund};
 use crate::source::gateway::fetch_refund;
 
 pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
@@ -40,46 +40,47 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         ..Filter::default()
     };
     let mut matches: Vec<Transaction> = Vec::new();
-    let work = if args.input.gateway {
+    let (work, place) = if args.input.gateway {
         let config = args.input.gateway_config()?;
         let transactions = match fetch_refund(&config, &id) {
             Ok(found) => found,
-            Err(e) if e.is_not_found() => {
-                return Err(Error::usage(format!(
-                    "the gateway has no refund or order {id:?}"
-                )));
-            }
+            Err(e) if e.is_not_found() => Vec::new(),
             Err(e) => return Err(Error::source(&config.base_url, e)),
         };
+        // The gateway answers with the payment first, then its refunds: all of them carry
+        // the ID, as in the server's lookup.
         let mut work = Work::default();
-        for tx in transactions {
-            if tx.transaction_type == TxType::Refund {
-                matches.push(tx);
-            } else {
-                work.originals.insert(tx.transaction_id.clone(), tx);
+        for tx in &transactions {
+            if tx.transaction_type != TxType::Refund {
+                // The first record of a payment is its original (see `is_original_of`).
+                work.originals
+                    .entry(tx.transaction_id.clone())
+                    .or_insert_with(|| tx.clone());
             }
         }
-        work
+        matches = transactions;
+        (work, "at the gateway")
     } else {
         let source = args.input.validate(zone)?;
         // The ID filter picks the refunds; every record still passes through, so that the
         // second pass finds the payment the refund refers to.
-        collect(&filter, source.rereadable(), |each| {
+        let work = collect(&filter, source.rereadable(), |each| {
             source.read(|tx| {
                 if matches.len() < 64 && filter.matches(tx) && !matches.contains(tx) {
                     matches.push(tx.clone());
                 }
                 each(tx)
             })
-        })?
+        })?;
+        (work, "in the inputs")
     };
-    let refund = pick(&id, &matches)?;
-    if let Some(reason) = ineligible_reason(refund) {
-        return Err(Error::Refused(format!(
-            "no receipt for {id}: refund {} is a {reason}",
-            refund.transaction_id
-        )));
-    }
+    let refund = receipt_refund(&id, &matches).map_err(|e| match e {
+        NoReceipt::NotFound { .. } => Error::usage(format!("{e} {place}")),
+        NoReceipt::Ambiguous { .. } => Error::usage(e.to_string()),
+        NoReceipt::NotARefund { .. } | NoReceipt::NotSuccessful { .. } => {
+            Error::Refused(e.to_string())
+        }
+    })?;
 
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let page = build_page(
@@ -128,28 +129,4 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         ),
         skipped: 0,
     })
-}
-
-/// The one refund an ID names (see [`pick_refund`]), or why there is none.
-fn pick<'a>(id: &str, matches: &'a [Transaction]) -> Result<&'a Transaction> {
-    match pick_refund(id, matches) {
-        RefundMatch::Refund(refund) => Ok(refund),
-        RefundMatch::Unknown => Err(Error::usage(format!(
-            "no transaction has the ID {id:?} in the inputs"
-        ))),
-        RefundMatch::NotARefund(tx) => Err(Error::Refused(format!(
-            "no receipt: {id} is a {} (transaction {}), not a refund",
-            tx.kind_and_status(),
-            tx.transaction_id
-        ))),
-        RefundMatch::Ambiguous(refunds) => Err(Error::usage(format!(
-            "{id} matches {} refunds ({}); name one by its refund ID",
-            refunds.len(),
-            refunds
-                .iter()
-                .map(|r| r.transaction_id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
 }

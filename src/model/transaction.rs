@@ -86,6 +86,15 @@ open_enum!(
     }
 );
 
+/// "REFUND with status FAIL": a transaction's kind as messages describe it.
+pub fn kind_and_status(tx_type: &TxType, status: &TxStatus) -> String {
+    let status = match status.as_str() {
+        "" => "(none)",
+        s => s,
+    };
+    format!("{tx_type} with status {status}")
+}
+
 /// One row of a transaction details report, or one payment or refund from the gateway API.
 ///
 /// Text fields are empty when unknown. A source refills one `Transaction` per record so the
@@ -192,12 +201,7 @@ impl Transaction {
 
     /// Its type and status for messages: `REFUND with status PROCESSING`.
     pub fn kind_and_status(&self) -> String {
-        let status = if self.status.as_str().is_empty() {
-            "(none)"
-        } else {
-            self.status.as_str()
-        };
-        format!("{} with status {status}", self.transaction_type)
+        kind_and_status(&self.transaction_type, &self.status)
     }
 
     /// The ID that groups a payment with everything that refers to it (its refunds,

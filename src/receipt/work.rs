@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::Result;
 use crate::filter::Filter;
-use crate::model::{Transaction, TxType};
+use crate::model::transaction::kind_and_status;
+use crate::model::{Transaction, TxStatus, TxType};
 use crate::source::ReadStats;
 
 /// Refunds to issue receipts for, in source order, and the payments they refund.
@@ -40,7 +41,7 @@ pub fn collect(
         if tx.transaction_type == TxType::Refund && filter.matches(tx) {
             work.refunds.push(tx.clone());
         } else if !rereadable && tx.transaction_type != TxType::Refund {
-            // The first record of a payment wins, as in the two-pass read below.
+            // The first record of a payment wins (see `is_original_of`), in both passes.
             payments
                 .entry(tx.transaction_id.clone())
                 .or_insert_with(|| tx.clone());
@@ -75,7 +76,28 @@ pub fn collect(
     Ok(work)
 }
 
-/// Why a refund gets no receipt, or `None` when it does.
+/// Whether `payment` is the transaction `refund` refunds: not itself a refund, and
+/// carrying the refund's original transaction ID as its own.
+///
+/// When a source holds several records of that payment (a report that lists it twice, a
+/// gateway answer and a file), the **first** one read is the original: every lookup
+/// ([`collect`], the server's index, a gateway answer) keeps the first and ignores the rest.
+pub fn is_original_of(payment: &Transaction, refund: &Transaction) -> bool {
+    !refund.original_transaction_id.is_empty()
+        && payment.transaction_type != TxType::Refund
+        && payment.transaction_id == refund.original_transaction_id
+}
+
+/// The first of `candidates` that is `refund`'s original payment (see [`is_original_of`]).
+pub fn original_among<'a>(
+    refund: &Transaction,
+    candidates: impl IntoIterator<Item = &'a Transaction>,
+) -> Option<&'a Transaction> {
+    candidates.into_iter().find(|tx| is_original_of(tx, refund))
+}
+
+/// Why a refund gets no receipt, or `None` when it does: the reason a bulk run's manifest
+/// gives, and the tail of [`NoReceipt::NotSuccessful`].
 pub fn ineligible_reason(refund: &Transaction) -> Option<String> {
     if refund.is_successful_refund() {
         None
@@ -87,40 +109,98 @@ pub fn ineligible_reason(refund: &Transaction) -> Option<String> {
     }
 }
 
-/// What an ID names, when a receipt is asked for by it.
-#[derive(Debug)]
-pub enum RefundMatch<'a> {
-    /// The refund: the one whose own ID it is, or the only refund carrying it.
-    Refund(&'a Transaction),
+/// Why an ID gets no receipt. The messages are the same in every front end; the command
+/// line turns the kind into its exit code, the server into 404 or 409 and [`NoReceipt::code`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoReceipt {
     /// No transaction carries the ID.
-    Unknown,
-    /// Transactions carry it, but no refund: the first of them.
-    NotARefund(&'a Transaction),
-    /// Several refunds carry it (an order refunded twice) and none has it as its own ID.
-    Ambiguous(Vec<&'a Transaction>),
+    #[error("no transaction has the ID {id:?}")]
+    NotFound { id: String },
+    /// Transactions carry the ID, but no refund (the first of them is described).
+    #[error(
+        "no receipt for {id}: it is a {} (transaction {transaction_id}), not a refund",
+        kind_and_status(tx_type, status)
+    )]
+    NotARefund {
+        id: String,
+        transaction_id: String,
+        tx_type: TxType,
+        status: TxStatus,
+    },
+    /// Several refunds carry the ID (an order refunded twice) and none has it as its own.
+    #[error("{id} matches {} refunds ({}); name one by its refund ID", refunds.len(), refunds.join(", "))]
+    Ambiguous { id: String, refunds: Vec<String> },
+    /// The ID names one refund, and it has not succeeded.
+    #[error(
+        "no receipt for {id}: refund {transaction_id} is a {}: receipts are issued only for successful refunds",
+        kind_and_status(tx_type, status)
+    )]
+    NotSuccessful {
+        id: String,
+        transaction_id: String,
+        tx_type: TxType,
+        status: TxStatus,
+    },
 }
 
-/// Picks the refund `id` names among `matches`, the transactions carrying it: a refund's
-/// own ID wins; otherwise it must name exactly one refund.
-pub fn pick_refund<'a>(
+impl NoReceipt {
+    /// A stable name for the kind of refusal, as the server's JSON `error` gives it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NoReceipt::NotFound { .. } => "not_found",
+            NoReceipt::NotARefund { .. } => "not_a_refund",
+            NoReceipt::Ambiguous { .. } => "ambiguous_id",
+            NoReceipt::NotSuccessful { .. } => "not_eligible",
+        }
+    }
+}
+
+/// The refund `id` names among `matches` (the transactions carrying it, in source order),
+/// when it gets a receipt. A refund's own ID wins; otherwise the ID must name exactly one
+/// refund; that refund must have succeeded.
+pub fn receipt_refund<'a>(
     id: &str,
     matches: impl IntoIterator<Item = &'a Transaction>,
-) -> RefundMatch<'a> {
+) -> std::result::Result<&'a Transaction, NoReceipt> {
     let mut first = None;
     let mut refunds = Vec::new();
+    let mut own = None;
     for tx in matches {
         first.get_or_insert(tx);
         if tx.transaction_type == TxType::Refund {
             if tx.transaction_id == id {
-                return RefundMatch::Refund(tx);
+                own = Some(tx);
+                break;
             }
             refunds.push(tx);
         }
     }
-    match (refunds.len(), first) {
-        (1, _) => RefundMatch::Refund(refunds[0]),
-        (0, None) => RefundMatch::Unknown,
-        (0, Some(tx)) => RefundMatch::NotARefund(tx),
-        _ => RefundMatch::Ambiguous(refunds),
+    let refund = match (own, refunds.as_slice(), first) {
+        (Some(refund), _, _) | (None, &[refund], _) => refund,
+        (None, [], None) => return Err(NoReceipt::NotFound { id: id.to_string() }),
+        (None, [], Some(tx)) => {
+            return Err(NoReceipt::NotARefund {
+                id: id.to_string(),
+                transaction_id: tx.transaction_id.clone(),
+                tx_type: tx.transaction_type.clone(),
+                status: tx.status.clone(),
+            });
+        }
+        (None, several, _) => {
+            return Err(NoReceipt::Ambiguous {
+                id: id.to_string(),
+                refunds: several.iter().map(|r| r.transaction_id.clone()).collect(),
+            });
+        }
+    };
+    if refund.is_successful_refund() {
+        Ok(refund)
+    } else {
+        Err(NoReceipt::NotSuccessful {
+            id: id.to_string(),
+            transaction_id: refund.transaction_id.clone(),
+            tx_type: refund.transaction_type.clone(),
+            status: refund.status.clone(),
+        })
     }
 }

@@ -22,12 +22,11 @@ use super::gateway::Lookup;
 use super::routes::{ApiError, query_pairs};
 use super::state::Snapshot;
 use crate::locale::Lang;
-use crate::model::{Transaction, TxType};
+use crate::model::Transaction;
 use crate::receipt::bulk::{safe_file_name, sha256_hex};
 use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
 use crate::receipt::pdf::RenderOptions;
-use crate::receipt::work::ineligible_reason;
-use crate::receipt::work::{RefundMatch, pick_refund};
+use crate::receipt::work::{NoReceipt, original_among, receipt_refund};
 use crate::request::{Zone, single_lang};
 
 /// A refund found, with what its receipt needs.
@@ -54,19 +53,6 @@ pub async fn receipt(
     let id = id.trim().to_string();
     let (lang, zone) = language_and_zone(&uri, &headers)?;
     let found = find(&app, &id).await?;
-    if let Some(reason) = ineligible_reason(&found.refund) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_eligible",
-            format!(
-                "no receipt for {id}: refund {} is a {reason}",
-                found.refund.transaction_id
-            ),
-        )
-        .with("transactionId", found.refund.transaction_id.clone())
-        .with("type", found.refund.transaction_type.as_str())
-        .with("status", found.refund.status.as_str()));
-    }
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -152,24 +138,24 @@ async fn find(app: &App, id: &str) -> Result<Found, ApiError> {
     }
     if let Some(store) = &app.store {
         let snapshot = store.current();
-        let found = match pick_refund(id, snapshot.with_id(id)) {
-            RefundMatch::Refund(refund) => {
-                Some((refund.clone(), snapshot.original_of(refund).cloned()))
+        match receipt_refund(id, snapshot.with_id(id)) {
+            Ok(refund) => {
+                let (refund, original) = (refund.clone(), snapshot.original_of(refund).cloned());
+                return Ok(Found {
+                    refund,
+                    original,
+                    generated_at: snapshot.loaded_at,
+                    snapshot: Some(snapshot),
+                });
             }
-            RefundMatch::Unknown => None,
-            other => return Err(refusal(id, other)),
-        };
-        if let Some((refund, original)) = found {
-            return Ok(Found {
-                refund,
-                original,
-                generated_at: snapshot.loaded_at,
-                snapshot: Some(snapshot),
-            });
+            // Not in the files: the gateway may know it.
+            Err(NoReceipt::NotFound { .. }) => {}
+            Err(refused) => return Err(refusal(refused)),
         }
     }
+    let not_found = || refusal(NoReceipt::NotFound { id: id.to_string() });
     let Some(gateway) = &app.gateway else {
-        return Err(unknown(id));
+        return Err(not_found());
     };
     let fetched = match gateway.refund(id).await {
         Ok(Lookup::Hit(f)) => {
@@ -180,7 +166,7 @@ async fn find(app: &App, id: &str) -> Result<Found, ApiError> {
             app.metrics.gateway_misses.fetch_add(1, Ordering::Relaxed);
             f
         }
-        Err(e) if e.is_not_found() => return Err(unknown(id)),
+        Err(e) if e.is_not_found() => return Err(not_found()),
         Err(e) => {
             tracing::warn!(error = %e, "gateway lookup failed");
             return Err(ApiError::new(
@@ -190,70 +176,41 @@ async fn find(app: &App, id: &str) -> Result<Found, ApiError> {
             ));
         }
     };
-    match pick_refund(id, fetched.transactions.iter()) {
-        RefundMatch::Refund(refund) => {
-            let original = fetched
-                .transactions
-                .iter()
-                .find(|t| {
-                    t.transaction_type != TxType::Refund
-                        && t.transaction_id == refund.original_transaction_id
-                })
-                .cloned();
-            Ok(Found {
-                refund: refund.clone(),
-                original,
-                generated_at: fetched.fetched_at,
-                snapshot: None,
-            })
-        }
-        RefundMatch::Unknown => Err(unknown(id)),
-        other => Err(refusal(id, other)),
-    }
+    let refund = receipt_refund(id, fetched.transactions.iter()).map_err(refusal)?;
+    Ok(Found {
+        refund: refund.clone(),
+        original: original_among(refund, &fetched.transactions).cloned(),
+        generated_at: fetched.fetched_at,
+        snapshot: None,
+    })
 }
 
-fn unknown(id: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("no transaction has the ID {id:?}"),
-    )
-}
-
-fn refusal(id: &str, found: RefundMatch) -> ApiError {
-    match found {
-        RefundMatch::NotARefund(tx) => {
-            let status = if tx.status.as_str().is_empty() {
-                "(none)"
-            } else {
-                tx.status.as_str()
-            };
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "not_a_refund",
-                format!(
-                    "no receipt: {id} is a {} with status {status} (transaction {}), not a refund",
-                    tx.transaction_type, tx.transaction_id
-                ),
-            )
-            .with("transactionId", tx.transaction_id.clone())
-            .with("type", tx.transaction_type.as_str())
-            .with("status", tx.status.as_str())
+/// A refusal as JSON: 404 for an unknown ID, 409 for an ID that names no receipt, with
+/// what the ID does name.
+fn refusal(refused: NoReceipt) -> ApiError {
+    let status = match refused {
+        NoReceipt::NotFound { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::CONFLICT,
+    };
+    let error = ApiError::new(status, refused.code(), refused.to_string());
+    match refused {
+        NoReceipt::NotFound { .. } => error,
+        NoReceipt::NotARefund {
+            transaction_id,
+            tx_type,
+            status,
+            ..
         }
-        RefundMatch::Ambiguous(refunds) => {
-            let ids: Vec<&str> = refunds.iter().map(|r| r.transaction_id.as_str()).collect();
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "ambiguous_id",
-                format!(
-                    "{id} matches {} refunds ({}); name one by its refund ID",
-                    ids.len(),
-                    ids.join(", ")
-                ),
-            )
-            .with("refunds", ids)
-        }
-        RefundMatch::Refund(_) | RefundMatch::Unknown => unknown(id),
+        | NoReceipt::NotSuccessful {
+            transaction_id,
+            tx_type,
+            status,
+            ..
+        } => error
+            .with("transactionId", transaction_id)
+            .with("type", tx_type.as_str())
+            .with("status", status.as_str()),
+        NoReceipt::Ambiguous { refunds, .. } => error.with("refunds", refunds),
     }
 }
 

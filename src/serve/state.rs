@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
 use crate::locale::Lang;
-use crate::model::{Transaction, TxType};
+use crate::model::Transaction;
+use crate::receipt::work::original_among;
 use crate::source::{FileSource, ReadStats};
 
 /// Entity tags remembered per snapshot before the memo is cleared: about 100 bytes each.
@@ -93,19 +94,14 @@ impl Snapshot {
             .map(|&i| &self.transactions[i as usize])
     }
 
-    /// The payment a refund refunds, when the inputs hold it (the first one, as
-    /// [`crate::receipt::work::collect`] keeps).
+    /// The payment a refund refunds, when the inputs hold it (the first, by the rule of
+    /// [`is_original_of`]).
     pub fn original_of(&self, refund: &Transaction) -> Option<&Transaction> {
-        let id = refund.original_transaction_id.as_str();
-        if id.is_empty() {
-            return None;
-        }
-        self.with_id(id)
-            .find(|tx| tx.transaction_type != TxType::Refund && tx.transaction_id == id)
+        original_among(refund, self.with_id(&refund.original_transaction_id))
     }
 
     /// The ETag of a receipt already rendered from this snapshot for the ID a request
-    /// named; within one snapshot an ID always picks the same refund ([`crate::receipt::work::pick_refund`]).
+    /// named; within one snapshot an ID always picks the same refund ([`crate::receipt::work::receipt_refund`]).
     pub fn etag(&self, requested_id: &str, lang: Lang, zone: Tz) -> Option<String> {
         self.etags
             .lock()
@@ -206,8 +202,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Currency, Money, TxStatus};
-    use crate::receipt::work::{RefundMatch, pick_refund};
+    use crate::model::{Currency, Money, TxStatus, TxType};
+    use crate::receipt::work::{NoReceipt, receipt_refund};
 
     fn tx(id: &str, kind: TxType, original: &str, order: &str) -> Transaction {
         let mut t = Transaction::blank(Currency::parse("USD").unwrap());
@@ -245,21 +241,48 @@ mod tests {
 
     #[test]
     fn refund_lookup_follows_the_receipt_command() {
+        let mut failed = tx("R3", TxType::Refund, "P1", "O3");
+        failed.status = TxStatus::Fail;
         let s = snapshot(vec![
             tx("P1", TxType::Payment, "", "O1"),
             tx("R1", TxType::Refund, "P1", "O1"),
             tx("R2", TxType::Refund, "P1", "O2"),
             tx("P1R", TxType::Refund, "P1", ""),
+            failed,
         ]);
-        let pick = |id: &str| pick_refund(id, s.with_id(id));
-        assert!(matches!(pick("R1"), RefundMatch::Refund(t) if t.transaction_id == "R1"));
-        assert!(matches!(pick("O1"), RefundMatch::Refund(t) if t.transaction_id == "R1"));
-        assert!(matches!(pick("O2"), RefundMatch::Refund(t) if t.transaction_id == "R2"));
-        assert!(matches!(pick("P1"), RefundMatch::Ambiguous(v) if v.len() == 3));
-        assert!(matches!(pick("zzz"), RefundMatch::Unknown));
+        let pick = |id: &str| receipt_refund(id, s.with_id(id)).map(|t| t.transaction_id.as_str());
+        assert_eq!(pick("R1"), Ok("R1"));
+        assert_eq!(pick("O1"), Ok("R1"));
+        assert_eq!(pick("O2"), Ok("R2"));
+        assert!(
+            matches!(pick("P1"), Err(NoReceipt::Ambiguous { refunds, .. }) if refunds.len() == 4)
+        );
+        assert_eq!(pick("zzz"), Err(NoReceipt::NotFound { id: "zzz".into() }));
+        let refused = pick("O3").unwrap_err();
+        assert!(
+            matches!(&refused, NoReceipt::NotSuccessful { transaction_id, status: TxStatus::Fail, .. } if transaction_id == "R3")
+        );
+        assert_eq!(
+            refused.to_string(),
+            "no receipt for O3: refund R3 is a REFUND with status FAIL: receipts are issued only for successful refunds"
+        );
         let only_payment = snapshot(vec![tx("P9", TxType::Payment, "", "O9")]);
         assert!(
-            matches!(pick_refund("O9", only_payment.with_id("O9")), RefundMatch::NotARefund(t) if t.transaction_id == "P9")
+            matches!(receipt_refund("O9", only_payment.with_id("O9")), Err(NoReceipt::NotARefund { transaction_id, .. }) if transaction_id == "P9")
         );
+    }
+
+    #[test]
+    fn the_first_record_of_a_payment_is_the_original() {
+        let mut first = tx("P1", TxType::Payment, "", "O1");
+        first.order_description = "first".into();
+        let mut second = first.clone();
+        second.order_description = "second".into();
+        let s = snapshot(vec![first, tx("R1", TxType::Refund, "P1", "O1"), second]);
+        let original = s.original_of(&s.transactions[1]).unwrap();
+        assert_eq!(original.order_description, "first");
+        // A refund without an original ID has none, even beside a payment with an empty ID.
+        let orphan = tx("R9", TxType::Refund, "", "");
+        assert!(s.original_of(&orphan).is_none());
     }
 }
