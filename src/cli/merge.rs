@@ -2,8 +2,8 @@
 //! depend on which worker finished first. CSV parts (exports and manifests) keep one
 //! header; summaries become one summary with totals.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::args::MergeArgs;
@@ -101,17 +101,11 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
     let mut rows = 0;
     let mut record = csv::ByteRecord::new();
     for part in parts {
-        let bytes = std::fs::read(part).map_err(|e| Error::source(part.display(), e))?;
-        let (bom, body) = match bytes.strip_prefix("\u{feff}".as_bytes()) {
-            Some(rest) => (true, rest),
-            None => (false, &bytes[..]),
-        };
-        let first_line = body.split(|b| *b == b'\n').next().unwrap_or_default();
-        let delimiter = crate::source::csv::sniff_delimiter(first_line);
+        let (bom, delimiter, reader) = open_csv_part(part)?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
-            .from_reader(body);
+            .from_reader(reader);
         let this_header = reader
             .byte_headers()
             .map_err(|e| Error::source(part.display(), e))?
@@ -174,11 +168,67 @@ fn merge_csv(parts: &[PathBuf], target: &Target) -> Result<u64> {
     Ok(rows)
 }
 
+/// A CSV part, read as a stream: whether it starts with a BOM, its delimiter (sniffed
+/// from the header line) and a reader past the BOM. Memory holds the header line and a
+/// buffer, never the part.
+fn open_csv_part(part: &Path) -> Result<(bool, u8, impl Read)> {
+    let fail = |e: std::io::Error| Error::source(part.display(), e);
+    let file = std::fs::File::open(part).map_err(fail)?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut first_line = Vec::new();
+    // A header line is a few kilobytes; a "line" of a megabyte is not a report's header,
+    // and the CSV reader will say what is wrong with it.
+    (&mut reader)
+        .take(1 << 20)
+        .read_until(b'\n', &mut first_line)
+        .map_err(fail)?;
+    let bom = first_line.starts_with("\u{feff}".as_bytes());
+    if bom {
+        first_line.drain(..3);
+    }
+    let delimiter = crate::source::csv::sniff_delimiter(&first_line);
+    Ok((bom, delimiter, std::io::Cursor::new(first_line).chain(reader)))
+}
+
+/// The first row of the first sheet of an XLSX part, read cell by cell, so a large part
+/// is not loaded to learn its header.
+fn xlsx_header(part: &Path) -> Result<Vec<String>> {
+    use calamine::{DataType, Reader};
+    let fail = |e: calamine::XlsxError| Error::source(part.display(), e);
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(part).map_err(fail)?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::source(part.display(), "no sheet"))?;
+    let mut cells = book.worksheet_cells_reader(&sheet).map_err(fail)?;
+    let mut header: Vec<String> = Vec::new();
+    let mut first_row = None;
+    while let Some(cell) = cells.next_cell().map_err(fail)? {
+        let (row, col) = cell.get_position();
+        if *first_row.get_or_insert(row) != row {
+            break;
+        }
+        // Excel's own limit: 16,384 columns (XFD). A cell beyond it is not a worksheet's.
+        if col >= 16_384 {
+            return Err(Error::source(
+                part.display(),
+                format!("its header has a cell in column {}, past Excel's last column", col + 1),
+            ));
+        }
+        let col = col as usize;
+        if header.len() <= col {
+            header.resize(col + 1, String::new());
+        }
+        header[col] = cell.get_value().as_string().unwrap_or_default();
+    }
+    Ok(header)
+}
+
 /// XLSX parts headed by column keys (the default header): read back as transactions and
 /// written again with the same columns, so amounts keep their currency's number format and
 /// times their zone (`--tz`, the zone the parts were written in).
 fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u64> {
-    use calamine::Reader;
     if target.is_stdout() {
         return Err(Error::usage(
             "XLSX cannot be streamed to standard output; give a file with -o",
@@ -190,21 +240,7 @@ fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u6
         .map_err(super::config::flag_error)?
         .0;
     let first = &parts[0];
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(first)
-        .map_err(|e: calamine::XlsxError| Error::source(first.display(), e))?;
-    let sheet = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::source(first.display(), "no sheet"))?;
-    let range = book
-        .worksheet_range(&sheet)
-        .map_err(|e| Error::source(first.display(), e))?;
-    let header: Vec<String> = range
-        .rows()
-        .next()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .unwrap_or_default();
+    let header = xlsx_header(first)?;
     let mut columns = Vec::new();
     for key in &header {
         match (
