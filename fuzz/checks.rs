@@ -8,11 +8,11 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Timelike, Utc};
 use chrono_tz::Tz;
 use recibo::Error;
 use recibo::job::Job;
-use recibo::model::time::{parse_bound, parse_instant, write_iso8601};
+use recibo::model::time::{TimeError, in_range, parse_bound, parse_instant, write_iso8601};
 use recibo::model::{Currency, Money, Transaction, TxType};
 use recibo::source::RecordReader;
 use recibo::source::csv::CsvReader;
@@ -139,28 +139,44 @@ pub fn amount(data: &[u8]) {
     );
 }
 
-/// The time parser: an instant that parses reads back the same from RFC 3339 and from
-/// what reports write; chrono's RFC 3339 reading, where it has one, agrees; a filter bound
-/// reads a full instant as the instant.
+/// The time parser: an instant that parses is in recibo's range and reads back the same
+/// from RFC 3339 and from what reports write; chrono's RFC 3339 reading, where it has one,
+/// agrees but for what recibo reads its own way (a leap second is the instant after it;
+/// out of range, or more than nine fraction digits that are not zeros, is refused); a
+/// filter bound reads a full instant as the instant.
 pub fn time(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let parsed = parse_instant(text);
     if let Ok(reference) = DateTime::parse_from_rfc3339(text.trim_ascii()) {
-        assert_eq!(
-            parsed,
-            Ok(reference.with_timezone(&Utc)),
-            "{text:?}: chrono reads it otherwise"
-        );
+        let mut reference = reference.with_timezone(&Utc);
+        if reference.nanosecond() >= 1_000_000_000 {
+            reference = reference.with_nanosecond(0).expect("a second") + TimeDelta::seconds(1);
+        }
+        match &parsed {
+            Ok(t) => assert_eq!(*t, reference, "{text:?}: chrono reads it otherwise"),
+            Err(TimeError::OutOfRange(_)) => {
+                assert!(!in_range(reference), "{text:?} refused as out of range")
+            }
+            Err(TimeError::TooPrecise(_)) => {}
+            Err(e) => panic!("{text:?}: chrono reads it, recibo refuses it: {e}"),
+        }
     }
     let Ok(t) = parsed else {
         let _ = parse_bound(text, Tz::UTC);
         return;
     };
+    assert!(in_range(t), "{text:?} read as {t}, out of range");
     let rfc = t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     assert_eq!(parse_instant(&rfc), Ok(t), "{text:?} as RFC 3339 {rfc:?}");
-    for zone in [Tz::UTC, Tz::America__Sao_Paulo, Tz::Asia__Shanghai] {
+    for zone in [
+        Tz::UTC,
+        Tz::America__Sao_Paulo,
+        Tz::Asia__Shanghai,
+        Tz::Pacific__Kiritimati,
+        Tz::Etc__GMTPlus12,
+    ] {
         let mut written = String::new();
         write_iso8601(&mut written, t, zone);
         assert_eq!(

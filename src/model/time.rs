@@ -17,29 +17,115 @@ pub enum TimeError {
     UnknownZone(String),
     #[error("{0:?} is not a date (YYYY-MM-DD) or a time with offset")]
     NotADate(String),
+    #[error(
+        "{0:?} is outside the times recibo reads and writes ({EARLIEST_TEXT} up to {END_TEXT}, so that every zone shows a four-digit year)"
+    )]
+    OutOfRange(String),
+    #[error(
+        "{0:?} has more than 9 fraction digits that are not all zeros; recibo keeps times to the nanosecond"
+    )]
+    TooPrecise(String),
+}
+
+/// The first instant recibo reads and writes.
+const EARLIEST_TEXT: &str = "0001-01-02T00:00:00Z";
+/// The first instant past the range.
+const END_TEXT: &str = "9999-12-31T00:00:00Z";
+
+/// The instants every reader accepts and every writer writes, in every zone: a day inside
+/// years 1 and 9999 at each end, so that no zone's offset (all are under a day) shows a
+/// year that needs a sign or a fifth digit, which ISO 8601 readers (recibo's, spreadsheets')
+/// do not take and the receipts' calendar cannot show.
+pub fn in_range(t: DateTime<Utc>) -> bool {
+    let day = t.date_naive();
+    let first = NaiveDate::from_ymd_opt(1, 1, 2).unwrap_or(NaiveDate::MIN);
+    let end = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    (first..end).contains(&day)
+}
+
+/// `t` when it is [`in_range`]; `text` names it in the error otherwise.
+pub fn check_range(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimeError> {
+    if in_range(t) {
+        Ok(t)
+    } else {
+        Err(TimeError::OutOfRange(text.to_string()))
+    }
+}
+
+/// A leap second (`23:59:60`, which chrono keeps as a second 59 with a fraction of one or
+/// more) as the first instant after it: UTC instants are counted without leap seconds, and
+/// writing it as `23:59:59` would put it before times that came earlier.
+fn past_leap_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    if t.nanosecond() < 1_000_000_000 {
+        return t;
+    }
+    t.with_nanosecond(0)
+        .and_then(|t| t.checked_add_signed(chrono::TimeDelta::seconds(1)))
+        .unwrap_or(t)
+}
+
+/// The same for a wall-clock time.
+fn naive_past_leap_second(t: NaiveDateTime) -> NaiveDateTime {
+    if t.nanosecond() < 1_000_000_000 {
+        return t;
+    }
+    t.with_nanosecond(0)
+        .and_then(|t| t.checked_add_signed(chrono::TimeDelta::seconds(1)))
+        .unwrap_or(t)
+}
+
+/// `s` with fraction digits past the ninth removed when they are all zeros (chrono would
+/// drop them whatever they are); an error when they are not.
+fn nine_fraction_digits<'a>(
+    s: &'a str,
+    text: &str,
+) -> Result<std::borrow::Cow<'a, str>, TimeError> {
+    let Some(point) = s.find('.') else {
+        return Ok(s.into());
+    };
+    let digits = s[point + 1..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if digits <= 9 {
+        return Ok(s.into());
+    }
+    let extra = point + 1 + 9..point + 1 + digits;
+    if s[extra.clone()].bytes().any(|b| b != b'0') {
+        return Err(TimeError::TooPrecise(text.to_string()));
+    }
+    Ok(format!("{}{}", &s[..extra.start], &s[extra.end..]).into())
 }
 
 /// Parses an instant: ISO 8601 / RFC 3339 with an offset (`T` or a space between date and
-/// time, fractional seconds allowed), or whole unix seconds.
+/// time, fractional seconds allowed), or whole unix seconds. The instant must be
+/// [`in_range`]; a leap second reads as the instant after it (`23:59:60Z` is `00:00:00Z`
+/// of the next day); fraction digits past the ninth must be zeros.
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
     let s = text.trim_ascii();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s
+        let t = s
             .parse::<i64>()
             .ok()
             .and_then(|secs| DateTime::from_timestamp(secs, 0))
-            .ok_or_else(|| TimeError::Unparsable(text.to_string()));
+            .ok_or_else(|| TimeError::OutOfRange(text.to_string()))?;
+        return check_range(t, text);
     }
     if let Some(t) = parse_rfc3339_common(s.as_bytes()) {
-        return Ok(t);
+        return check_range(t, text);
+    }
+    let s = nine_fraction_digits(s, text)?;
+    let s = s.as_ref();
+    if let Some(t) = parse_rfc3339_common(s.as_bytes()) {
+        return check_range(t, text);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+        return check_range(past_leap_second(t.with_timezone(&Utc)), text);
     }
     // RFC 3339 allows only `T`/space and `+hh:mm`; reports also write `+hhmm`.
     for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
         if let Ok(t) = DateTime::parse_from_str(s, format) {
-            return Ok(t.with_timezone(&Utc));
+            return check_range(past_leap_second(t.with_timezone(&Utc)), text);
         }
     }
     if parse_naive(s).is_some() {
@@ -96,6 +182,20 @@ fn parse_rfc3339_common(s: &[u8]) -> Option<DateTime<Utc>> {
             let secs = (h * 3600 + m * 60) as i64;
             if *sign == b'-' { -secs } else { secs }
         }
+        // What recibo writes for an offset with seconds (local mean time before a zone
+        // adopted standard time: America/Sao_Paulo was -03:06:28), so that it reads back.
+        [sign @ (b'+' | b'-'), _, _, b':', _, _, b':', _, _] => {
+            let (h, m, sec) = (
+                digits(s, at + 1, 2)?,
+                digits(s, at + 4, 2)?,
+                digits(s, at + 7, 2)?,
+            );
+            if h > 23 || m > 59 || sec > 59 {
+                return None;
+            }
+            let secs = (h * 3600 + m * 60 + sec) as i64;
+            if *sign == b'-' { -secs } else { secs }
+        }
         _ => return None,
     };
     date.and_hms_nano_opt(hour, minute, second, nanos)?
@@ -111,6 +211,15 @@ fn parse_naive(s: &str) -> Option<NaiveDateTime> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .map(naive_past_leap_second)
+}
+
+/// A wall-clock time with no offset (`2026-11-01T08:00:00`, a space for `T` allowed, or
+/// minutes only), read as [`parse_instant`] reads the time part: a leap second is the
+/// instant after it, fraction digits past the ninth must be zeros. `None` if it is not one.
+pub fn parse_local(text: &str) -> Result<Option<NaiveDateTime>, TimeError> {
+    let s = nine_fraction_digits(text.trim_ascii(), text)?;
+    Ok(parse_naive(&s))
 }
 
 /// Parses a filter bound: a full instant as [`parse_instant`], a date-time without offset
@@ -118,14 +227,18 @@ fn parse_naive(s: &str) -> Option<NaiveDateTime> {
 pub fn parse_bound(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimeError> {
     let s = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(local_to_utc(
-            date.and_hms_opt(0, 0, 0).unwrap_or_default(),
-            zone,
-        ));
+        return check_range(
+            local_to_utc(date.and_hms_opt(0, 0, 0).unwrap_or_default(), zone),
+            text,
+        );
     }
     match parse_instant(s) {
         Ok(t) => Ok(t),
-        Err(TimeError::NoOffset(_)) => Ok(local_to_utc(parse_naive(s).unwrap_or_default(), zone)),
+        Err(TimeError::NoOffset(_)) => {
+            let local = parse_local(s)?.ok_or_else(|| TimeError::NotADate(text.to_string()))?;
+            check_range(local_to_utc(local, zone), text)
+        }
+        Err(e @ (TimeError::OutOfRange(_) | TimeError::TooPrecise(_))) => Err(e),
         Err(_) => Err(TimeError::NotADate(text.to_string())),
     }
 }
@@ -161,7 +274,7 @@ pub fn in_zone(t: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
 /// never used, so the column always says the offset). Hand-written because chrono's
 /// formatter parses its format string for every call and this runs once per exported row.
 pub fn write_iso8601(out: &mut String, t: DateTime<Utc>, zone: Tz) {
-    let local = in_zone(t, zone);
+    let local = in_zone(past_leap_second(t), zone);
     let (date, time) = (local.date_naive(), local.time());
     let year = date.year();
     if (0..=9999).contains(&year) {
@@ -194,10 +307,16 @@ pub fn write_iso8601(out: &mut String, t: DateTime<Utc>, zone: Tz) {
     }
     let offset_secs = local.offset().local_minus_utc();
     out.push(if offset_secs < 0 { '-' } else { '+' });
-    let minutes = offset_secs.unsigned_abs() / 60;
-    push_digits(out, minutes / 60, 2);
+    let abs = offset_secs.unsigned_abs();
+    push_digits(out, abs / 3600, 2);
     out.push(':');
-    push_digits(out, minutes % 60, 2);
+    push_digits(out, abs / 60 % 60, 2);
+    // Only local mean time, before a zone's first standard offset, has seconds; writing
+    // them is what lets such a time read back as the same instant.
+    if abs % 60 != 0 {
+        out.push(':');
+        push_digits(out, abs % 60, 2);
+    }
 }
 
 fn push_digits(out: &mut String, value: u32, width: u32) {
@@ -205,6 +324,22 @@ fn push_digits(out: &mut String, value: u32, width: u32) {
     while div > 0 {
         out.push(char::from(b'0' + ((value / div) % 10) as u8));
         div /= 10;
+    }
+}
+
+/// The serde form of an instant in JSONL: written as chrono writes it (RFC 3339 in UTC,
+/// `2026-11-01T00:00:00Z`), read by [`parse_instant`], so that JSONL takes the times, and
+/// refuses the ones, CSV and XLSX do.
+pub mod serde_instant {
+    use chrono::{DateTime, Utc};
+
+    pub fn serialize<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(t, s)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        super::parse_instant(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -252,7 +387,7 @@ mod tests {
             "1999-12-31T23:59:59.9-00:30",
             "2026-03-05T10:20:30.123456789+08:00",
             "2026-03-05T10:20:30.000500Z",
-            "0001-01-01T00:00:00+01:00",
+            "0001-01-02T01:00:00+01:00",
         ];
         for text in common {
             let chrono = DateTime::parse_from_rfc3339(text)
@@ -283,12 +418,6 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339_common(text.as_bytes()), None, "{text}");
         }
-        assert_eq!(
-            parse_instant("2026-12-31T23:59:60Z").ok(),
-            DateTime::parse_from_rfc3339("2026-12-31T23:59:60Z")
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        );
     }
 
     #[test]
@@ -367,6 +496,142 @@ mod tests {
                 "{fraction}"
             );
         }
+    }
+
+    #[test]
+    fn times_outside_the_range_are_refused_in_every_reader_form() {
+        let sh = parse_zone("Asia/Shanghai").unwrap();
+        for text in [
+            // Unix seconds in year 213,226; a year with a sign: fuzz findings.
+            "6666666666662",
+            "-12026-10-01T00:54:49.5+05:30",
+            "+10000-01-01T00:00:00+00:00",
+            "9999-12-31T00:00:00Z",
+            "9999-12-31T23:59:59+14:00",
+            "0001-01-01T23:59:59Z",
+            "0000-06-01T00:00:00Z",
+        ] {
+            assert_eq!(
+                parse_instant(text),
+                Err(TimeError::OutOfRange(text.into())),
+                "{text}"
+            );
+            assert_eq!(
+                parse_bound(text, sh),
+                Err(TimeError::OutOfRange(text.into()))
+            );
+        }
+        // Bounds without an offset, read in the zone, are held to the same range.
+        assert!(matches!(
+            parse_bound("9999-12-31", parse_zone("UTC").unwrap()),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_bound("9999-12-31T08:00:00", sh),
+            Err(TimeError::OutOfRange(_))
+        ));
+        let first = parse_instant("0001-01-02T00:00:00Z").unwrap();
+        let last = parse_instant("9999-12-30T23:59:59.999999999Z").unwrap();
+        assert_eq!(
+            parse_instant("9999-12-31T07:59:59.999999999+08:00"),
+            Ok(last)
+        );
+        assert!(in_range(first) && in_range(last));
+        let message = TimeError::OutOfRange("x".into()).to_string();
+        assert!(message.contains("0001-01-02T00:00:00Z") && message.contains("9999-12-31"));
+    }
+
+    #[test]
+    fn the_ends_of_the_range_are_written_with_four_digit_years_in_every_zone() {
+        let ends = [
+            parse_instant("0001-01-02T00:00:00Z").unwrap(),
+            parse_instant("9999-12-30T23:59:59.999999999Z").unwrap(),
+        ];
+        for zone in [
+            "Pacific/Kiritimati",
+            "Etc/GMT-14",
+            "Etc/GMT+12",
+            "Asia/Manila",
+            "America/Sitka",
+        ] {
+            for t in ends {
+                let text = iso(t, zone);
+                assert!(
+                    text.as_bytes()[0].is_ascii_digit() && text.as_bytes()[4] == b'-',
+                    "{text}"
+                );
+                assert_eq!(parse_instant(&text), Ok(t), "{text} in {zone}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_leap_second_reads_as_the_instant_after_it_in_every_form() {
+        let next = parse_instant("2017-01-01T00:00:00Z").unwrap();
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31 23:59:60Z",
+            "2017-01-01T07:59:60+08:00",
+            "2016-12-31T23:59:60+0000",
+            "2016-12-31T23:59:60.5Z",
+        ] {
+            assert_eq!(parse_instant(text), Ok(next), "{text}");
+            assert_eq!(parse_bound(text, Tz::UTC), Ok(next), "{text}");
+        }
+        // Without an offset, read in the zone: as a bound and as a spreadsheet cell is read.
+        let sh = parse_zone("Asia/Shanghai").unwrap();
+        assert_eq!(parse_bound("2017-01-01T07:59:60", sh), Ok(next));
+        let local = parse_local("2017-01-01 07:59:60").unwrap().unwrap();
+        assert_eq!(local_to_utc(local, sh), next);
+        // Written, it is the next second, never 23:59:59.
+        let leap = DateTime::parse_from_rfc3339("2016-12-31T23:59:60Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(iso(leap, "UTC"), "2017-01-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn fraction_digits_past_the_ninth_must_be_zeros() {
+        let precise = parse_instant("2026-03-05T10:20:30.123456789Z").unwrap();
+        assert_eq!(
+            parse_instant("2026-03-05T10:20:30.123456789000Z"),
+            Ok(precise)
+        );
+        assert_eq!(
+            parse_instant("2026-03-05 18:20:30.1234567890+08:00"),
+            Ok(precise)
+        );
+        for text in [
+            "2026-03-05T10:20:30.123456789012Z",
+            "2026-03-05T10:20:30.0000000001Z",
+        ] {
+            assert_eq!(parse_instant(text), Err(TimeError::TooPrecise(text.into())));
+            assert_eq!(
+                parse_bound(text, Tz::UTC),
+                Err(TimeError::TooPrecise(text.into()))
+            );
+        }
+        assert_eq!(
+            parse_local("2026-03-05T10:20:30.1234567891"),
+            Err(TimeError::TooPrecise(
+                "2026-03-05T10:20:30.1234567891".into()
+            ))
+        );
+        assert!(matches!(
+            parse_bound("2026-03-05T10:20:30.1234567891", Tz::UTC),
+            Err(TimeError::TooPrecise(_))
+        ));
+    }
+
+    #[test]
+    fn offsets_with_seconds_are_written_and_read_back() {
+        // America/Sao_Paulo kept local mean time, -03:06:28, until 1914.
+        let t = parse_instant("1900-06-01T12:00:00Z").unwrap();
+        let text = iso(t, "America/Sao_Paulo");
+        assert_eq!(text, "1900-06-01T08:53:32-03:06:28");
+        assert_eq!(parse_instant(&text), Ok(t));
+        assert_eq!(parse_instant("1900-06-01T15:06:28+03:06:28"), Ok(t));
+        assert!(parse_instant("1900-06-01T15:06:28+03:06:60").is_err());
     }
 
     #[test]

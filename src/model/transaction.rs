@@ -134,6 +134,7 @@ pub struct Transaction {
     pub psp_name: String,
     pub transaction_type: TxType,
     /// When the transaction was created (the report's `paymentTime`).
+    #[serde(with = "super::time::serde_instant")]
     pub payment_time: DateTime<Utc>,
     #[serde(default)]
     pub product_code: String,

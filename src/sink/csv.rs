@@ -97,6 +97,7 @@ impl Sink for CsvSink {
                 ),
                 Cell::Currency(c) => self.cell.push_str(c.code()),
                 Cell::Time(t) => {
+                    super::check_time(self.target(), tx, column.key, t)?;
                     let zone = if always_utc(column) {
                         chrono_tz::UTC
                     } else {

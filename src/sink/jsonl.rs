@@ -27,6 +27,7 @@ impl JsonlSink {
 impl Sink for JsonlSink {
     fn write(&mut self, tx: &Transaction) -> Result<()> {
         let fail = |e: std::io::Error, t: &Target| Error::output_io(t, e);
+        super::check_time(self.stream.target(), tx, "paymentTime", tx.payment_time)?;
         serde_json::to_writer(&mut self.stream, tx)
             .map_err(|e| fail(e.into(), &self.stream.target().clone()))?;
         self.stream

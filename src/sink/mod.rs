@@ -95,6 +95,28 @@ pub trait Sink {
     fn finish(self: Box<Self>) -> Result<u64>;
 }
 
+/// Refuses to write a time that no reader of recibo's would take back (see
+/// [`crate::model::time::in_range`]); the error names the transaction and the column.
+pub(crate) fn check_time(
+    target: &Target,
+    tx: &Transaction,
+    key: &str,
+    t: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    if crate::model::time::in_range(t) {
+        return Ok(());
+    }
+    let text = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    Err(Error::output(
+        target,
+        format!(
+            "transaction {:?}, column {key}: {}",
+            tx.transaction_id,
+            crate::model::time::TimeError::OutOfRange(text)
+        ),
+    ))
+}
+
 /// Opens the sink for `format` writing to `target`.
 pub fn open(format: Format, target: &Target, options: &ExportOptions) -> Result<Box<dyn Sink>> {
     Ok(match format {

@@ -334,6 +334,12 @@ impl Sink for XlsxSink {
                 Error::output(&self.target, message)
             })??;
         }
+        // Checked before any cell of the row is written, so a refused row leaves none.
+        for column in &self.columns {
+            if let Cell::Time(t) = (column.value)(tx) {
+                super::check_time(&self.target, tx, column.key, t)?;
+            }
+        }
         let written = match without_panics(|| self.write_row(tx)) {
             Ok(result) => result.map_err(|(key, e)| format!("column {key}: {e}")),
             Err(message) => Err(message),

@@ -22,15 +22,18 @@ use std::io::{BufReader, Read, Seek};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxFormulaMetadata};
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use calamine::{
+    DataRef, ExcelDateTime, ExcelDateTimeType, Reader, SheetType, SheetVisible, Xlsx,
+    XlsxFormulaMetadata,
+};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat};
 use chrono_tz::Tz;
 
 use super::fields::{FieldMap, ReadOptions, fill_transaction};
 use super::{RecordReader, SourceOptions, record_error};
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
-use crate::model::time::{local_to_utc, write_iso8601};
+use crate::model::time::{TimeError, in_range, local_to_utc, parse_local, write_iso8601};
 
 /// Rows per batch handed from the worker to the reader.
 const BATCH_ROWS: usize = 1024;
@@ -606,17 +609,35 @@ fn write_cell(
         DataRef::Float(f) => push_number(out, *f),
         DataRef::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
         DataRef::DateTime(dt) if dt.is_datetime() => {
+            let serial = dt.as_f64();
+            // calamine clamps a serial past either end to 9999-12-31 or 1899-12-31; such a
+            // cell (1e15, -1, NaN) holds no date, whatever it would show.
+            // calamine keeps a workbook's date system private; a cell of the 1900 system
+            // equals one made with it.
+            let system_1900 = ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, false);
+            let last = if *dt != system_1900 {
+                LAST_SERIAL_1904
+            } else {
+                LAST_SERIAL_1900
+            };
+            if !(0.0..last).contains(&serial) {
+                return Err(format!(
+                    "date-time cell {} is not a date (a spreadsheet's dates are serial numbers 0 to {}, up to 9999-12-31)",
+                    Number(serial),
+                    last as u64 - 1
+                ));
+            }
             let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
             let local = NaiveDate::from_ymd_opt(i32::from(y), u32::from(mo), u32::from(d))
                 .and_then(|date| {
                     date.and_hms_milli_opt(u32::from(h), u32::from(mi), u32::from(s), u32::from(ms))
                 })
-                .ok_or_else(|| format!("date-time cell {} is not a valid date", dt.as_f64()))?;
-            write_iso8601(out, local_to_utc(local, zone), zone);
+                .ok_or_else(|| format!("date-time cell {} is not a valid date", Number(serial)))?;
+            write_local(out, local, zone)?;
         }
         // A duration has no date; its serial number is all there is.
         DataRef::DateTime(dt) => push_number(out, dt.as_f64()),
-        DataRef::DateTimeIso(s) => write_iso_cell(out, s, zone),
+        DataRef::DateTimeIso(s) => write_iso_cell(out, s, zone)?,
         DataRef::DurationIso(s) => out.push_str(s),
         DataRef::Error(e) => {
             out.push_str(&e.to_string());
@@ -626,21 +647,54 @@ fn write_cell(
     Ok(())
 }
 
-/// An ISO date cell (`t="d"`): kept as is when it has an offset, else read in `zone`.
-fn write_iso_cell(out: &mut String, text: &str, zone: Tz) {
+/// An ISO date cell (`t="d"`): kept as is when it has an offset (the time parser judges
+/// it then, as it judges a CSV cell), else read in `zone`.
+fn write_iso_cell(out: &mut String, text: &str, zone: Tz) -> Result<(), String> {
     let s = text.trim();
     if DateTime::parse_from_rfc3339(s).is_ok() {
         out.push_str(s);
-        return;
+        return Ok(());
     }
-    let local = s.parse::<NaiveDateTime>().ok().or_else(|| {
-        s.parse::<NaiveDate>()
+    let local = match parse_local(s).map_err(|e| e.to_string())? {
+        Some(local) => Some(local),
+        None => s
+            .parse::<NaiveDate>()
             .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    });
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+    };
     match local {
-        Some(local) => write_iso8601(out, local_to_utc(local, zone), zone),
+        Some(local) => write_local(out, local, zone)?,
         None => out.push_str(s),
+    }
+    Ok(())
+}
+
+/// Serial numbers past 9999-12-31, the last date a spreadsheet has, in the 1900 and the
+/// 1904 date systems.
+const LAST_SERIAL_1900: f64 = 2_958_466.0;
+const LAST_SERIAL_1904: f64 = 2_957_004.0;
+
+/// A wall-clock time in `zone` as recibo writes a time, if it is one recibo reads.
+fn write_local(out: &mut String, local: NaiveDateTime, zone: Tz) -> Result<(), String> {
+    let t = local_to_utc(local, zone);
+    if !in_range(t) {
+        return Err(format!(
+            "date-time cell {local} in {zone} is {}",
+            TimeError::OutOfRange(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        ));
+    }
+    write_iso8601(out, t, zone);
+    Ok(())
+}
+
+/// A number as a cell holds it, in the shortest exact decimal.
+struct Number(f64);
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = String::new();
+        push_number(&mut text, self.0);
+        f.write_str(&text)
     }
 }
 

@@ -217,6 +217,7 @@ fn parse_time(ts: Option<&WireInt>) -> Result<DateTime<Utc>, String> {
         Some(secs) if secs > 0 => DateTime::from_timestamp(secs, 0),
         _ => None,
     }
+    .filter(|t| crate::model::time::in_range(*t))
     .ok_or_else(|| format!("{} is not a time in unix seconds", ts.describe()))
 }
 
