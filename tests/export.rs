@@ -2115,6 +2115,26 @@ fn ragged_row_is_reported_with_its_row() {
 }
 
 #[test]
+fn an_unclosed_quote_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_bad(d, |r| r[1] = "MARKER".into());
+    // A quote opened in row 3's second field and never closed, up to the quote that opens a
+    // field of the next row: the row has too few fields, one spanning lines.
+    let text = std::fs::read_to_string(d.join("bad.csv")).unwrap();
+    let at = text.find("MARKER").unwrap();
+    let field_start = text[..at].rfind(',').unwrap() + 1;
+    let mut bad = text.clone();
+    bad.insert(field_start, '"');
+    std::fs::write(d.join("bad.csv"), bad).unwrap();
+    let run = recibo(d, &["export", "-i", "bad.csv", "-o", "out.csv"]);
+    run.assert_code(2)
+        .assert_stderr_has(&["bad.csv", "ragged row", "field 2", "never closed"])
+        .assert_stderr_names_row(3);
+    assert!(!d.join("out.csv").exists());
+}
+
+#[test]
 fn invalid_utf8_in_a_field_is_reported_with_row_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

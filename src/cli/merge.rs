@@ -187,7 +187,11 @@ fn open_csv_part(part: &Path) -> Result<(bool, u8, impl Read)> {
         first_line.drain(..3);
     }
     let delimiter = crate::source::csv::sniff_delimiter(&first_line);
-    Ok((bom, delimiter, std::io::Cursor::new(first_line).chain(reader)))
+    Ok((
+        bom,
+        delimiter,
+        std::io::Cursor::new(first_line).chain(reader),
+    ))
 }
 
 /// The first row of the first sheet of an XLSX part, read cell by cell, so a large part
@@ -213,7 +217,10 @@ fn xlsx_header(part: &Path) -> Result<Vec<String>> {
         if col >= 16_384 {
             return Err(Error::source(
                 part.display(),
-                format!("its header has a cell in column {}, past Excel's last column", col + 1),
+                format!(
+                    "its header has a cell in column {}, past Excel's last column",
+                    col + 1
+                ),
             ));
         }
         let col = col as usize;

@@ -361,11 +361,27 @@ impl CsvReader {
             }
         };
         if record.len() != self.map.width() {
+            // A quote opened and never closed swallows the line breaks after it: the row
+            // then has too few fields, one of them spanning lines. Say so, since "ragged"
+            // alone sends the reader looking for a missing comma.
+            let unclosed = (record.len() < self.map.width())
+                .then(|| (0..record.len()).find(|&i| record[i].contains(&b'\n')))
+                .flatten()
+                .map(|i| {
+                    format!(
+                        "; field {}{} runs across lines, so a quote in it is probably never closed",
+                        i + 1,
+                        self.key_at(i)
+                            .map(|k| format!(" ({k})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
             return Err(self.record_error(
                 self.line_of(index),
                 None,
                 format!(
-                    "ragged row: {} fields where the header has {}",
+                    "ragged row: {} fields where the header has {}{unclosed}",
                     record.len(),
                     self.map.width()
                 ),

@@ -90,10 +90,42 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
                 continue;
             }
             self.row += 1;
-            *tx = serde_json::from_str(&self.line).map_err(|e| self.record_error(e.to_string()))?;
+            let mut json = serde_json::Deserializer::from_str(&self.line);
+            *tx = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+                let mut error = self.record_error(e.inner().to_string());
+                if let Error::Record { field, .. } = &mut error {
+                    *field = field_of(e.path());
+                }
+                error
+            })?;
             return Ok(true);
         }
     }
+}
+
+/// The field a deserialization error is about: the first key of its path, when it is one
+/// of the keys a transaction has in JSONL.
+fn field_of(path: &serde_path_to_error::Path) -> Option<&'static str> {
+    let serde_path_to_error::Segment::Map { key } = path.iter().next()? else {
+        return None;
+    };
+    jsonl_keys().iter().copied().find(|k| k == key)
+}
+
+/// The keys of a transaction in JSONL, as serde names them; built once (and kept for the
+/// process's life) from a blank transaction, so no list of names is kept by hand.
+fn jsonl_keys() -> &'static [&'static str] {
+    static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let blank = Transaction::blank(crate::model::Currency::parse("USD").expect("a currency"));
+        match serde_json::to_value(blank) {
+            Ok(serde_json::Value::Object(map)) => map
+                .keys()
+                .map(|k| &*Box::leak(k.clone().into_boxed_str()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -137,5 +169,26 @@ mod tests {
         let mut reader = JsonlReader::new("bom.jsonl", input.as_bytes());
         let mut tx = Transaction::blank(Currency::parse("USD").unwrap());
         assert!(reader.read_into(&mut tx).unwrap());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_field() {
+        let good = first_sample_line();
+        let mut tx = Transaction::blank(Currency::parse("USD").unwrap());
+        let value: serde_json::Value = serde_json::from_str(&good).unwrap();
+        for (key, bad) in [
+            ("paymentTime", serde_json::json!("yesterday")),
+            ("transactionId", serde_json::json!(12)),
+            ("amount", serde_json::json!("628.00")),
+        ] {
+            let mut record = value.clone();
+            record[key] = bad;
+            let line = format!("{record}\n");
+            let mut reader = JsonlReader::new("bad.jsonl", line.as_bytes());
+            match reader.read_into(&mut tx) {
+                Err(Error::Record { field, .. }) => assert_eq!(field, Some(key), "{line}"),
+                other => panic!("{key}: {other:?}"),
+            }
+        }
     }
 }
