@@ -12,6 +12,62 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// A finished output as manifests and job summaries list it: where, how many bytes, and
+/// its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileRecord {
+    /// Shown as the user would see it, so a name that is not UTF-8 still serializes.
+    #[serde(serialize_with = "path_as_shown")]
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
+impl FileRecord {
+    /// The record of `bytes`, written to `path`.
+    pub fn of_bytes(path: &Path, bytes: &[u8]) -> FileRecord {
+        FileRecord {
+            path: path.to_path_buf(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+
+    /// The record of the file at `path`, read in blocks so that memory stays flat however
+    /// large it is.
+    pub fn of_file(path: &Path) -> Result<FileRecord> {
+        use sha2::Digest;
+        let err = |e| Error::output(path.display(), e);
+        let mut file = File::open(path).map_err(err)?;
+        let mut hasher = sha2::Sha256::new();
+        let bytes = io::copy(&mut file, &mut hasher).map_err(err)?;
+        Ok(FileRecord {
+            path: path.to_path_buf(),
+            bytes,
+            sha256: hex(&hasher.finalize()),
+        })
+    }
+}
+
+fn path_as_shown<S: serde::Serializer>(path: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(&path.display())
+}
+
+/// Lower-case hex SHA-256, as manifests, summaries and ETags give it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write as _;
+    digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 /// Where an output goes: a file path, or standard output for `-`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {

@@ -1,7 +1,6 @@
 //! `recibo run JOB.toml`: an unattended run of a job file for one window, with a JSON
 //! summary of everything read and written.
 
-use std::path::Path;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
@@ -15,8 +14,8 @@ use crate::job::window::{Window, yesterday};
 use crate::job::{Job, expand_path};
 use crate::locale::Locales;
 use crate::model::Transaction;
-use crate::output::Target;
-use crate::receipt::bulk::{self, BulkOptions};
+use crate::output::{FileRecord, Target};
+use crate::receipt::bulk::{self, BulkOptions, ReceiptStatus};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::collect;
 use crate::sink::{self, Format};
@@ -32,7 +31,7 @@ struct Summary {
     read: ReadStats,
     exports: Vec<ExportSummary>,
     receipts: Vec<ReceiptsSummary>,
-    files: Vec<FileSummary>,
+    files: Vec<FileRecord>,
     duration_ms: u128,
     exit_code: u8,
     error: Option<String>,
@@ -63,15 +62,8 @@ struct ReceiptsSummary {
 struct NotRendered {
     refund_id: String,
     language: String,
-    status: &'static str,
+    status: ReceiptStatus,
     reason: String,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct FileSummary {
-    path: String,
-    bytes: u64,
-    sha256: String,
 }
 
 pub fn run(args: &RunArgs, quiet: bool) -> Result<Outcome> {
@@ -172,7 +164,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         skipped += stats.skipped;
         for (path, format, sink) in sinks {
             let rows_out = sink.finish()?;
-            summary.files.push(file_summary(&path)?);
+            summary.files.push(FileRecord::of_file(&path)?);
             summary.exports.push(ExportSummary {
                 path: path.display().to_string(),
                 format,
@@ -221,13 +213,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             let report = bulk::run(&work, &options, &locales, &renderer, &|| progress.tick())?;
             progress.finish();
             skipped += report.failed;
-            summary
-                .files
-                .extend(report.files.iter().map(|(p, bytes, sha)| FileSummary {
-                    path: p.display().to_string(),
-                    bytes: *bytes,
-                    sha256: sha.clone(),
-                }));
+            summary.files.extend(report.files.iter().cloned());
             summary.receipts.push(ReceiptsSummary {
                 languages: options.langs.iter().map(|l| l.tag().to_string()).collect(),
                 refunds_selected: work.refunds.len(),
@@ -239,7 +225,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                 not_rendered: report
                     .entries
                     .iter()
-                    .filter(|e| e.status == "skipped" || e.status == "failed")
+                    .filter(|e| e.status.is_missing())
                     .map(|e| NotRendered {
                         refund_id: e.refund_id.clone(),
                         language: e.language.clone(),
@@ -261,24 +247,5 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             summary.files.len()
         ),
         skipped,
-    })
-}
-
-/// Size and SHA-256 of a written file, read in blocks so memory stays flat however large
-/// the export is.
-fn file_summary(path: &Path) -> Result<FileSummary> {
-    use sha2::{Digest, Sha256};
-    let err = |e| Error::output(path.display(), e);
-    let mut file = std::fs::File::open(path).map_err(err)?;
-    let mut hasher = Sha256::new();
-    let bytes = std::io::copy(&mut file, &mut hasher).map_err(err)?;
-    Ok(FileSummary {
-        path: path.display().to_string(),
-        bytes,
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
     })
 }

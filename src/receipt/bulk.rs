@@ -8,15 +8,17 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::content::{ReceiptInput, build_page};
-use super::pdf::{RenderOptions, Renderer};
+use super::page::ReceiptPage;
+use super::pdf::{RenderOptions, RenderedPdf, Renderer};
 use super::work::{Work, ineligible_reason};
 use crate::error::{Error, Result};
 use crate::locale::{Lang, Locales};
 use crate::model::Transaction;
-use crate::output::{AtomicFile, remove_stale_temporaries, write_atomically, write_in_batch};
+use crate::output::{
+    AtomicFile, FileRecord, remove_stale_temporaries, sha256_hex, write_atomically, write_in_batch,
+};
 use crate::source::fields::needs_formula_guard;
 
 /// What a bulk run produces and how.
@@ -38,6 +40,37 @@ pub struct BulkOptions {
     pub force: bool,
 }
 
+/// What became of one receipt (a refund in one language).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptStatus {
+    /// Its PDF was written (into the folder, the archive or the merged document).
+    Written,
+    /// An identical file was already in the folder and was left alone.
+    Unchanged,
+    /// The refund gets no receipt (not successful, or a repeat); the reason says why.
+    Skipped,
+    /// It could not be rendered; the reason says why.
+    Failed,
+}
+
+impl ReceiptStatus {
+    /// As the manifest and job summaries write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptStatus::Written => "written",
+            ReceiptStatus::Unchanged => "unchanged",
+            ReceiptStatus::Skipped => "skipped",
+            ReceiptStatus::Failed => "failed",
+        }
+    }
+
+    /// A receipt the user asked for that does not exist now.
+    pub fn is_missing(self) -> bool {
+        matches!(self, ReceiptStatus::Skipped | ReceiptStatus::Failed)
+    }
+}
+
 /// One line of `manifest.csv`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ManifestEntry {
@@ -46,9 +79,22 @@ pub struct ManifestEntry {
     pub file: String,
     pub bytes: u64,
     pub sha256: String,
-    /// `written`, `unchanged` (an identical file was already there), `skipped`, `failed`.
-    pub status: &'static str,
+    pub status: ReceiptStatus,
     pub reason: String,
+}
+
+impl ManifestEntry {
+    fn new(refund: &Transaction, lang: Lang, status: ReceiptStatus) -> ManifestEntry {
+        ManifestEntry {
+            refund_id: refund.transaction_id.clone(),
+            language: lang.tag().into(),
+            file: String::new(),
+            bytes: 0,
+            sha256: String::new(),
+            status,
+            reason: String::new(),
+        }
+    }
 }
 
 /// What a bulk run did.
@@ -60,17 +106,34 @@ pub struct BulkReport {
     pub skipped: u64,
     pub failed: u64,
     pub entries: Vec<ManifestEntry>,
-    /// Files written, with their sizes and digests (folder files, the archive, the merge,
-    /// the manifest).
-    pub files: Vec<(PathBuf, u64, String)>,
+    /// Files written (folder files, the archive, the merge, the manifest).
+    pub files: Vec<FileRecord>,
 }
 
-/// One receipt of a batch: its page (for a merged document) and its PDF with digest and
-/// what became of its file in the folder (`Some(true)` written, `Some(false)` unchanged),
-/// or why it could not be rendered.
+impl BulkReport {
+    fn push(&mut self, entry: ManifestEntry) {
+        match entry.status {
+            ReceiptStatus::Written => self.written += 1,
+            ReceiptStatus::Unchanged => self.unchanged += 1,
+            ReceiptStatus::Skipped => self.skipped += 1,
+            ReceiptStatus::Failed => self.failed += 1,
+        }
+        self.entries.push(entry);
+    }
+}
+
+/// A receipt of a batch after the parallel stage: its page (for a merged document), and
+/// its PDF with digest and what became of its folder file, or why it could not be rendered.
 struct Rendered {
-    page: super::page::ReceiptPage,
-    outcome: std::result::Result<(super::pdf::RenderedPdf, String, Result<Option<bool>>), String>,
+    page: ReceiptPage,
+    outcome: std::result::Result<RenderedReceipt, String>,
+}
+
+struct RenderedReceipt {
+    pdf: RenderedPdf,
+    sha256: String,
+    /// `None` without a folder; else written or unchanged, or the error writing it.
+    folder: Result<Option<ReceiptStatus>>,
 }
 
 /// Receipts rendered per parallel batch: enough to keep every core busy, few enough that
@@ -100,13 +163,10 @@ pub fn safe_file_name(refund_id: &str, lang: Lang) -> String {
     format!("{id}_{}.pdf", lang.tag())
 }
 
-/// Lower-case hex SHA-256, as manifests and summaries give it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Renders and writes every receipt of `work`. `on_progress` is called once per receipt.
+/// Renders and writes every receipt of `work`, in four stages: select the refunds that
+/// get receipts, name their files, render them (in parallel, batch by batch), and emit
+/// them to the folder, archive and merged document with the manifest. `on_progress` is
+/// called once per receipt.
 pub fn run(
     work: &Work,
     options: &BulkOptions,
@@ -125,11 +185,49 @@ pub fn run(
         creation_date: Some(options.generated_at),
         document_title: None,
     };
+    let eligible = select(work, &options.langs, &mut report);
+    let mut names = Names::default();
+    let mut emitter = Emitter::open(options)?;
+    let jobs: Vec<(&Transaction, Lang)> = eligible
+        .iter()
+        .flat_map(|r| options.langs.iter().map(move |l| (*r, *l)))
+        .collect();
+    for batch in jobs.chunks(BATCH) {
+        // Named in order, before the parallel stage, so that names never depend on which
+        // thread finishes first.
+        let batch_names: Vec<String> = batch
+            .iter()
+            .map(|(refund, lang)| names.name(refund, *lang))
+            .collect();
+        if let Some(dir) = &options.out_dir {
+            // What a killed run left for these receipts; other files in the folder, other
+            // runs' included, are not this run's to touch.
+            let these: HashSet<&str> = batch_names.iter().map(String::as_str).collect();
+            remove_stale_temporaries(dir, |target| these.contains(target));
+        }
+        let rendered = render(
+            work,
+            options,
+            locales,
+            renderer,
+            &render_options,
+            batch,
+            &batch_names,
+            on_progress,
+        );
+        for (((refund, lang), name), rendered) in batch.iter().zip(batch_names).zip(rendered) {
+            emitter.emit(&mut report, refund, *lang, name, rendered)?;
+        }
+    }
+    emitter.finish(&mut report, renderer, &render_options)?;
+    Ok(report)
+}
 
-    // Which refunds get receipts; the rest are listed with the reason.
+/// The select stage: which refunds get receipts. The others (unsuccessful, or the same
+/// refund again) go into the report as skipped, with the reason, once per language.
+fn select<'w>(work: &'w Work, langs: &[Lang], report: &mut BulkReport) -> Vec<&'w Transaction> {
     let mut seen = HashSet::new();
-    let mut eligible: Vec<&Transaction> = Vec::new();
-    let mut used_names = HashSet::new();
+    let mut eligible = Vec::new();
     for refund in &work.refunds {
         let reason = if !seen.insert((refund.customer_id.as_str(), refund.transaction_id.as_str()))
         {
@@ -140,232 +238,253 @@ pub fn run(
         match reason {
             None => eligible.push(refund),
             Some(reason) => {
-                for lang in &options.langs {
-                    report.skipped += 1;
-                    report.entries.push(ManifestEntry {
-                        refund_id: refund.transaction_id.clone(),
-                        language: lang.tag().into(),
-                        file: String::new(),
-                        bytes: 0,
-                        sha256: String::new(),
-                        status: "skipped",
-                        reason: reason.clone(),
+                for lang in langs {
+                    let mut entry = ManifestEntry::new(refund, *lang, ReceiptStatus::Skipped);
+                    entry.reason.clone_from(&reason);
+                    report.push(entry);
+                }
+            }
+        }
+    }
+    eligible
+}
+
+/// The name stage: every receipt's file name, unique within the run, also where case does
+/// not count (a folder on a case-insensitive file system, an archive unpacked there), so
+/// `ABC_en.pdf` and `abc_en.pdf` never both appear.
+#[derive(Default)]
+struct Names {
+    /// Lower-case names given so far.
+    used: HashSet<String>,
+}
+
+impl Names {
+    fn name(&mut self, refund: &Transaction, lang: Lang) -> String {
+        let name = safe_file_name(&refund.transaction_id, lang);
+        if self.used.insert(name.to_ascii_lowercase()) {
+            return name;
+        }
+        // Refund IDs that differ only in characters made safe or in case, or the same ID at
+        // two merchants: a prefix from both IDs, and a counter should even that clash.
+        let key = format!("{}\u{0}{}", refund.customer_id, refund.transaction_id);
+        let hash = &sha256_hex(key.as_bytes())[..8];
+        let mut candidate = format!("{hash}_{name}");
+        let mut n = 2;
+        while !self.used.insert(candidate.to_ascii_lowercase()) {
+            candidate = format!("{hash}-{n}_{name}");
+            n += 1;
+        }
+        candidate
+    }
+}
+
+/// The render stage, on every core: each receipt of `batch` laid out, rendered on its own
+/// (even for `--merge` alone, so that a receipt that cannot be laid out is left out of the
+/// merged document instead of sinking it), digested, and written into the folder.
+#[allow(clippy::too_many_arguments)]
+fn render(
+    work: &Work,
+    options: &BulkOptions,
+    locales: &Locales,
+    renderer: &Renderer,
+    render_options: &RenderOptions,
+    batch: &[(&Transaction, Lang)],
+    names: &[String],
+    on_progress: &(dyn Fn() + Sync),
+) -> Vec<Rendered> {
+    batch
+        .par_iter()
+        .zip(names.par_iter())
+        .map(|((refund, lang), name)| {
+            let page = build_page(
+                locales,
+                &ReceiptInput {
+                    refund,
+                    original: work.original_of(refund),
+                    lang: *lang,
+                    zone: options.zone,
+                    generated_at: options.generated_at,
+                },
+            );
+            let outcome = renderer
+                .render(std::slice::from_ref(&page), render_options)
+                .map_err(|e| e.to_string())
+                .map(|pdf| {
+                    let sha256 = sha256_hex(&pdf.bytes);
+                    let folder = options.out_dir.as_ref().map(|dir| {
+                        let path = dir.join(name);
+                        if !options.force && same_file(&path, &pdf.bytes) {
+                            Ok(ReceiptStatus::Unchanged)
+                        } else {
+                            write_in_batch(&path, &pdf.bytes).map(|()| ReceiptStatus::Written)
+                        }
                     });
-                }
+                    RenderedReceipt {
+                        pdf,
+                        sha256,
+                        folder: folder.transpose(),
+                    }
+                });
+            on_progress();
+            Rendered { page, outcome }
+        })
+        .collect()
+}
+
+/// The emit stage, in order: the manifest's lines, the archive, the merged document.
+struct Emitter<'o> {
+    options: &'o BulkOptions,
+    zip: Option<(
+        zip::ZipWriter<std::io::BufWriter<std::fs::File>>,
+        AtomicFile,
+    )>,
+    zip_options: zip::write::SimpleFileOptions,
+    /// Every page of the merged document: the PDF writer needs them all at once.
+    merged_pages: Vec<ReceiptPage>,
+}
+
+impl<'o> Emitter<'o> {
+    fn open(options: &'o BulkOptions) -> Result<Emitter<'o>> {
+        let zip = match &options.zip {
+            Some(path) => {
+                let mut file = AtomicFile::create(path)?;
+                let handle = file
+                    .file()
+                    .try_clone()
+                    .map_err(|e| Error::output(path.display(), e))?;
+                Some((zip::ZipWriter::new(std::io::BufWriter::new(handle)), file))
             }
-        }
+            None => None,
+        };
+        Ok(Emitter {
+            options,
+            zip,
+            zip_options: zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                // A fixed timestamp keeps archives of the same receipts byte-identical.
+                .last_modified_time(zip::DateTime::default()),
+            merged_pages: Vec::new(),
+        })
     }
 
-    let mut zip = match &options.zip {
-        Some(path) => {
-            let mut file = AtomicFile::create(path)?;
-            let handle = file
-                .file()
-                .try_clone()
-                .map_err(|e| Error::output(path.display(), e))?;
-            Some((zip::ZipWriter::new(std::io::BufWriter::new(handle)), file))
-        }
-        None => None,
-    };
-    let zip_options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        // A fixed timestamp keeps archives of the same receipts byte-identical.
-        .last_modified_time(zip::DateTime::default());
-    let mut merged_pages = Vec::new();
-
-    let jobs: Vec<(&Transaction, Lang)> = eligible
-        .iter()
-        .flat_map(|r| options.langs.iter().map(move |l| (*r, *l)))
-        .collect();
-    for batch in jobs.chunks(BATCH) {
-        // Names first, in order, so that two IDs made alike by `safe_file_name` get names
-        // that do not depend on which thread finishes first.
-        let names: Vec<String> = batch
-            .iter()
-            .map(|(refund, lang)| {
-                let name = safe_file_name(&refund.transaction_id, *lang);
-                if used_names.insert(name.clone()) {
-                    return name;
-                }
-                // Refund IDs that differ only in characters made safe, or the same ID at
-                // two merchants: a prefix from both IDs, and a counter should even that clash.
-                let key = format!("{}\u{0}{}", refund.customer_id, refund.transaction_id);
-                let hash = &sha256_hex(key.as_bytes())[..8];
-                let mut candidate = format!("{hash}_{name}");
-                let mut n = 2;
-                while !used_names.insert(candidate.clone()) {
-                    candidate = format!("{hash}-{n}_{name}");
-                    n += 1;
-                }
-                candidate
-            })
-            .collect();
-        if let Some(dir) = &options.out_dir {
-            // What a killed run left for these receipts; other files in the folder, other
-            // runs' included, are not this run's to touch.
-            let batch_names: HashSet<&str> = names.iter().map(String::as_str).collect();
-            remove_stale_temporaries(dir, |target| batch_names.contains(target));
-        }
-        // Rendering, digests and folder files on every core; the archive, the merged
-        // document and the manifest are assembled in order below.
-        let rendered: Vec<Rendered> = batch
-            .par_iter()
-            .zip(names.par_iter())
-            .map(|((refund, lang), name)| {
-                let page = build_page(
-                    locales,
-                    &ReceiptInput {
-                        refund,
-                        original: work.original_of(refund),
-                        lang: *lang,
-                        zone: options.zone,
-                        generated_at: options.generated_at,
-                    },
-                );
-                // Rendered on its own even for --merge alone: a receipt that cannot be laid
-                // out is then left out of the merged document instead of sinking it.
-                let outcome = match renderer.render(std::slice::from_ref(&page), &render_options) {
-                    Err(e) => Err(e.to_string()),
-                    Ok(pdf) => {
-                        let sha256 = sha256_hex(&pdf.bytes);
-                        let folder = match &options.out_dir {
-                            None => Ok(None),
-                            Some(dir) => {
-                                let path = dir.join(name);
-                                if !options.force && same_file(&path, &pdf.bytes) {
-                                    Ok(Some(false))
-                                } else {
-                                    write_in_batch(&path, &pdf.bytes).map(|()| Some(true))
-                                }
-                            }
-                        };
-                        Ok((pdf, sha256, folder))
-                    }
-                };
-                on_progress();
-                Rendered { page, outcome }
-            })
-            .collect();
-        for (((refund, lang), name), Rendered { page, outcome }) in
-            batch.iter().zip(names).zip(rendered)
-        {
-            let mut entry = ManifestEntry {
-                refund_id: refund.transaction_id.clone(),
-                language: lang.tag().into(),
-                file: name.clone(),
-                bytes: 0,
-                sha256: String::new(),
-                status: "written",
-                reason: String::new(),
-            };
-            match outcome {
-                Err(reason) => {
-                    tracing::warn!("refund {}: {reason}", refund.transaction_id);
-                    report.failed += 1;
-                    entry.status = "failed";
-                    entry.reason = reason;
-                    entry.file.clear();
-                    report.entries.push(entry);
-                    continue;
-                }
-                Ok((pdf, sha256, folder)) => {
-                    report.rendered += 1;
-                    for missing in &pdf.missing_glyphs {
-                        tracing::warn!(
-                            "refund {}: no shipped font has {:?} (U+{:04X}); a replacement mark is printed",
-                            missing.refund_id,
-                            missing.character,
-                            u32::from(missing.character)
-                        );
-                    }
-                    entry.bytes = pdf.bytes.len() as u64;
-                    entry.sha256 = sha256;
-                    match folder? {
-                        Some(true) => {
-                            report.written += 1;
-                            let path = options
-                                .out_dir
-                                .as_ref()
-                                .map(|d| d.join(&name))
-                                .unwrap_or_default();
-                            report.files.push((path, entry.bytes, entry.sha256.clone()));
-                        }
-                        Some(false) => {
-                            entry.status = "unchanged";
-                            report.unchanged += 1;
-                        }
-                        None => {}
-                    }
-                    if let Some((writer, file)) = &mut zip {
-                        writer
-                            .start_file(name.as_str(), zip_options)
-                            .and_then(|_| writer.write_all(&pdf.bytes).map_err(Into::into))
-                            .map_err(|e| Error::output(file.target().display(), e))?;
-                        if options.out_dir.is_none() {
-                            report.written += 1;
-                        }
-                    }
-                }
+    fn emit(
+        &mut self,
+        report: &mut BulkReport,
+        refund: &Transaction,
+        lang: Lang,
+        name: String,
+        rendered: Rendered,
+    ) -> Result<()> {
+        let options = self.options;
+        let Rendered { page, outcome } = rendered;
+        let receipt = match outcome {
+            Err(reason) => {
+                tracing::warn!("refund {}: {reason}", refund.transaction_id);
+                let mut entry = ManifestEntry::new(refund, lang, ReceiptStatus::Failed);
+                entry.reason = reason;
+                report.push(entry);
+                return Ok(());
             }
-            if let Some(merge) = &options.merge {
-                merged_pages.push(page);
-                if options.out_dir.is_none() && options.zip.is_none() {
-                    // The row names the merged file; its size and digest follow once written.
-                    report.written += 1;
-                    entry.file = file_name(merge);
-                    entry.bytes = 0;
-                    entry.sha256.clear();
-                }
-            }
-            report.entries.push(entry);
+            Ok(receipt) => receipt,
+        };
+        report.rendered += 1;
+        for missing in &receipt.pdf.missing_glyphs {
+            tracing::warn!(
+                "refund {}: no shipped font has {:?} (U+{:04X}); a replacement mark is printed",
+                missing.refund_id,
+                missing.character,
+                u32::from(missing.character)
+            );
         }
-    }
-
-    if let Some(path) = &options.merge {
-        if merged_pages.is_empty() {
-            tracing::warn!("no successful refunds: {} not written", path.display());
-        } else {
-            let pdf = renderer
-                .render(&merged_pages, &render_options)
-                .map_err(|e| Error::output(path.display(), e))?;
-            write_atomically(path, &pdf.bytes)?;
-            let (bytes, sha256) = (pdf.bytes.len() as u64, sha256_hex(&pdf.bytes));
-            let merged_name = file_name(path);
-            for entry in report
-                .entries
-                .iter_mut()
-                .filter(|e| e.status == "written" && e.file == merged_name)
+        let bytes = receipt.pdf.bytes.len() as u64;
+        let mut entry = ManifestEntry {
+            file: name,
+            bytes,
+            sha256: receipt.sha256,
+            ..ManifestEntry::new(refund, lang, ReceiptStatus::Written)
+        };
+        if let Some(status) = receipt.folder? {
+            entry.status = status;
+            if status == ReceiptStatus::Written
+                && let Some(dir) = &options.out_dir
             {
-                entry.bytes = bytes;
-                entry.sha256.clone_from(&sha256);
+                report.files.push(FileRecord {
+                    path: dir.join(&entry.file),
+                    bytes,
+                    sha256: entry.sha256.clone(),
+                });
             }
-            report.files.push((path.clone(), bytes, sha256));
         }
+        if let Some((writer, file)) = &mut self.zip {
+            writer
+                .start_file(entry.file.as_str(), self.zip_options)
+                .and_then(|_| writer.write_all(&receipt.pdf.bytes).map_err(Into::into))
+                .map_err(|e| Error::output(file.target().display(), e))?;
+        }
+        if let Some(merge) = &options.merge {
+            self.merged_pages.push(page);
+            if options.out_dir.is_none() && options.zip.is_none() {
+                // The line names the merged file; its size and digest follow once written.
+                entry.file = file_name(merge);
+                entry.bytes = 0;
+                entry.sha256.clear();
+            }
+        }
+        report.push(entry);
+        Ok(())
     }
-    let manifest = manifest_csv(&report.entries)?;
-    if let Some((mut writer, file)) = zip.take() {
-        let target = file.target().display().to_string();
-        writer
-            .start_file("manifest.csv", zip_options)
-            .and_then(|_| writer.write_all(&manifest).map_err(Into::into))
-            .map_err(|e| Error::output(&target, e))?;
-        let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
-        inner.flush().map_err(|e| Error::output(&target, e))?;
-        drop(inner);
-        let bytes = std::fs::read(file.temp_path()).map_err(|e| Error::output(&target, e))?;
-        let path = file.target().to_path_buf();
-        file.commit()?;
-        report
-            .files
-            .push((path, bytes.len() as u64, sha256_hex(&bytes)));
+
+    /// Writes the merged document, the manifest and the archive, and records them.
+    fn finish(
+        self,
+        report: &mut BulkReport,
+        renderer: &Renderer,
+        render_options: &RenderOptions,
+    ) -> Result<()> {
+        let options = self.options;
+        if let Some(path) = &options.merge {
+            if self.merged_pages.is_empty() {
+                tracing::warn!("no successful refunds: {} not written", path.display());
+            } else {
+                let pdf = renderer
+                    .render(&self.merged_pages, render_options)
+                    .map_err(|e| Error::output(path.display(), e))?;
+                write_atomically(path, &pdf.bytes)?;
+                let record = FileRecord::of_bytes(path, &pdf.bytes);
+                let merged_name = file_name(path);
+                for entry in report
+                    .entries
+                    .iter_mut()
+                    .filter(|e| e.status == ReceiptStatus::Written && e.file == merged_name)
+                {
+                    entry.bytes = record.bytes;
+                    entry.sha256.clone_from(&record.sha256);
+                }
+                report.files.push(record);
+            }
+        }
+        let manifest = manifest_csv(&report.entries)?;
+        if let Some((mut writer, file)) = self.zip {
+            let target = file.target().display().to_string();
+            writer
+                .start_file("manifest.csv", self.zip_options)
+                .and_then(|_| writer.write_all(&manifest).map_err(Into::into))
+                .map_err(|e| Error::output(&target, e))?;
+            let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
+            inner.flush().map_err(|e| Error::output(&target, e))?;
+            drop(inner);
+            // Read back in blocks: the archive may be far larger than memory should hold.
+            let mut record = FileRecord::of_file(file.temp_path())?;
+            record.path = file.target().to_path_buf();
+            file.commit()?;
+            report.files.push(record);
+        }
+        if let Some(path) = manifest_path(options) {
+            write_atomically(&path, &manifest)?;
+            report.files.push(FileRecord::of_bytes(&path, &manifest));
+        }
+        Ok(())
     }
-    if let Some(path) = manifest_path(options) {
-        write_atomically(&path, &manifest)?;
-        report
-            .files
-            .push((path, manifest.len() as u64, sha256_hex(&manifest)));
-    }
-    Ok(report)
 }
 
 fn file_name(path: &Path) -> String {
@@ -424,7 +543,7 @@ fn manifest_csv(entries: &[ManifestEntry]) -> Result<Vec<u8>> {
                 e.file.as_str(),
                 &e.bytes.to_string(),
                 e.sha256.as_str(),
-                e.status,
+                e.status.as_str(),
                 guard(&e.reason).as_str(),
             ])
             .map_err(fail)?;
@@ -467,5 +586,19 @@ mod tests {
             safe_file_name("2026110100042", Lang::PtBr),
             "2026110100042_pt-BR.pdf"
         );
+    }
+
+    #[test]
+    fn names_differ_where_case_does_not_count() {
+        let mut refund = Transaction::blank(crate::model::Currency::parse("BRL").unwrap());
+        let mut names = Names::default();
+        let mut given = Vec::new();
+        for id in ["ABC", "abc", "AbC", "a/b", "a_b", "abc"] {
+            refund.transaction_id = id.into();
+            given.push(names.name(&refund, Lang::En));
+        }
+        assert_eq!(given[0], "ABC_en.pdf");
+        let lower: HashSet<String> = given.iter().map(|n| n.to_ascii_lowercase()).collect();
+        assert_eq!(lower.len(), given.len(), "{given:?}");
     }
 }
