@@ -313,7 +313,7 @@ pub fn write_iso8601(out: &mut String, t: DateTime<Utc>, zone: Tz) {
     push_digits(out, abs / 60 % 60, 2);
     // Only local mean time, before a zone's first standard offset, has seconds; writing
     // them is what lets such a time read back as the same instant.
-    if abs % 60 != 0 {
+    if !abs.is_multiple_of(60) {
         out.push(':');
         push_digits(out, abs % 60, 2);
     }
