@@ -1216,3 +1216,94 @@ fn refuses_to_start_without_a_token_or_with_standard_input() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("nothing to serve"), "{err}");
 }
+
+/// Reads an HTTP/1.1 response head from `stream`, returning the status line.
+fn read_head(stream: &mut std::net::TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "the head ended early");
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_client_that_stops_reading_loses_its_export_slot_and_one_client_cannot_take_them_all() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // Large enough that an export fills the socket buffers and the chunks in flight.
+    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir.path())
+        .args(["sample", "--rows", "60000", "--seed", "3", "-o", "data.csv"])
+        .output()
+        .unwrap();
+    assert!(
+        sample.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sample.stderr)
+    );
+    let server = Server::start_in(
+        dir,
+        &[
+            "-i",
+            "data.csv",
+            "--max-exports",
+            "2",
+            "--max-exports-per-client",
+            "1",
+            "--send-timeout",
+            "1",
+        ],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    let auth = format!("Bearer {TOKEN}");
+    let address = server.base.trim_start_matches("http://").to_string();
+    // A client that asks for an export, takes the head, and stops reading.
+    let mut stalled = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stalled,
+        "GET /v1/transactions/export?columns=reference HTTP/1.1\r\nHost: {address}\r\nAuthorization: {auth}\r\n\r\n"
+    )
+    .unwrap();
+    let status = read_head(&mut stalled);
+    assert!(status.contains(" 200 "), "{status}");
+
+    // While it holds its export, the same address gets no second one.
+    let export = server.url("/v1/transactions/export?columns=reference");
+    let refused = get(&export, &[("authorization", &auth)]);
+    let body = refused.assert_error(503, "busy");
+    assert!(body.to_string().contains("this client"), "{body}");
+
+    // Past the send timeout the stalled export gives up and frees the client's slot, though
+    // the connection stays open.
+    let started = Instant::now();
+    loop {
+        let reply = get(&export, &[("authorization", &auth)]);
+        if reply.status == 200 {
+            assert!(reply.body.len() > 1_000_000, "a whole export");
+            break;
+        }
+        reply.assert_error(503, "busy");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the stalled export still holds its slot"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Read on, the stalled body ends in an aborted transfer, never a complete-looking file.
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = stalled.read_to_end(&mut rest);
+    assert!(
+        !rest.ends_with(b"0\r\n\r\n"),
+        "an export cut short ended as a complete chunked body"
+    );
+    assert!(server.log().contains("took no data"), "{}", server.log());
+}

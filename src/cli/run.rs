@@ -176,7 +176,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     }
 
     if !job.receipts.is_empty() {
-        let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+        let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
         let renderer = Renderer::new();
         let work = match work {
             Some(work) => work,

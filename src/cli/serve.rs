@@ -51,6 +51,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub max_exports: usize,
 
+    /// Exports one client address may have running at once (within --max-exports); more
+    /// get 503. Clients behind one proxy share an address.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub max_exports_per_client: usize,
+
+    /// Seconds an export waits for a client that stopped reading before it gives up and
+    /// frees its slot.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub send_timeout: u64,
+
     /// Seconds a request may take to its response head; longer ones get 503.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub request_timeout: u64,
@@ -127,13 +137,15 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
     } else {
         None
     };
-    if args.max_renders == 0 || args.max_exports == 0 {
+    if args.max_renders == 0 || args.max_exports == 0 || args.max_exports_per_client == 0 {
         return Err(Error::usage(
-            "--max-renders and --max-exports must be at least 1",
+            "--max-renders, --max-exports and --max-exports-per-client must be at least 1",
         ));
     }
-    if args.request_timeout == 0 {
-        return Err(Error::usage("--request-timeout must be at least 1 second"));
+    if args.request_timeout == 0 || args.send_timeout == 0 {
+        return Err(Error::usage(
+            "--request-timeout and --send-timeout must be at least 1 second",
+        ));
     }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(crate::serve::Config {
@@ -149,6 +161,8 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         max_renders: args.max_renders,
         render_threads: args.render_threads.unwrap_or(cores).max(1),
         max_exports: args.max_exports,
+        max_exports_per_client: args.max_exports_per_client,
+        send_timeout: Duration::from_secs(args.send_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),
         templates: args.templates.clone(),
         max_page: args.max_page.max(1),

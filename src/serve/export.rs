@@ -7,16 +7,19 @@
 //! the same validation, so the HTTP API and the CLI accept and refuse the same things, with
 //! the same error codes. Lists take commas or repeated parameters.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -172,28 +175,109 @@ pub(crate) fn export_request(
     Ok((filter, table.options, table.format.unwrap_or(Format::Csv)))
 }
 
-pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
+/// Exports running per client address, so that one client cannot hold every export slot.
+pub(crate) struct PerClient {
+    limit: usize,
+    running: std::sync::Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One client's hold on an export; released when dropped.
+pub(crate) struct ClientSlot {
+    owner: Arc<PerClient>,
+    client: Option<IpAddr>,
+}
+
+impl PerClient {
+    pub fn new(limit: usize) -> PerClient {
+        PerClient {
+            limit: limit.max(1),
+            running: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A slot for `client`, or `None` when it already runs `limit` exports. A request
+    /// without an address (served in-process) is not counted.
+    pub fn try_acquire(self: &Arc<Self>, client: Option<IpAddr>) -> Option<ClientSlot> {
+        if let Some(ip) = client {
+            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            let count = running.entry(ip).or_default();
+            if *count >= self.limit {
+                return None;
+            }
+            *count += 1;
+        }
+        Some(ClientSlot {
+            owner: Arc::clone(self),
+            client,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let Some(ip) = self.client else { return };
+        let mut running = self.owner.running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = running.get_mut(&ip) {
+            *count -= 1;
+            if *count == 0 {
+                running.remove(&ip);
+            }
+        }
+    }
+}
+
+/// The peer address of the connection a request came on, when the server knows it.
+pub(crate) fn client_address(extensions: &Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+pub async fn export(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    extensions: Extensions,
+) -> Result<Response, ApiError> {
     let (filter, options, format) = export_request(&uri, app.templates.as_deref())?;
     let snapshot = data(&app)?;
+    let Some(client_slot) = app
+        .exports_by_client
+        .try_acquire(client_address(&extensions))
+    else {
+        return Err(ApiError::busy("exports from this client"));
+    };
     let Ok(permit) = Arc::clone(&app.exports).try_acquire_owned() else {
         return Err(ApiError::busy("exports"));
     };
     let (chunks, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let finished = Arc::new(AtomicBool::new(false));
+    let done = Arc::clone(&finished);
+    let send_timeout = app.send_timeout;
+    let runtime = tokio::runtime::Handle::current();
     let writer = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _slots = (permit, client_slot);
         let sender = chunks.clone();
-        let outcome = write_export(&snapshot, &filter, &options, format, ChunkWriter { chunks });
-        match outcome {
-            Ok(rows) => tracing::debug!(rows, "export written"),
+        let out = ChunkWriter {
+            chunks,
+            timeout: send_timeout,
+            runtime,
+        };
+        match write_export(&snapshot, &filter, &options, format, out) {
+            Ok(rows) => {
+                done.store(true, Ordering::Release);
+                tracing::debug!(rows, "export written");
+            }
             // The client left: nothing to report.
             Err(Error::BrokenPipe) => {}
             Err(e) => {
-                tracing::error!(error = %e, "export failed");
-                let _ = sender.blocking_send(Err(io::Error::other(e.to_string())));
+                tracing::warn!(error = %e, "export stopped");
+                // Never waits: a client that stopped reading has a full channel, and the
+                // body ends short either way (see `Chunks`).
+                let _ = sender.try_send(Err(io::Error::other(e.to_string())));
             }
         }
     });
-    let body = body_of(receiver, writer).await?;
+    let body = body_of(receiver, writer, finished).await?;
     let (content_type, extension) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Xlsx => (XLSX_TYPE, "xlsx"),
@@ -218,11 +302,13 @@ pub async fn export(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, A
 async fn body_of(
     mut receiver: mpsc::Receiver<io::Result<Bytes>>,
     writer: tokio::task::JoinHandle<()>,
+    finished: Arc<AtomicBool>,
 ) -> Result<Body, ApiError> {
     match receiver.recv().await {
         Some(Ok(first)) => Ok(Body::from_stream(Chunks {
             first: Some(first),
             rest: receiver,
+            finished,
         })),
         Some(Err(e)) => Err(ApiError::internal(format!("the export failed: {e}"))),
         None => {
@@ -238,6 +324,10 @@ async fn body_of(
 struct Chunks {
     first: Option<Bytes>,
     rest: mpsc::Receiver<io::Result<Bytes>>,
+    /// Set once the whole export was written: the channel closing before that is an
+    /// export that stopped, and the body must end in an error (an aborted transfer), never
+    /// as a complete-looking but short file.
+    finished: Arc<AtomicBool>,
 }
 
 impl futures_core::Stream for Chunks {
@@ -247,14 +337,24 @@ impl futures_core::Stream for Chunks {
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(first)));
         }
-        self.rest.poll_recv(cx)
+        match self.rest.poll_recv(cx) {
+            Poll::Ready(None) if !self.finished.swap(true, Ordering::AcqRel) => Poll::Ready(Some(
+                Err(io::Error::other("the export stopped before its end")),
+            )),
+            other => other,
+        }
     }
 }
 
 /// Hands what a sink writes to the connection, waiting while the client is slower than
-/// the export. A client that hung up surfaces as a broken pipe, which ends the export.
+/// the export, but not longer than the send timeout: a client that stopped reading must
+/// not hold an export slot for as long as it keeps the connection open. A client that hung
+/// up surfaces as a broken pipe, which ends the export.
 struct ChunkWriter {
     chunks: mpsc::Sender<io::Result<Bytes>>,
+    timeout: Duration,
+    /// The server's runtime; the writer runs on one of its blocking threads.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Write for ChunkWriter {
@@ -262,15 +362,24 @@ impl Write for ChunkWriter {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.chunks
-            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
-            .map_err(|_| {
-                io::Error::new(
-                    io::ErrorKind::BrokenPipe,
-                    "the client closed the connection",
-                )
-            })?;
-        Ok(buf.len())
+        let chunk = Ok(Bytes::copy_from_slice(buf));
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(self.timeout, self.chunks.send(chunk)));
+        match sent {
+            Ok(Ok(())) => Ok(buf.len()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client closed the connection",
+            )),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the client took no data for {} s (--send-timeout)",
+                    self.timeout.as_secs()
+                ),
+            )),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {

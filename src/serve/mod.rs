@@ -55,6 +55,10 @@ pub struct Config {
     pub render_threads: usize,
     /// Exports being written at once; past this, 503.
     pub max_exports: usize,
+    /// Exports one client address may run at once.
+    pub max_exports_per_client: usize,
+    /// Longest wait for a client to take the next part of an export.
+    pub send_timeout: Duration,
     /// Longest time to the response head (an export's body may take longer).
     pub request_timeout: Duration,
     /// Folder of extra column sets for `columns=`.
@@ -77,6 +81,9 @@ pub(crate) struct App {
     /// threads sleep, where a work-stealing pool's would spin and take CPU from the renders.
     render_slots: Arc<Semaphore>,
     exports: Arc<Semaphore>,
+    /// Exports running per client address.
+    exports_by_client: Arc<export::PerClient>,
+    send_timeout: Duration,
     templates: Option<PathBuf>,
     request_timeout: Duration,
     max_page: usize,
@@ -115,7 +122,7 @@ pub fn run(config: Config) -> Result<u64> {
         }
         None => None,
     };
-    let locales = Locales::new().map_err(|e| Error::usage(e.to_string()))?;
+    let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let app = Arc::new(App {
         store,
         gateway,
@@ -126,6 +133,8 @@ pub fn run(config: Config) -> Result<u64> {
         render_slots: Arc::new(Semaphore::new(config.render_threads.max(1))),
         renders: Arc::new(Semaphore::new(config.max_renders)),
         exports: Arc::new(Semaphore::new(config.max_exports)),
+        exports_by_client: Arc::new(export::PerClient::new(config.max_exports_per_client)),
+        send_timeout: config.send_timeout,
         templates: config.templates.clone(),
         request_timeout: config.request_timeout,
         max_page: config.max_page.max(1),
@@ -135,7 +144,7 @@ pub fn run(config: Config) -> Result<u64> {
         .enable_all()
         .thread_name("recibo-serve")
         .build()
-        .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot start the async runtime: {e}")))?;
     let served = runtime.block_on(routes::serve(
         Arc::clone(&app),
         config.listen,

@@ -145,14 +145,14 @@ pub fn router(app: Arc<App>) -> Router {
 pub async fn serve(app: Arc<App>, listen: SocketAddr, request_timeout: Duration) -> Result<u64> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| Error::usage(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot listen on {listen}: {e}")))?;
     // Before the address is announced: until then a SIGHUP or SIGTERM would end the
     // process with the default action.
     let signals =
-        Signals::install().map_err(|e| Error::usage(format!("cannot listen for signals: {e}")))?;
+        Signals::install().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
     let bound = listener
         .local_addr()
-        .map_err(|e| Error::usage(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot listen on {listen}: {e}")))?;
     // On stdout, first, so whoever started the server (a test, a supervisor) learns the
     // port it got for `--listen 127.0.0.1:0`.
     {
@@ -176,13 +176,15 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr, request_timeout: Duration)
     }));
     let mut stopping = stop_rx.clone();
     let mut stopped = stop_rx;
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // With each connection's peer address, for the limits kept per client.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = stopping.wait_for(|stop| *stop).await;
     });
     let grace = request_timeout + SHUTDOWN_GRACE;
     tokio::select! {
         result = std::future::IntoFuture::into_future(server) => {
-            result.map_err(|e| Error::usage(format!("the server stopped: {e}")))?;
+            result.map_err(|e| Error::System(format!("the server stopped: {e}")))?;
         }
         () = async {
             let _ = stopped.wait_for(|stop| *stop).await;
