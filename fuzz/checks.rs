@@ -16,7 +16,6 @@ use recibo::model::time::{TimeError, in_range, parse_bound, parse_instant, write
 use recibo::model::{Currency, Money, Transaction, TxType};
 use recibo::source::RecordReader;
 use recibo::source::csv::CsvReader;
-use recibo::source::fields::FieldSet;
 use recibo::source::jsonl::JsonlReader;
 use recibo::source::xlsx::XlsxReader;
 use recibo::source::{SourceOptions, gateway::ACQUIRER};
@@ -40,7 +39,7 @@ pub const TARGETS: &[(&str, Check)] = &[
 /// survives the JSONL form.
 pub fn csv(data: &[u8]) {
     let name = "fuzz.csv";
-    match CsvReader::new(name, Cursor::new(data.to_vec()), FieldSet::ALL) {
+    match CsvReader::new(name, Cursor::new(data.to_vec()), &SourceOptions::default()) {
         Ok(mut reader) => drain(&mut reader, name, data.len()),
         Err(e) => assert_names(&e, name),
     }

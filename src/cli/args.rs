@@ -172,6 +172,11 @@ pub struct InputArgs {
     /// With --gateway: orders fetched at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
+
+    /// Longest record read: a CSV record, a JSONL line, an XLSX shared string (whose
+    /// whole table may take 1024 times this). Bytes, or with K, M or G.
+    #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = crate::request::parse_byte_size)]
+    pub max_record_size: usize,
 }
 
 /// Which transactions are kept. Lists are comma-separated and match any of their values.

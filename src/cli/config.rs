@@ -26,6 +26,7 @@ impl InputArgs {
             orders_from: self.orders_from.clone(),
             gateway_config: self.gateway_config.clone(),
             concurrency: self.concurrency,
+            max_record_bytes: self.max_record_size,
         }
     }
 

@@ -56,6 +56,8 @@ struct SourceFile {
     orders_from: Option<String>,
     gateway_config: Option<String>,
     concurrency: Option<usize>,
+    /// Longest record read, as `--max-record-size` (bytes, or a string such as "4M").
+    max_record_size: Option<toml::Value>,
 }
 
 #[derive(Debug, serde::Deserialize, Default)]
@@ -200,6 +202,19 @@ impl Job {
                 .as_deref()
                 .map(|p| PathBuf::from(resolve(p))),
             concurrency: source.concurrency.unwrap_or(8),
+            max_record_bytes: match &source.max_record_size {
+                None => crate::source::DEFAULT_MAX_RECORD_BYTES,
+                Some(toml::Value::Integer(n)) if *n > 0 => {
+                    usize::try_from(*n).unwrap_or(usize::MAX)
+                }
+                Some(toml::Value::String(text)) => crate::request::parse_byte_size(text)
+                    .map_err(|m| bad(format!("key `source.max_record_size`: {m}")))?,
+                Some(other) => {
+                    return Err(bad(format!(
+                        "key `source.max_record_size`: {other} is not a size (e.g. 1048576 or \"4M\")"
+                    )));
+                }
+            },
         };
         let filter = FilterRequest {
             tz: Some(zone_name.clone()),

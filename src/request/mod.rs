@@ -20,7 +20,9 @@ pub use filter::FilterRequest;
 pub use receipt::{ReceiptRequest, ReceiptSpec};
 pub use source::SourceRequest;
 pub use table::{TableRequest, TableSpec};
-pub use values::{ColumnSelection, CurrencyList, Delimiter, Langs, TimeBound, Zone, single_lang};
+pub use values::{
+    ColumnSelection, CurrencyList, Delimiter, Langs, TimeBound, Zone, parse_byte_size, single_lang,
+};
 
 /// A setting a request can carry, by its neutral key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -23,6 +23,8 @@ pub struct SourceRequest {
     pub gateway_config: Option<PathBuf>,
     /// Orders fetched at once from the gateway.
     pub concurrency: usize,
+    /// Longest record a reader takes ([`SourceOptions::max_record_bytes`]).
+    pub max_record_bytes: usize,
 }
 
 impl Default for SourceRequest {
@@ -37,6 +39,7 @@ impl Default for SourceRequest {
             orders_from: None,
             gateway_config: None,
             concurrency: 8,
+            max_record_bytes: crate::source::DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -70,7 +73,10 @@ impl SourceRequest {
         }
         Ok(FileSource {
             inputs,
-            options: SourceOptions::new(self.sheet.clone(), zone),
+            options: SourceOptions {
+                max_record_bytes: self.max_record_bytes.max(1),
+                ..SourceOptions::new(self.sheet.clone(), zone)
+            },
             skip_bad: self.skip_bad,
         })
     }

@@ -245,6 +245,34 @@ impl ColumnSelection {
     }
 }
 
+/// A size in bytes: a number, optionally with `K`, `M` or `G` (powers of 1024): `4M`.
+pub fn parse_byte_size(text: &str) -> std::result::Result<usize, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a size (e.g. 1048576, 512K, 4M, 1G)"
+            ));
+        }
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 1048576, 512K, 4M, 1G)"))?;
+    match n.checked_mul(scale).and_then(|b| usize::try_from(b).ok()) {
+        Some(0) => Err("a size must be at least 1 byte".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("{text:?} is too large")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

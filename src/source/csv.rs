@@ -2,12 +2,14 @@
 //! in any order, the gateway's trailing `<END>` line accepted.
 
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use csv::ByteRecord;
 
-use super::fields::{Field, FieldMap, FieldSet, ReadOptions, fill_transaction};
-use super::{RecordReader, record_error};
+use super::fields::{Field, FieldMap, ReadOptions, fill_transaction};
+use super::{RecordReader, SourceOptions, record_error};
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
 
@@ -62,8 +64,9 @@ impl CsvReader {
     pub fn new<R: Read + Send + 'static>(
         name: &str,
         mut input: R,
-        text_fields: FieldSet,
+        source: &SourceOptions,
     ) -> Result<CsvReader> {
+        let text_fields = source.text_fields;
         let mut head = Vec::with_capacity(8192);
         let mut byte = [0u8; 1];
         // Sniff the first line only; the bytes read are replayed to the CSV parser.
@@ -82,7 +85,13 @@ impl CsvReader {
         }
         let delimiter = sniff_delimiter(&head);
         let crlf = head.ends_with(b"\r\n");
-        let chained = std::io::Cursor::new(head).chain(input);
+        let record_start = Arc::new(AtomicU64::new(0));
+        let chained = RecordBound {
+            input: std::io::Cursor::new(head).chain(input),
+            read: 0,
+            record_start: Arc::clone(&record_start),
+            limit: source.max_record_bytes as u64,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -117,7 +126,7 @@ impl CsvReader {
         // ends at the end of the input, or at its next batch once this reader is dropped.
         std::thread::Builder::new()
             .name("recibo-csv".into())
-            .spawn(move || parse(reader, full, recycled))
+            .spawn(move || parse(reader, &record_start, full, recycled))
             .map_err(|e| Error::source(name, format!("cannot start the CSV parser: {e}")))?;
         let options = ReadOptions {
             decimal_comma: delimiter == b';',
@@ -147,9 +156,12 @@ impl CsvReader {
 /// The parser thread: raw records in batches, until the input ends or nobody listens.
 fn parse<R: Read>(
     mut reader: csv::Reader<R>,
+    record_start: &AtomicU64,
     full: mpsc::SyncSender<RawBatch>,
     recycled: mpsc::Receiver<RawBatch>,
 ) {
+    // The line the record being parsed starts on.
+    let mut record_line = reader.position().line();
     loop {
         let mut batch = recycled.try_recv().unwrap_or_else(|_| RawBatch {
             records: Vec::with_capacity(RAW_BATCH_RECORDS),
@@ -167,6 +179,8 @@ fn parse<R: Read>(
             match reader.read_byte_record(&mut batch.records[used]) {
                 Ok(true) => {
                     batch.end_lines[used] = reader.position().line();
+                    record_start.store(reader.position().byte(), Ordering::Relaxed);
+                    record_line = reader.position().line();
                     batch.items.push(RawItem::Record(used));
                     used += 1;
                 }
@@ -176,7 +190,14 @@ fn parse<R: Read>(
                     break;
                 }
                 Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                    batch.items.push(RawItem::Failed(e.to_string()));
+                    let line = record_line;
+                    let message = match e.kind() {
+                        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge => {
+                            format!("the record from line {line} on: {io}")
+                        }
+                        _ => e.to_string(),
+                    };
+                    batch.items.push(RawItem::Failed(message));
                     done = true;
                     break;
                 }
@@ -189,6 +210,36 @@ fn parse<R: Read>(
         if full.send(batch).is_err() || done {
             return;
         }
+    }
+}
+
+/// The input as the CSV parser reads it, refusing to go on once the record being parsed
+/// has taken more than `limit` bytes: csv-core grows a record without bound, and one
+/// unclosed quote early in a large file, or a file with no line breaks, would otherwise be
+/// held whole. Counted in what the parser has read, so it is exact to its buffer's size.
+struct RecordBound<R> {
+    input: R,
+    read: u64,
+    /// Where the record being parsed starts, as the parser thread last saw it.
+    record_start: Arc<AtomicU64>,
+    limit: u64,
+}
+
+impl<R: Read> Read for RecordBound<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let start = self.record_start.load(Ordering::Relaxed);
+        if self.read.saturating_sub(start) > self.limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!(
+                    "a record longer than {} bytes (--max-record-size); a quote left open makes one",
+                    self.limit
+                ),
+            ));
+        }
+        let n = self.input.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
     }
 }
 

@@ -6,9 +6,10 @@ use super::RecordReader;
 use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
 
-/// The longest line read. A transaction's JSON is a few kilobytes; without a bound, an input
-/// with no newline (`-i /dev/zero`) would be read into memory until the machine runs out.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// The longest line read by default ([`super::DEFAULT_MAX_RECORD_BYTES`]). A transaction's
+/// JSON is a few kilobytes; without a bound, an input with no newline (`-i /dev/zero`)
+/// would be read into memory until the machine runs out.
+pub const MAX_LINE_BYTES: usize = super::DEFAULT_MAX_RECORD_BYTES;
 
 pub struct JsonlReader<R: BufRead> {
     name: String,
@@ -18,11 +19,18 @@ pub struct JsonlReader<R: BufRead> {
     row: u64,
     /// A line was cut at the limit: nothing after it is read.
     cut: bool,
+    max_line: usize,
 }
 
 impl<R: BufRead> JsonlReader<R> {
     pub fn new(name: &str, input: R) -> JsonlReader<R> {
+        JsonlReader::with_limit(name, input, MAX_LINE_BYTES)
+    }
+
+    /// A reader refusing lines longer than `max_line` bytes.
+    pub fn with_limit(name: &str, input: R, max_line: usize) -> JsonlReader<R> {
         JsonlReader {
+            max_line,
             name: name.to_string(),
             input,
             line: String::new(),
@@ -54,14 +62,14 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
             return Err(Error::source(
                 &self.name,
                 format!(
-                    "not read past line {}, which is longer than {MAX_LINE_BYTES} bytes",
-                    self.line_no
+                    "not read past line {}, which is longer than {} bytes (--max-record-size)",
+                    self.line_no, self.max_line
                 ),
             ));
         }
         loop {
             self.line.clear();
-            let limit = MAX_LINE_BYTES as u64 + 1;
+            let limit = self.max_line as u64 + 1;
             let n = match (&mut self.input).take(limit).read_line(&mut self.line) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
@@ -76,12 +84,15 @@ impl<R: BufRead> RecordReader for JsonlReader<R> {
                 return Ok(false);
             }
             self.line_no += 1;
-            if self.line.len() > MAX_LINE_BYTES && !self.line.ends_with('\n') {
+            if self.line.len() > self.max_line && !self.line.ends_with('\n') {
                 self.row += 1;
                 // Where such a line ends is unknown (`/dev/zero` has no end), so reading
                 // stops here even with `--skip-bad`; the next call says so.
                 self.cut = true;
-                return Err(self.record_error(format!("is longer than {MAX_LINE_BYTES} bytes")));
+                return Err(self.record_error(format!(
+                    "is longer than {} bytes (--max-record-size)",
+                    self.max_line
+                )));
             }
             if self.line_no == 1 && self.line.starts_with('\u{feff}') {
                 self.line.drain(..'\u{feff}'.len_utf8());

@@ -75,7 +75,18 @@ pub struct SourceOptions {
     pub zone: Tz,
     /// Free-text fields the caller looks at (see [`fields::ReadOptions::text_fields`]).
     pub text_fields: FieldSet,
+    /// Longest record: a CSV record or JSONL line, an XLSX shared string. What a reader
+    /// holds at once, so hostile input (an unclosed quote, `/dev/zero`, a 1 GB string in a
+    /// 1 MB workbook) ends in an error instead of filling memory.
+    pub max_record_bytes: usize,
 }
+
+/// The default [`SourceOptions::max_record_bytes`]: far above any real transaction.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// An XLSX workbook's shared strings are held whole by the reader: at most this many times
+/// the record limit in all.
+pub const SHARED_STRINGS_PER_RECORD_LIMIT: u64 = 1024;
 
 impl SourceOptions {
     pub fn new(sheet: Option<String>, zone: Tz) -> SourceOptions {
@@ -83,6 +94,7 @@ impl SourceOptions {
             sheet,
             zone,
             text_fields: FieldSet::ALL,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -100,8 +112,12 @@ pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordRead
         // Not locked: the CSV parser reads it from a thread of its own.
         let stdin = std::io::stdin();
         return Ok(match input.format {
-            InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin, options.text_fields)?),
-            InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(name, stdin.lock())),
+            InputFormat::Csv => Box::new(csv::CsvReader::new(name, stdin, options)?),
+            InputFormat::Jsonl => Box::new(jsonl::JsonlReader::with_limit(
+                name,
+                stdin.lock(),
+                options.max_record_bytes,
+            )),
             InputFormat::Xlsx => {
                 return Err(Error::usage(
                     "XLSX cannot be read from standard input; name the file",
@@ -111,14 +127,11 @@ pub fn open(input: &Input, options: &SourceOptions) -> Result<Box<dyn RecordRead
     }
     let open_file = || std::fs::File::open(name).map_err(|e| Error::source(name, e));
     Ok(match input.format {
-        InputFormat::Csv => Box::new(csv::CsvReader::new(
-            name,
-            open_file()?,
-            options.text_fields,
-        )?),
-        InputFormat::Jsonl => Box::new(jsonl::JsonlReader::new(
+        InputFormat::Csv => Box::new(csv::CsvReader::new(name, open_file()?, options)?),
+        InputFormat::Jsonl => Box::new(jsonl::JsonlReader::with_limit(
             name,
             BufReader::with_capacity(256 * 1024, open_file()?),
+            options.max_record_bytes,
         )),
         InputFormat::Xlsx => Box::new(xlsx::XlsxReader::open(name, options)?),
     })

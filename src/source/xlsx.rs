@@ -35,6 +35,65 @@ use crate::error::{Error, Location, Result};
 use crate::model::Transaction;
 use crate::model::time::{TimeError, in_range, local_to_utc, parse_local, write_iso8601};
 
+/// Refuses a workbook whose shared strings would take more memory than recibo allows:
+/// the XLSX reader holds that table whole before it reads a row, so a 1 MB file holding a
+/// 1 GB string (deflate packs repeated bytes a thousandfold) would otherwise take gigabytes.
+/// Each string may take `max_string` bytes of XML, the table 1024 times that; measured as
+/// the part is inflated, so a size the archive claims falsely changes nothing.
+fn check_shared_strings(name: &str, file: &File, max_string: u64) -> Result<()> {
+    let fail = |m: String| Error::source(name, m);
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+        // Not an archive: the workbook reader says why.
+        return Ok(());
+    };
+    let Some(index) = (0..archive.len()).find(|&i| {
+        archive
+            .name_for_index(i)
+            .is_some_and(|n| n.is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml")))
+    }) else {
+        return Ok(());
+    };
+    let mut part = archive
+        .by_index(index)
+        .map_err(|e| fail(format!("not a readable XLSX workbook: {e}")))?;
+    let max_total = max_string.saturating_mul(super::SHARED_STRINGS_PER_RECORD_LIMIT);
+    // Bytes since the end of the last `</si>` (one string item), matched byte by byte.
+    const END: &[u8] = b"</si>";
+    let (mut total, mut item, mut matched, mut strings) = (0u64, 0u64, 0usize, 0u64);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match part.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) => return Err(fail(format!("not a readable XLSX workbook: {e}"))),
+        };
+        total += n as u64;
+        if total > max_total {
+            return Err(fail(format!(
+                "its shared strings take more than {max_total} bytes, which recibo would have to hold at once (raise --max-record-size)"
+            )));
+        }
+        for &b in &buf[..n] {
+            item += 1;
+            matched = if b == END[matched] {
+                matched + 1
+            } else {
+                usize::from(b == END[0])
+            };
+            if matched == END.len() {
+                matched = 0;
+                item = 0;
+                strings += 1;
+            } else if item > max_string {
+                return Err(fail(format!(
+                    "shared string {} is longer than {max_string} bytes (--max-record-size)",
+                    strings + 1
+                )));
+            }
+        }
+    }
+}
+
 /// Rows per batch handed from the worker to the reader.
 const BATCH_ROWS: usize = 1024;
 /// Batches in flight between the threads (beyond the one each side holds).
@@ -63,6 +122,7 @@ impl XlsxReader {
     /// Opens the workbook, picks the sheet and reads its header row.
     pub fn open(name: &str, options: &SourceOptions) -> Result<XlsxReader> {
         let file = File::open(name).map_err(|e| Error::source(name, e))?;
+        check_shared_strings(name, &file, options.max_record_bytes as u64)?;
         let xlsx: Xlsx<_> = Xlsx::new(BufReader::with_capacity(256 * 1024, file))
             .map_err(|e| Error::source(name, format!("not a readable XLSX workbook: {e}")))?;
         let sheets =
