@@ -5,9 +5,9 @@ use super::config::flag_error;
 use super::{Outcome, Progress};
 use crate::error::{Error, Result};
 use crate::locale::Locales;
-use crate::receipt::bulk::{self, BulkOptions};
+use crate::receipt::bulk::{BulkOptions, BulkRun};
 use crate::receipt::pdf::Renderer;
-use crate::receipt::work::collect;
+use crate::receipt::work::{REFUNDS_PER_CHUNK, collect_in_chunks};
 use crate::request::{ReceiptRequest, ReceiptSpec};
 
 /// The receipt settings of `--lang`, `--tz`, `--generated-at` and `--pdfa`.
@@ -50,35 +50,50 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
             .map_err(|e| Error::System(format!("cannot start {jobs} rendering threads: {e}")))?;
     }
 
-    let work = collect(&filter, source.rereadable(), |each| source.read(each))?;
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let renderer = Renderer::new();
-    let eligible = work
-        .refunds
-        .iter()
-        .filter(|r| r.is_successful_refund())
-        .count();
-    let progress = Progress::items(quiet, (eligible * options.langs.len()) as u64, "receipts");
-    let report = bulk::run(&work, &options, &locales, &renderer, &|| progress.tick())?;
-    progress.finish();
+    let mut bulk = BulkRun::start(&options, &locales, &renderer)?;
+    let mut progress = None;
+    let mut selected = 0;
+    let stats = collect_in_chunks(
+        &filter,
+        source.rereadable(),
+        REFUNDS_PER_CHUNK,
+        |each| source.read(each),
+        |work| {
+            selected = work.selected_total;
+            let progress = progress.get_or_insert_with(|| {
+                Progress::items(
+                    quiet,
+                    (work.eligible_total * options.langs.len()) as u64,
+                    "receipts",
+                )
+            });
+            bulk.add(work, &|| progress.tick())
+        },
+    )?;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let report = bulk.finish()?;
 
     let summary = format!(
         "{} refunds selected from {} records: {} receipts rendered ({} written, {} unchanged), {} skipped, {} failed{}",
-        work.refunds.len(),
-        work.stats.records,
+        selected,
+        stats.records,
         report.rendered,
         report.written,
         report.unchanged,
         report.skipped,
         report.failed,
-        if work.stats.skipped > 0 {
-            format!(", {} bad rows skipped", work.stats.skipped)
+        if stats.skipped > 0 {
+            format!(", {} bad rows skipped", stats.skipped)
         } else {
             String::new()
         }
     );
     Ok(Outcome {
         summary,
-        skipped: report.failed + work.stats.skipped,
+        skipped: report.failed + stats.skipped,
     })
 }

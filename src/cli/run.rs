@@ -15,9 +15,9 @@ use crate::job::{Job, expand_path};
 use crate::locale::Locales;
 use crate::model::Transaction;
 use crate::output::{FileRecord, Target};
-use crate::receipt::bulk::{self, BulkOptions, ReceiptStatus};
+use crate::receipt::bulk::{BulkOptions, BulkRun, ReceiptStatus};
 use crate::receipt::pdf::Renderer;
-use crate::receipt::work::collect;
+use crate::receipt::work::{REFUNDS_PER_CHUNK, collect, collect_in_chunks};
 use crate::sink::{self, Format};
 use crate::source::{ReadStats, Source};
 
@@ -178,20 +178,14 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     if !job.receipts.is_empty() {
         let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
         let renderer = Renderer::new();
-        let work = match work {
-            Some(work) => work,
-            None => collect(&filter, source.rereadable(), |each| source.read(each))?,
+        let expand = |p: &Option<String>| {
+            p.as_deref()
+                .map(|t| expand_path(t, &job.name, &window, shard))
         };
-        if job.exports.is_empty() {
-            skipped += work.stats.skipped;
-            summary.read = work.stats.clone();
-        }
-        for receipts in &job.receipts {
-            let expand = |p: &Option<String>| {
-                p.as_deref()
-                    .map(|t| expand_path(t, &job.name, &window, shard))
-            };
-            let options = BulkOptions {
+        let options: Vec<BulkOptions> = job
+            .receipts
+            .iter()
+            .map(|receipts| BulkOptions {
                 langs: receipts.langs.clone(),
                 zone: job.zone,
                 // Dated at the end of their window, so a rerun reproduces them byte for byte.
@@ -202,30 +196,66 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                 merge: expand(&receipts.merge),
                 manifest: None,
                 force: false,
-            };
-            let eligible = work
-                .refunds
-                .iter()
-                .filter(|r| r.is_successful_refund())
-                .count();
-            let progress =
-                super::Progress::items(quiet, (eligible * options.langs.len()) as u64, "receipts");
-            let report = bulk::run(&work, &options, &locales, &renderer, &|| progress.tick())?;
+            })
+            .collect();
+        let mut runs = options
+            .iter()
+            .map(|o| BulkRun::start(o, &locales, &renderer))
+            .collect::<Result<Vec<_>>>()?;
+        let receipts_per_refund: usize = options.iter().map(|o| o.langs.len()).sum();
+        let mut progress = None;
+        let mut selected = 0;
+        // Every block of receipts gets each chunk of work in turn, so the input is read
+        // once per chunk, not once per block.
+        let mut add = |work: &crate::receipt::work::Work| {
+            selected = work.selected_total;
+            let progress = progress.get_or_insert_with(|| {
+                super::Progress::items(
+                    quiet,
+                    (work.eligible_total * receipts_per_refund) as u64,
+                    "receipts",
+                )
+            });
+            for run in runs.iter_mut() {
+                run.add(work, &|| progress.tick())?;
+            }
+            Ok(())
+        };
+        let stats = match work.take() {
+            Some(work) => {
+                add(&work)?;
+                work.stats
+            }
+            None => collect_in_chunks(
+                &filter,
+                source.rereadable(),
+                REFUNDS_PER_CHUNK,
+                |each| source.read(each),
+                &mut add,
+            )?,
+        };
+        if let Some(progress) = progress {
             progress.finish();
+        }
+        if job.exports.is_empty() {
+            skipped += stats.skipped;
+            summary.read = stats;
+        }
+        for (options, run) in options.iter().zip(runs) {
+            let report = run.finish()?;
             skipped += report.failed;
             summary.files.extend(report.files.iter().cloned());
             summary.receipts.push(ReceiptsSummary {
                 languages: options.langs.iter().map(|l| l.tag().to_string()).collect(),
-                refunds_selected: work.refunds.len(),
+                refunds_selected: selected,
                 rendered: report.rendered,
                 written: report.written,
                 unchanged: report.unchanged,
                 skipped: report.skipped,
                 failed: report.failed,
                 not_rendered: report
-                    .entries
+                    .not_rendered
                     .iter()
-                    .filter(|e| e.status.is_missing())
                     .map(|e| NotRendered {
                         refund_id: e.refund_id.clone(),
                         language: e.language.clone(),

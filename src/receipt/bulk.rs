@@ -97,7 +97,8 @@ impl ManifestEntry {
     }
 }
 
-/// What a bulk run did.
+/// What a bulk run did. Every receipt has its line in the manifest; the report keeps
+/// counts, and the first [`NOT_RENDERED_KEPT`] receipts that were skipped or failed.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct BulkReport {
     pub rendered: u64,
@@ -105,20 +106,27 @@ pub struct BulkReport {
     pub unchanged: u64,
     pub skipped: u64,
     pub failed: u64,
-    pub entries: Vec<ManifestEntry>,
+    /// The first skipped or failed receipts, with their reasons.
+    pub not_rendered: Vec<ManifestEntry>,
     /// Files written (folder files, the archive, the merge, the manifest).
     pub files: Vec<FileRecord>,
 }
 
+/// Skipped or failed receipts a report lists (the manifest lists them all): a job summary
+/// stays readable, and its size bounded, however many refunds failed.
+pub const NOT_RENDERED_KEPT: usize = 1000;
+
 impl BulkReport {
-    fn push(&mut self, entry: ManifestEntry) {
+    fn count(&mut self, entry: &ManifestEntry) {
         match entry.status {
             ReceiptStatus::Written => self.written += 1,
             ReceiptStatus::Unchanged => self.unchanged += 1,
             ReceiptStatus::Skipped => self.skipped += 1,
             ReceiptStatus::Failed => self.failed += 1,
         }
-        self.entries.push(entry);
+        if entry.status.is_missing() && self.not_rendered.len() < NOT_RENDERED_KEPT {
+            self.not_rendered.push(entry.clone());
+        }
     }
 }
 
@@ -163,10 +171,7 @@ pub fn safe_file_name(refund_id: &str, lang: Lang) -> String {
     format!("{id}_{}.pdf", lang.tag())
 }
 
-/// Renders and writes every receipt of `work`, in four stages: select the refunds that
-/// get receipts, name their files, render them (in parallel, batch by batch), and emit
-/// them to the folder, archive and merged document with the manifest. `on_progress` is
-/// called once per receipt.
+/// Renders and writes every receipt of `work` (see [`BulkRun`]).
 pub fn run(
     work: &Work,
     options: &BulkOptions,
@@ -174,79 +179,155 @@ pub fn run(
     renderer: &Renderer,
     on_progress: &(dyn Fn() + Sync),
 ) -> Result<BulkReport> {
-    if options.out_dir.is_none() && options.zip.is_none() && options.merge.is_none() {
-        return Err(Error::usage(
-            "say where receipts go: --out DIR, --zip FILE and/or --merge FILE",
-        ));
-    }
-    let mut report = BulkReport::default();
-    let render_options = RenderOptions {
-        pdfa: options.pdfa,
-        creation_date: Some(options.generated_at),
-        document_title: None,
-    };
-    let eligible = select(work, &options.langs, &mut report);
-    let mut names = Names::default();
-    let mut emitter = Emitter::open(options)?;
-    let jobs: Vec<(&Transaction, Lang)> = eligible
-        .iter()
-        .flat_map(|r| options.langs.iter().map(move |l| (*r, *l)))
-        .collect();
-    for batch in jobs.chunks(BATCH) {
-        // Named in order, before the parallel stage, so that names never depend on which
-        // thread finishes first.
-        let batch_names: Vec<String> = batch
-            .iter()
-            .map(|(refund, lang)| names.name(refund, *lang))
-            .collect();
-        if let Some(dir) = &options.out_dir {
-            // What a killed run left for these receipts; other files in the folder, other
-            // runs' included, are not this run's to touch.
-            let these: HashSet<&str> = batch_names.iter().map(String::as_str).collect();
-            remove_stale_temporaries(dir, |target| these.contains(target));
+    let mut bulk = BulkRun::start(options, locales, renderer)?;
+    bulk.add(work, on_progress)?;
+    bulk.finish()
+}
+
+/// A bulk run, fed its work chunk by chunk, in four stages: select the refunds that get
+/// receipts, name their files, render them (in parallel, batch by batch), and emit them
+/// to the folder, archive and merged document, each with its line in the manifest, which
+/// is written as it goes. What it holds does not grow with the number of receipts, but
+/// for a merged document, whose pages are all assembled at the end, and the names and
+/// refund IDs already used, which keep names unique and repeats out.
+pub struct BulkRun<'a> {
+    options: &'a BulkOptions,
+    locales: &'a Locales,
+    renderer: &'a Renderer,
+    render_options: RenderOptions,
+    report: BulkReport,
+    /// Refunds seen, by merchant and ID: a repeat gets no second receipt.
+    seen: HashSet<(String, String)>,
+    names: Names,
+    emitter: Emitter<'a>,
+}
+
+impl<'a> BulkRun<'a> {
+    pub fn start(
+        options: &'a BulkOptions,
+        locales: &'a Locales,
+        renderer: &'a Renderer,
+    ) -> Result<BulkRun<'a>> {
+        if options.out_dir.is_none() && options.zip.is_none() && options.merge.is_none() {
+            return Err(Error::usage(
+                "say where receipts go: --out DIR, --zip FILE and/or --merge FILE",
+            ));
         }
-        let rendered = render(
-            work,
+        Ok(BulkRun {
             options,
             locales,
             renderer,
-            &render_options,
-            batch,
-            &batch_names,
-            on_progress,
-        );
-        for (((refund, lang), name), rendered) in batch.iter().zip(batch_names).zip(rendered) {
-            emitter.emit(&mut report, refund, *lang, name, rendered)?;
-        }
+            render_options: RenderOptions {
+                pdfa: options.pdfa,
+                creation_date: Some(options.generated_at),
+                document_title: None,
+            },
+            report: BulkReport::default(),
+            seen: HashSet::new(),
+            names: Names::default(),
+            emitter: Emitter::open(options)?,
+        })
     }
-    emitter.finish(&mut report, renderer, &render_options)?;
-    Ok(report)
-}
 
-/// The select stage: which refunds get receipts. The others (unsuccessful, or the same
-/// refund again) go into the report as skipped, with the reason, once per language.
-fn select<'w>(work: &'w Work, langs: &[Lang], report: &mut BulkReport) -> Vec<&'w Transaction> {
-    let mut seen = HashSet::new();
-    let mut eligible = Vec::new();
-    for refund in &work.refunds {
-        let reason = if !seen.insert((refund.customer_id.as_str(), refund.transaction_id.as_str()))
-        {
-            Some("the same refund appears again in the input".to_string())
-        } else {
-            ineligible_reason(refund)
-        };
-        match reason {
-            None => eligible.push(refund),
-            Some(reason) => {
-                for lang in langs {
-                    let mut entry = ManifestEntry::new(refund, *lang, ReceiptStatus::Skipped);
-                    entry.reason.clone_from(&reason);
-                    report.push(entry);
+    /// Renders and emits the receipts of one chunk of work; `on_progress` is called once
+    /// per receipt. Manifest lines follow the source's order, a refund's languages in turn,
+    /// however the work is cut into chunks.
+    pub fn add(&mut self, work: &Work, on_progress: &(dyn Fn() + Sync)) -> Result<()> {
+        let options = self.options;
+        let selected = self.select(work);
+        let mut rest = selected.as_slice();
+        while !rest.is_empty() {
+            // The next stretch of refunds holding up to a batch of receipts to render.
+            let mut receipts = 0;
+            let take = rest
+                .iter()
+                .take_while(|(_, reason)| {
+                    let fits = receipts < BATCH;
+                    if reason.is_none() {
+                        receipts += options.langs.len();
+                    }
+                    fits
+                })
+                .count()
+                .max(1);
+            let (stretch, after) = rest.split_at(take);
+            rest = after;
+            let batch: Vec<(&Transaction, Lang)> = stretch
+                .iter()
+                .filter(|(_, reason)| reason.is_none())
+                .flat_map(|(r, _)| options.langs.iter().map(move |l| (*r, *l)))
+                .collect();
+            // Named in order, before the parallel stage, so that names never depend on
+            // which thread finishes first.
+            let batch_names: Vec<String> = batch
+                .iter()
+                .map(|(refund, lang)| self.names.name(refund, *lang))
+                .collect();
+            if let Some(dir) = &options.out_dir {
+                // What a killed run left for these receipts; other files in the folder,
+                // other runs' included, are not this run's to touch.
+                let these: HashSet<&str> = batch_names.iter().map(String::as_str).collect();
+                remove_stale_temporaries(dir, |target| these.contains(target));
+            }
+            let rendered = render(
+                work,
+                options,
+                self.locales,
+                self.renderer,
+                &self.render_options,
+                &batch,
+                &batch_names,
+                on_progress,
+            );
+            let mut rendered = batch.iter().zip(batch_names).zip(rendered);
+            for (refund, reason) in stretch {
+                match reason {
+                    Some(reason) => {
+                        for lang in &options.langs {
+                            let mut entry =
+                                ManifestEntry::new(refund, *lang, ReceiptStatus::Skipped);
+                            entry.reason.clone_from(reason);
+                            self.emitter.record(&mut self.report, entry)?;
+                        }
+                    }
+                    None => {
+                        for (((refund, lang), name), receipt) in
+                            rendered.by_ref().take(options.langs.len())
+                        {
+                            self.emitter
+                                .emit(&mut self.report, refund, *lang, name, receipt)?;
+                        }
+                    }
                 }
             }
         }
+        Ok(())
     }
-    eligible
+
+    /// The select stage: every refund of `work`, with the reason it gets no receipt (not
+    /// successful, or the same refund again), or `None` when it gets one.
+    fn select<'w>(&mut self, work: &'w Work) -> Vec<(&'w Transaction, Option<String>)> {
+        work.refunds
+            .iter()
+            .map(|refund| {
+                let key = (refund.customer_id.clone(), refund.transaction_id.clone());
+                let reason = if self.seen.contains(&key) {
+                    Some("the same refund appears again in the input".to_string())
+                } else {
+                    self.seen.insert(key);
+                    ineligible_reason(refund)
+                };
+                (refund, reason)
+            })
+            .collect()
+    }
+
+    /// Writes the merged document, the manifest and the archive; what the run did.
+    pub fn finish(mut self) -> Result<BulkReport> {
+        self.emitter
+            .finish(&mut self.report, self.renderer, &self.render_options)?;
+        Ok(self.report)
+    }
 }
 
 /// The name stage: every receipt's file name, unique within the run, also where case does
@@ -341,6 +422,7 @@ struct Emitter<'o> {
     zip_options: zip::write::SimpleFileOptions,
     /// Every page of the merged document: the PDF writer needs them all at once.
     merged_pages: Vec<ReceiptPage>,
+    manifest: Manifest,
 }
 
 impl<'o> Emitter<'o> {
@@ -364,7 +446,14 @@ impl<'o> Emitter<'o> {
                 // A fixed timestamp keeps archives of the same receipts byte-identical.
                 .last_modified_time(zip::DateTime::default()),
             merged_pages: Vec::new(),
+            manifest: Manifest::open(options)?,
         })
+    }
+
+    /// Counts `entry` and gives it its manifest line.
+    fn record(&mut self, report: &mut BulkReport, entry: ManifestEntry) -> Result<()> {
+        report.count(&entry);
+        self.manifest.push(entry)
     }
 
     fn emit(
@@ -382,8 +471,7 @@ impl<'o> Emitter<'o> {
                 tracing::warn!("refund {}: {reason}", refund.transaction_id);
                 let mut entry = ManifestEntry::new(refund, lang, ReceiptStatus::Failed);
                 entry.reason = reason;
-                report.push(entry);
-                return Ok(());
+                return self.record(report, entry);
             }
             Ok(receipt) => receipt,
         };
@@ -430,13 +518,12 @@ impl<'o> Emitter<'o> {
                 entry.sha256.clear();
             }
         }
-        report.push(entry);
-        Ok(())
+        self.record(report, entry)
     }
 
     /// Writes the merged document, the manifest and the archive, and records them.
     fn finish(
-        self,
+        mut self,
         report: &mut BulkReport,
         renderer: &Renderer,
         render_options: &RenderOptions,
@@ -451,25 +538,17 @@ impl<'o> Emitter<'o> {
                     .map_err(|e| Error::output(path.display(), e))?;
                 write_atomically(path, &pdf.bytes)?;
                 let record = FileRecord::of_bytes(path, &pdf.bytes);
-                let merged_name = file_name(path);
-                for entry in report
-                    .entries
-                    .iter_mut()
-                    .filter(|e| e.status == ReceiptStatus::Written && e.file == merged_name)
-                {
-                    entry.bytes = record.bytes;
-                    entry.sha256.clone_from(&record.sha256);
-                }
+                self.manifest.merged(&file_name(path), &record)?;
                 report.files.push(record);
             }
         }
-        let manifest = manifest_csv(&report.entries)?;
-        if let Some((mut writer, file)) = self.zip {
+        self.manifest.release()?;
+        if let Some((mut writer, file)) = self.zip.take() {
             let target = file.target().display().to_string();
             writer
                 .start_file("manifest.csv", self.zip_options)
-                .and_then(|_| writer.write_all(&manifest).map_err(Into::into))
                 .map_err(|e| Error::output(&target, e))?;
+            self.manifest.copy_into(&mut writer, &target)?;
             let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
             inner.flush().map_err(|e| Error::output(&target, e))?;
             drop(inner);
@@ -479,13 +558,144 @@ impl<'o> Emitter<'o> {
             file.commit()?;
             report.files.push(record);
         }
-        if let Some(path) = manifest_path(options) {
-            write_atomically(&path, &manifest)?;
-            report.files.push(FileRecord::of_bytes(&path, &manifest));
+        if let Some(record) = self.manifest.commit()? {
+            report.files.push(record);
         }
         Ok(())
     }
 }
+
+/// The manifest, written line by line as receipts are emitted: into its own file (under
+/// a temporary name until the run is done), or for an archive alone into an unnamed
+/// temporary file that is copied into the archive at the end.
+struct Manifest {
+    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    /// The same file, to read it back for the archive.
+    reader: std::fs::File,
+    /// The manifest's own file, when it has one.
+    file: Option<AtomicFile>,
+    name: String,
+    /// For a merged document alone, lines wait for its size and digest, which they give.
+    held: Option<Vec<ManifestEntry>>,
+}
+
+impl Manifest {
+    fn open(options: &BulkOptions) -> Result<Manifest> {
+        let (reader, file, name) = match manifest_path(options) {
+            Some(path) => {
+                let mut file = AtomicFile::create(&path)?;
+                let handle = file
+                    .file()
+                    .try_clone()
+                    .map_err(|e| Error::output(path.display(), e))?;
+                (handle, Some(file), path.display().to_string())
+            }
+            None => {
+                let handle = tempfile::tempfile()
+                    .map_err(|e| Error::output("manifest.csv (a temporary file)", e))?;
+                (handle, None, "manifest.csv".to_string())
+            }
+        };
+        let handle = reader.try_clone().map_err(|e| Error::output(&name, e))?;
+        let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(handle));
+        writer
+            .write_record(MANIFEST_COLUMNS)
+            .map_err(|e| Error::output(&name, e))?;
+        let merge_only = options.out_dir.is_none() && options.zip.is_none();
+        Ok(Manifest {
+            writer,
+            reader,
+            file,
+            name,
+            held: merge_only.then(Vec::new),
+        })
+    }
+
+    fn push(&mut self, entry: ManifestEntry) -> Result<()> {
+        match &mut self.held {
+            Some(held) => {
+                held.push(entry);
+                Ok(())
+            }
+            None => self.write(&entry),
+        }
+    }
+
+    fn write(&mut self, e: &ManifestEntry) -> Result<()> {
+        // Refund IDs and reasons come from the input: guard them like any exported text.
+        let guard = |text: &str| {
+            if needs_formula_guard(text) {
+                format!("'{text}")
+            } else {
+                text.to_string()
+            }
+        };
+        self.writer
+            .write_record([
+                guard(&e.refund_id).as_str(),
+                e.language.as_str(),
+                e.file.as_str(),
+                &e.bytes.to_string(),
+                e.sha256.as_str(),
+                e.status.as_str(),
+                guard(&e.reason).as_str(),
+            ])
+            .map_err(|err| Error::output(&self.name, err))
+    }
+
+    /// Gives the held lines naming the merged document its size and digest.
+    fn merged(&mut self, merged_name: &str, record: &FileRecord) -> Result<()> {
+        for entry in self.held.iter_mut().flatten() {
+            if entry.status == ReceiptStatus::Written && entry.file == merged_name {
+                entry.bytes = record.bytes;
+                entry.sha256.clone_from(&record.sha256);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the lines held back, and flushes.
+    fn release(&mut self) -> Result<()> {
+        for entry in self.held.take().unwrap_or_default() {
+            self.write(&entry)?;
+        }
+        self.writer
+            .flush()
+            .map_err(|e| Error::output_io(&self.name, e))
+    }
+
+    /// Copies the manifest, as written so far, into `out`.
+    fn copy_into(&mut self, out: &mut impl Write, target: &str) -> Result<()> {
+        use std::io::Seek;
+        self.reader
+            .seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| Error::output(&self.name, e))?;
+        std::io::copy(&mut self.reader, out).map_err(|e| Error::output_io(target, e))?;
+        Ok(())
+    }
+
+    /// Puts the manifest's own file in place, if it has one, and records it.
+    fn commit(self) -> Result<Option<FileRecord>> {
+        let Some(file) = self.file else {
+            return Ok(None);
+        };
+        drop(self.writer);
+        let mut record = FileRecord::of_file(file.temp_path())?;
+        record.path = file.target().to_path_buf();
+        file.commit()?;
+        Ok(Some(record))
+    }
+}
+
+const MANIFEST_COLUMNS: [&str; 7] = [
+    "refund_id",
+    "language",
+    "file",
+    "bytes",
+    "sha256",
+    "status",
+    "reason",
+];
 
 fn file_name(path: &Path) -> String {
     path.file_name()
@@ -511,46 +721,6 @@ fn manifest_path(options: &BulkOptions) -> Option<PathBuf> {
         .merge
         .as_ref()
         .map(|m| m.with_extension("manifest.csv"))
-}
-
-fn manifest_csv(entries: &[ManifestEntry]) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Error::output("manifest.csv", e);
-    writer
-        .write_record([
-            "refund_id",
-            "language",
-            "file",
-            "bytes",
-            "sha256",
-            "status",
-            "reason",
-        ])
-        .map_err(fail)?;
-    for e in entries {
-        // Refund IDs and reasons come from the input: guard them like any exported text.
-        let guard = |text: &str| {
-            if needs_formula_guard(text) {
-                format!("'{text}")
-            } else {
-                text.to_string()
-            }
-        };
-        writer
-            .write_record([
-                guard(&e.refund_id).as_str(),
-                e.language.as_str(),
-                e.file.as_str(),
-                &e.bytes.to_string(),
-                e.sha256.as_str(),
-                e.status.as_str(),
-                guard(&e.reason).as_str(),
-            ])
-            .map_err(fail)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| Error::output("manifest.csv", e.error()))
 }
 
 #[cfg(test)]
@@ -600,5 +770,80 @@ mod tests {
         assert_eq!(given[0], "ABC_en.pdf");
         let lower: HashSet<String> = given.iter().map(|n| n.to_ascii_lowercase()).collect();
         assert_eq!(lower.len(), given.len(), "{given:?}");
+    }
+
+    #[test]
+    fn work_in_chunks_gives_the_same_manifest_and_archive_as_work_in_one_piece() {
+        use crate::filter::Filter;
+        use crate::receipt::work::collect_in_chunks;
+        use crate::source::ReadStats;
+
+        let mut txs = crate::sample::generate_vec(&crate::sample::SampleOptions {
+            rows: 400,
+            ..Default::default()
+        });
+        // A repeated refund: skipped as a repeat however the chunks fall.
+        let refund = txs
+            .iter()
+            .find(|t| t.is_successful_refund())
+            .unwrap()
+            .clone();
+        txs.push(refund);
+        let read = |each: &mut dyn FnMut(&Transaction) -> Result<()>| {
+            for tx in &txs {
+                each(tx)?;
+            }
+            Ok(ReadStats {
+                records: txs.len() as u64,
+                ..ReadStats::default()
+            })
+        };
+        let locales = Locales::new().unwrap();
+        let renderer = Renderer::new();
+        let dir = tempfile::tempdir().unwrap();
+        let bulk = |chunk: usize, name: &str| {
+            let options = BulkOptions {
+                langs: vec![Lang::En, Lang::PtBr],
+                zone: chrono_tz::UTC,
+                generated_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+                pdfa: false,
+                out_dir: None,
+                zip: Some(dir.path().join(format!("{name}.zip"))),
+                merge: None,
+                manifest: Some(dir.path().join(format!("{name}.csv"))),
+                force: false,
+            };
+            let mut run = BulkRun::start(&options, &locales, &renderer).unwrap();
+            let mut chunks = 0;
+            collect_in_chunks(&Filter::default(), true, chunk, read, |work| {
+                chunks += 1;
+                assert!(work.refunds.len() <= chunk);
+                run.add(work, &|| {})
+            })
+            .unwrap();
+            let report = run.finish().unwrap();
+            let bytes =
+                |ext: &str| std::fs::read(dir.path().join(format!("{name}.{ext}"))).unwrap();
+            (
+                chunks,
+                report.rendered,
+                report.skipped,
+                bytes("csv"),
+                bytes("zip"),
+            )
+        };
+        let whole = bulk(usize::MAX, "whole");
+        let chunked = bulk(7, "chunked");
+        assert_eq!(whole.0, 1);
+        assert!(chunked.0 > 3, "{} chunks", chunked.0);
+        assert!(
+            whole.1 > 20 && whole.2 >= 2,
+            "{} rendered, {} skipped",
+            whole.1,
+            whole.2
+        );
+        assert_eq!((whole.1, whole.2), (chunked.1, chunked.2));
+        assert!(whole.3 == chunked.3, "manifests differ");
+        assert!(whole.4 == chunked.4, "archives differ");
     }
 }

@@ -18,6 +18,10 @@ pub struct Work {
     /// Original payments by transaction ID.
     pub originals: HashMap<String, Transaction>,
     pub stats: ReadStats,
+    /// Refunds the filter selects in the whole source, and the successful ones among them:
+    /// more than `refunds` holds when the work comes in chunks ([`collect_in_chunks`]).
+    pub selected_total: usize,
+    pub eligible_total: usize,
 }
 
 impl Work {
@@ -26,21 +30,28 @@ impl Work {
     }
 }
 
+/// A reader of the whole source, from the start, each time it is called.
+pub type ReadAll<'r> =
+    dyn FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + 'r;
+
 /// Collects the work from a source that `read` reads from the start each time it is
 /// called. With `rereadable`, a second pass picks up just the payments the selected refunds
 /// refer to, so memory holds the refunds and their payments, not the whole input;
-/// otherwise (standard input) every payment seen is kept for the lookup.
+/// otherwise (standard input, the gateway) every payment seen is kept for the lookup.
 pub fn collect(
     filter: &Filter,
     rereadable: bool,
     mut read: impl FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats>,
 ) -> Result<Work> {
+    if rereadable {
+        return chunk_of(filter, 0, usize::MAX, &mut read);
+    }
     let mut work = Work::default();
     let mut payments: HashMap<String, Transaction> = HashMap::new();
     work.stats = read(&mut |tx: &Transaction| {
         if tx.transaction_type == TxType::Refund && filter.matches(tx) {
             work.refunds.push(tx.clone());
-        } else if !rereadable && tx.transaction_type != TxType::Refund {
+        } else if tx.transaction_type != TxType::Refund {
             // The first record of a payment wins (see `is_original_of`), in both passes.
             payments
                 .entry(tx.transaction_id.clone())
@@ -48,32 +59,95 @@ pub fn collect(
         }
         Ok(())
     })?;
-    let wanted: HashSet<&str> = work
+    work.selected_total = work.refunds.len();
+    work.eligible_total = work
         .refunds
+        .iter()
+        .filter(|r| r.is_successful_refund())
+        .count();
+    let wanted = wanted_payments(&work.refunds);
+    payments.retain(|id, _| wanted.contains(id.as_str()));
+    work.originals = payments;
+    Ok(work)
+}
+
+/// Refunds a bulk run holds at once, with their payments. A source with more is read again
+/// for each further chunk, so memory stays bounded however many refunds it selects.
+pub const REFUNDS_PER_CHUNK: usize = 16_384;
+
+/// The work in chunks of at most `chunk` refunds, in source order, each handed to `each`
+/// with its payments. A source that cannot be read again comes as one chunk. Every chunk
+/// costs two reads of the source (its refunds, then their payments); a source that selects
+/// no more than `chunk` refunds is read twice, as [`collect`] reads it.
+pub fn collect_in_chunks(
+    filter: &Filter,
+    rereadable: bool,
+    chunk: usize,
+    mut read: impl FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats>,
+    mut each: impl FnMut(&Work) -> Result<()>,
+) -> Result<ReadStats> {
+    if !rereadable {
+        let work = collect(filter, false, &mut read)?;
+        each(&work)?;
+        return Ok(work.stats);
+    }
+    let chunk = chunk.max(1);
+    let mut start = 0;
+    let mut first_stats = None;
+    loop {
+        let work = chunk_of(filter, start, chunk, &mut read)?;
+        each(&work)?;
+        let selected = work.selected_total;
+        first_stats.get_or_insert(work.stats);
+        start = start.saturating_add(chunk);
+        if start >= selected {
+            return Ok(first_stats.unwrap_or_default());
+        }
+    }
+}
+
+/// Refunds `start..start + len` of those the filter selects, with their payments: two
+/// reads of a source that can be read again.
+fn chunk_of(filter: &Filter, start: usize, len: usize, read: &mut ReadAll) -> Result<Work> {
+    let mut work = Work::default();
+    let end = start.saturating_add(len);
+    let (mut selected, mut eligible) = (0, 0);
+    work.stats = read(&mut |tx: &Transaction| {
+        if tx.transaction_type == TxType::Refund && filter.matches(tx) {
+            if (start..end).contains(&selected) {
+                work.refunds.push(tx.clone());
+            }
+            selected += 1;
+            eligible += usize::from(tx.is_successful_refund());
+        }
+        Ok(())
+    })?;
+    work.selected_total = selected;
+    work.eligible_total = eligible;
+    let wanted = wanted_payments(&work.refunds);
+    if !wanted.is_empty() {
+        let mut originals = HashMap::new();
+        read(&mut |tx: &Transaction| {
+            if tx.transaction_type != TxType::Refund && wanted.contains(tx.transaction_id.as_str())
+            {
+                // The first record of a payment wins (see `is_original_of`).
+                originals
+                    .entry(tx.transaction_id.clone())
+                    .or_insert_with(|| tx.clone());
+            }
+            Ok(())
+        })?;
+        work.originals = originals;
+    }
+    Ok(work)
+}
+
+fn wanted_payments(refunds: &[Transaction]) -> HashSet<&str> {
+    refunds
         .iter()
         .map(|r| r.original_transaction_id.as_str())
         .filter(|id| !id.is_empty())
-        .collect();
-    if rereadable {
-        if !wanted.is_empty() {
-            let mut originals = HashMap::new();
-            read(&mut |tx: &Transaction| {
-                if tx.transaction_type != TxType::Refund
-                    && wanted.contains(tx.transaction_id.as_str())
-                {
-                    originals
-                        .entry(tx.transaction_id.clone())
-                        .or_insert_with(|| tx.clone());
-                }
-                Ok(())
-            })?;
-            work.originals = originals;
-        }
-    } else {
-        payments.retain(|id, _| wanted.contains(id.as_str()));
-        work.originals = payments;
-    }
-    Ok(work)
+        .collect()
 }
 
 /// Whether `payment` is the transaction `refund` refunds: not itself a refund, and
