@@ -1527,6 +1527,44 @@ fn bulk_zip_passes_unzip_and_holds_the_same_pdfs_as_the_folder_and_the_manifest(
 }
 
 #[test]
+fn a_merged_document_past_its_page_limit_is_refused_before_rendering() {
+    let sandbox = Sandbox::new();
+    let merged = sandbox.path().join("october.pdf");
+    let pages = successful_refund_ids().len() * 2;
+    let limit = (pages - 1).to_string();
+    sandbox
+        .receipts(&[
+            "--lang",
+            "en,pt-BR",
+            "--merge",
+            p(&merged),
+            "--max-merged-pages",
+            &limit,
+        ])
+        .assert_code(2)
+        .assert_stderr_has(&[&format!("{pages} pages"), "--max-merged-pages", "--zip"]);
+    assert!(!merged.exists());
+    let left: Vec<PathBuf> = walk(sandbox.path())
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("october"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // At the limit it is written.
+    let limit = pages.to_string();
+    sandbox
+        .receipts(&[
+            "--lang",
+            "en,pt-BR",
+            "--merge",
+            p(&merged),
+            "--max-merged-pages",
+            &limit,
+        ])
+        .assert_code(0);
+    assert_eq!(page_count(&merged), pages);
+}
+
+#[test]
 fn bulk_merge_has_a_page_per_successful_refund_and_language_with_every_id_and_amount() {
     let sandbox = Sandbox::new();
     let merged = sandbox.path().join("october.pdf");

@@ -386,6 +386,11 @@ pub struct ReceiptsArgs {
     #[arg(long, value_name = "FILE")]
     pub merge: Option<PathBuf>,
 
+    /// Most pages of a --merge document, which is assembled in memory (about 65 KB a
+    /// page); past this the run stops before rendering. --zip has no such limit.
+    #[arg(long, value_name = "N", default_value_t = crate::receipt::bulk::DEFAULT_MAX_MERGED_PAGES)]
+    pub max_merged_pages: usize,
+
     /// Where to write manifest.csv (default: in --out, else beside --merge).
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,

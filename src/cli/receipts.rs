@@ -37,6 +37,7 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
         merge: args.merge.clone(),
         manifest: args.manifest.clone(),
         force: args.force,
+        max_merged_pages: args.max_merged_pages,
     };
     if options.out_dir.is_none() && options.zip.is_none() && options.merge.is_none() {
         return Err(Error::usage(

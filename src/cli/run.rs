@@ -15,7 +15,7 @@ use crate::job::{Job, expand_path};
 use crate::locale::Locales;
 use crate::model::Transaction;
 use crate::output::{FileRecord, Target};
-use crate::receipt::bulk::{BulkOptions, BulkRun, ReceiptStatus};
+use crate::receipt::bulk::{BulkOptions, BulkRun, DEFAULT_MAX_MERGED_PAGES, ReceiptStatus};
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect, collect_in_chunks};
 use crate::sink::{self, Format};
@@ -196,6 +196,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                 merge: expand(&receipts.merge),
                 manifest: None,
                 force: false,
+                max_merged_pages: DEFAULT_MAX_MERGED_PAGES,
             })
             .collect();
         let mut runs = options

@@ -38,7 +38,14 @@ pub struct BulkOptions {
     pub manifest: Option<PathBuf>,
     /// Rewrite files even when identical ones exist.
     pub force: bool,
+    /// Most pages of the merged document (see [`DEFAULT_MAX_MERGED_PAGES`]).
+    pub max_merged_pages: usize,
 }
+
+/// The merged document's pages are all held until it is written (the PDF writer assembles
+/// a document whole, about 65 KB a page): its page count is bounded, and a run that would
+/// pass the bound stops before rendering anything.
+pub const DEFAULT_MAX_MERGED_PAGES: usize = 10_000;
 
 /// What became of one receipt (a refund in one language).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -234,6 +241,17 @@ impl<'a> BulkRun<'a> {
     /// however the work is cut into chunks.
     pub fn add(&mut self, work: &Work, on_progress: &(dyn Fn() + Sync)) -> Result<()> {
         let options = self.options;
+        let pages = work.eligible_total.saturating_mul(options.langs.len());
+        if let Some(merge) = &options.merge
+            && pages > options.max_merged_pages
+        {
+            return Err(Error::usage(format!(
+                "--merge {}: {pages} pages would be one document, more than the {} it may have \
+                 (--max-merged-pages); write them with --zip or --out, or split the run with --shard or --from/--to",
+                merge.display(),
+                options.max_merged_pages
+            )));
+        }
         let selected = self.select(work);
         let mut rest = selected.as_slice();
         while !rest.is_empty() {
@@ -812,6 +830,7 @@ mod tests {
                 merge: None,
                 manifest: Some(dir.path().join(format!("{name}.csv"))),
                 force: false,
+                max_merged_pages: DEFAULT_MAX_MERGED_PAGES,
             };
             let mut run = BulkRun::start(&options, &locales, &renderer).unwrap();
             let mut chunks = 0;
