@@ -284,9 +284,19 @@ fn amount_format(exponent: u8) -> Format {
 }
 
 /// The instant as an Excel serial date-time: the wall time in `zone`, as days and a
-/// fraction of a day since Excel's day 0. `None` before 1900-03-01 or after 9999.
+/// fraction of a day since Excel's day 0. `None` before 1900-03-01 or after 9999, finer than a millisecond, or
+/// ambiguous in `zone`.
 fn excel_serial(t: DateTime<Utc>, zone: Tz) -> Option<f64> {
+    // A date cell keeps milliseconds and no offset; a finer time, or a wall time the zone
+    // shows twice (the hour repeated when clocks go back), is written as ISO 8601 text
+    // instead, which keeps every digit and the offset, and reads back as the same instant.
+    if !t.timestamp_subsec_nanos().is_multiple_of(1_000_000) {
+        return None;
+    }
     let local = in_zone(t, zone).naive_local();
+    if crate::model::time::local_to_utc(local, zone) != t {
+        return None;
+    }
     let millis = local.and_utc().timestamp_millis();
     let serial = millis as f64 / 86_400_000.0 + EXCEL_UNIX_EPOCH_DAYS;
     (FIRST_PLAIN_SERIAL..2_958_466.0)
