@@ -126,7 +126,7 @@ const STATUSES: &[TxStatus] = &[
 ];
 
 fn transaction(rng: &mut Rng) -> Transaction {
-    let currency = Currency::parse(*rng.pick(CURRENCIES)).unwrap();
+    let currency = Currency::parse(rng.pick::<&str>(CURRENCIES)).unwrap();
     let kind = rng.pick(TYPES).clone();
     let mut t = Transaction::blank(currency);
     t.customer_id = id(rng);
@@ -147,7 +147,7 @@ fn transaction(rng: &mut Rng) -> Transaction {
     t.product_code = short(rng, 2);
     t.amount = money(rng, currency, kind == TxType::Refund);
     if rng.chance(60) {
-        let settlement = Currency::parse(*rng.pick(CURRENCIES)).unwrap();
+        let settlement = Currency::parse(rng.pick::<&str>(CURRENCIES)).unwrap();
         t.settlement = Some(money(rng, settlement, kind == TxType::Refund));
         if rng.chance(70) {
             let negative = rng.chance(50);
