@@ -19,7 +19,7 @@ use crate::receipt::bulk::{BulkOptions, BulkRun, DEFAULT_MAX_MERGED_PAGES, Recei
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect, collect_in_chunks};
 use crate::sink::{self, Format};
-use crate::source::{ReadStats, Source};
+use crate::source::ReadStats;
 
 #[derive(Debug, Default, serde::Serialize)]
 struct Summary {
@@ -111,10 +111,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     filter.to = Some(window.to);
     filter.shard = shard;
     let source = job.input.source(job.zone, &filter)?;
-    summary.inputs = match &source {
-        Source::Files(files) => files.inputs.iter().map(|i| i.name.clone()).collect(),
-        Source::Gateway(g) => vec![g.config.base_url.clone()],
-    };
+    summary.inputs = source.names();
     let mut skipped = 0;
     // A source that cannot be read twice (standard input, the gateway) gives the receipts
     // their work during the export's pass; a file is simply read again.

@@ -219,7 +219,17 @@ impl Store {
     /// Upserts every record of `files` by transaction ID, `batch_rows` to a database
     /// transaction. A bad record (without `skip_bad`) or a failure drops the open batch,
     /// so the store holds whole batches only, and a rerun completes it.
-    pub fn import(&mut self, files: &FileSource, batch_rows: usize) -> Result<ImportStats> {
+    ///
+    /// A record the store cannot keep exactly (a time finer than a microsecond) is a bad
+    /// record, named by file, row and field. `tick` is called once per record read.
+    pub fn import(
+        &mut self,
+        files: &FileSource,
+        batch_rows: usize,
+        tick: &dyn Fn(),
+    ) -> Result<ImportStats> {
+        let mut files = files.clone();
+        files.options.check = Some(schema::unstorable);
         let url = match self {
             Store::Sqlite(s) => s.url.clone(),
             Store::Postgres(s) => s.url.clone(),
@@ -228,7 +238,7 @@ impl Store {
             Store::Sqlite(s) => s,
             Store::Postgres(s) => s,
         };
-        import_into(&url, batches, files, batch_rows.max(1))
+        import_into(&url, batches, &files, batch_rows.max(1), tick)
     }
 }
 
@@ -237,6 +247,7 @@ fn import_into(
     batches: &mut dyn Batches,
     files: &FileSource,
     batch_rows: usize,
+    tick: &dyn Fn(),
 ) -> Result<ImportStats> {
     let write_error = |e: String| Error::output(url, url.scrub(e));
     let before = batches.count().map_err(write_error)?;
@@ -246,9 +257,9 @@ fn import_into(
     let mut pending = 0usize;
     let mut changed = 0u64;
     let outcome = files.read(|tx| {
-        if let Some((field, message)) =
-            schema::unstorable(tx).or_else(|| batches.unstorable(tx))
-        {
+        tick();
+        // What every store refuses was refused by the reader, naming file and row.
+        if let Some((field, message)) = batches.unstorable(tx) {
             let e = Error::usage(format!(
                 "transaction {:?}, field {field}: {message}",
                 tx.transaction_id
@@ -267,7 +278,9 @@ fn import_into(
         }
         pending += 1;
         if pending == batch_rows {
-            changed += batches.write_batch(&batch[..pending]).map_err(write_error)?;
+            changed += batches
+                .write_batch(&batch[..pending])
+                .map_err(write_error)?;
             pending = 0;
         }
         Ok(())
@@ -276,7 +289,9 @@ fn import_into(
     // store holds whole batches only.
     stats.read = outcome?;
     if pending > 0 {
-        changed += batches.write_batch(&batch[..pending]).map_err(write_error)?;
+        changed += batches
+            .write_batch(&batch[..pending])
+            .map_err(write_error)?;
     }
     stats.total = batches.count().map_err(write_error)?;
     stats.added = stats.total.saturating_sub(before);
@@ -334,8 +349,8 @@ mod tests {
 
     #[test]
     fn a_password_is_never_shown() {
-        let url = DbUrl::parse("postgres://u:S3cr%40t@db.example:5433/pay?sslmode=disable")
-            .unwrap();
+        let url =
+            DbUrl::parse("postgres://u:S3cr%40t@db.example:5433/pay?sslmode=disable").unwrap();
         for shown in [url.to_string(), format!("{url:?}")] {
             assert!(!shown.contains("S3cr"), "{shown}");
             assert!(shown.contains("db.example:5433/pay"), "{shown}");

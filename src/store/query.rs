@@ -209,7 +209,11 @@ mod tests {
             for h in [0u64, 1, u64::MAX, u64::MAX / 2 + 1, 0xcbf2_9ce4_8422_2325] {
                 let s = h as i64;
                 let n = i64::from(n);
-                let store = if s >= 0 { s % n } else { ((s % n) + n + wrap) % n };
+                let store = if s >= 0 {
+                    s % n
+                } else {
+                    ((s % n) + n + wrap) % n
+                };
                 assert_eq!(store as u64, h % n as u64, "{h} % {n}");
             }
         }
