@@ -144,7 +144,11 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         };
         let stats = if job.receipts.is_empty() {
             // Nothing else reads this pass: skip copying text no export writes.
-            source.clone().with_text_fields(text_fields).read(export)?
+            source
+                .clone()
+                .push_down(&filter)
+                .with_text_fields(text_fields)
+                .read(export)?
         } else if !source.rereadable() {
             let gathered = collect(&filter, false, |each| {
                 source.read(|tx| {
@@ -156,7 +160,9 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             work = Some(gathered);
             stats
         } else {
-            source.read(export)?
+            // The receipts read the source again: a store sends this pass only the rows
+            // the exports keep.
+            source.clone().push_down(&filter).read(export)?
         };
         skipped += stats.skipped;
         for (path, format, sink) in sinks {
