@@ -137,7 +137,13 @@ pub struct Shard {
 
 impl Shard {
     pub fn owns(&self, group_id: &str) -> bool {
-        (fnv1a(group_id.as_bytes()) % u64::from(self.count)) as u32 == self.index - 1
+        (Shard::key(group_id) % u64::from(self.count)) as u32 == self.index - 1
+    }
+
+    /// The hash a group's shard is taken from: stable, so a store can keep it and select a
+    /// shard with arithmetic alone.
+    pub fn key(group_id: &str) -> u64 {
+        fnv1a(group_id.as_bytes())
     }
 }
 

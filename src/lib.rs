@@ -21,5 +21,6 @@ pub mod sample;
 pub mod serve;
 pub mod sink;
 pub mod source;
+pub mod store;
 
 pub use error::{Error, Result};

@@ -116,6 +116,24 @@ Exit codes: 0 all orders fetched, 1 some orders failed (each reported), 2 bad us
 3 the gateway could not be reached, 4 output unwritable.")]
     Fetch(FetchArgs),
 
+    /// Load report files into a transaction store: an upsert by transaction ID, in batches.
+    #[command(after_help = "Examples:
+  recibo db init --db sqlite:recibo.db
+  recibo import -i samples/transactions.csv -i october.xlsx --db sqlite:recibo.db
+  RECIBO_DB=sqlite:recibo.db recibo import -i refunds.jsonl --skip-bad
+  recibo export --db sqlite:recibo.db --type REFUND --from 2026-10-01 -o refunds.csv
+
+A rerun changes nothing; a later report where a transaction changed (a refund gone from
+PROCESSING to SUCCESS) updates it. Each batch is one database transaction: an import that
+stops leaves the store as it was after the last whole batch, and a rerun completes it.
+Exit codes: 0 done, 1 bad rows skipped (--skip-bad), 2 bad usage or bad row, 3 input or store
+unreadable, 4 the store could not be written.")]
+    Import(ImportArgs),
+
+    /// Create, migrate or inspect a transaction store.
+    #[command(subcommand)]
+    Db(DbCommand),
+
     /// Serve receipts and exports over HTTP for dashboards and support tools.
     Serve(super::serve::ServeArgs),
 
@@ -136,6 +154,12 @@ pub struct InputArgs {
     /// from standard input. Repeat to concatenate several inputs.
     #[arg(short = 'i', long = "input", value_name = "FILE")]
     pub inputs: Vec<String>,
+
+    /// Read a transaction store instead of files: sqlite:PATH or
+    /// postgres://USER@HOST:PORT/DB. Without -i, --db or --gateway, RECIBO_DB names it.
+    /// Filters become the query's WHERE; rows come in payment time, then ID order.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
 
     /// Format of every input, overriding the extension (csv, xlsx, jsonl).
     #[arg(long, value_name = "FORMAT")]
@@ -281,6 +305,79 @@ pub struct TableArgs {
     /// CSV: end with the gateway's `<END>` line.
     #[arg(long)]
     pub end_marker: bool,
+}
+
+/// A store named by `--db` or `RECIBO_DB`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbArgs {
+    /// The store: sqlite:PATH (one file, no server) or postgres://USER@HOST:PORT/DB.
+    /// Default: RECIBO_DB. A password in it is never printed.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Input file: .csv, .xlsx or .jsonl (the format follows the extension); `-` reads CSV
+    /// from standard input. Repeat to load several, in order (a later one wins).
+    #[arg(short = 'i', long = "input", value_name = "FILE", required = true)]
+    pub inputs: Vec<String>,
+
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    /// Format of every input, overriding the extension (csv, xlsx, jsonl).
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
+
+    /// XLSX sheet to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// IANA time zone of spreadsheet date cells that carry no offset.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    /// Skip bad rows instead of stopping: each is reported on stderr, a count at the end,
+    /// and the exit code is 1.
+    #[arg(long)]
+    pub skip_bad: bool,
+
+    /// Rows per database transaction.
+    #[arg(long, value_name = "N", default_value_t = crate::store::DEFAULT_BATCH_ROWS)]
+    pub batch_rows: usize,
+
+    /// Longest record read (bytes, or with K, M or G), as for export.
+    #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = crate::request::parse_byte_size)]
+    pub max_record_size: usize,
+
+    /// Write a JSON summary here (`-` for standard output): rows read, skipped, added,
+    /// updated, and the store's row count.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the store's tables, or migrate them to this recibo's schema. A store written
+    /// by a newer recibo is refused and left untouched.
+    #[command(after_help = "Examples:
+  recibo db init --db sqlite:recibo.db
+  RECIBO_DB=sqlite:/var/lib/recibo/store.db recibo db init")]
+    Init(DbArgs),
+
+    /// Show a store's schema version, row counts and the time its payments span.
+    Status(DbStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbStatusArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,13 @@ impl InputArgs {
     pub fn request(&self) -> SourceRequest {
         SourceRequest {
             inputs: self.inputs.clone(),
+            db: self.db.clone().or_else(|| {
+                if self.inputs.is_empty() && !self.gateway {
+                    db_from_env()
+                } else {
+                    None
+                }
+            }),
             input_format: self.input_format.clone(),
             sheet: self.sheet.clone(),
             skip_bad: self.skip_bad,
@@ -42,6 +49,13 @@ impl InputArgs {
     pub fn source(&self, zone: Tz, filter: &Filter) -> Result<Source> {
         self.request().source(zone, filter)
     }
+}
+
+/// The store `RECIBO_DB` names, if it is set and not empty.
+pub fn db_from_env() -> Option<String> {
+    std::env::var(crate::store::DB_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// A refused setting as the command line names it: by its flag.

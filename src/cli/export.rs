@@ -18,6 +18,7 @@ pub fn run(args: &ExportArgs, quiet: bool) -> Result<Outcome> {
     let source = args
         .input
         .source(zone, &filter)?
+        .push_down(&filter)
         .with_text_fields(sink::text_fields(format, &options).union(filter.text_fields()));
 
     let sink = sink::open(format, &target, &options)?;

@@ -11,6 +11,11 @@ use crate::sink::{self, Format};
 pub fn run(args: &FetchArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
+    if args.input.db.is_some() {
+        return Err(Error::usage(
+            "fetch writes a file; load it into a store with `recibo import -i FILE --db URL`",
+        ));
+    }
     let input = super::args::InputArgs {
         gateway: true,
         ..args.input.clone()

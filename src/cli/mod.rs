@@ -5,8 +5,10 @@
 pub mod args;
 pub mod columns;
 pub mod config;
+pub mod db;
 pub mod export;
 pub mod fetch;
+pub mod import;
 pub mod merge;
 pub mod receipt;
 pub mod receipts;
@@ -69,6 +71,8 @@ pub fn main() -> std::process::ExitCode {
         Command::Run(a) => run::run(a, cli.quiet),
         Command::Fetch(a) => fetch::run(a, cli.quiet),
         Command::Merge(a) => merge::run(a),
+        Command::Import(a) => import::run(a, cli.quiet),
+        Command::Db(a) => db::run(a),
         Command::Sample(a) => sample::run(a),
     };
     let code = match result {

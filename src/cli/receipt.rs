@@ -61,7 +61,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         matches = transactions;
         (work, "at the gateway")
     } else {
-        let source = args.input.validate(zone)?;
+        let source = args.input.source(zone, &Filter::default())?;
         // The ID filter picks the refunds; every record still passes through, so that the
         // second pass finds the payment the refund refers to.
         let work = collect(&filter, source.rereadable(), |each| {

@@ -19,7 +19,7 @@ use crate::receipt::bulk::{BulkOptions, BulkRun, DEFAULT_MAX_MERGED_PAGES, Recei
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect, collect_in_chunks};
 use crate::sink::{self, Format};
-use crate::source::{ReadStats, Source};
+use crate::source::ReadStats;
 
 #[derive(Debug, Default, serde::Serialize)]
 struct Summary {
@@ -111,10 +111,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     filter.to = Some(window.to);
     filter.shard = shard;
     let source = job.input.source(job.zone, &filter)?;
-    summary.inputs = match &source {
-        Source::Files(files) => files.inputs.iter().map(|i| i.name.clone()).collect(),
-        Source::Gateway(g) => vec![g.config.base_url.clone()],
-    };
+    summary.inputs = source.names();
     let mut skipped = 0;
     // A source that cannot be read twice (standard input, the gateway) gives the receipts
     // their work during the export's pass; a file is simply read again.
@@ -147,7 +144,11 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         };
         let stats = if job.receipts.is_empty() {
             // Nothing else reads this pass: skip copying text no export writes.
-            source.clone().with_text_fields(text_fields).read(export)?
+            source
+                .clone()
+                .push_down(&filter)
+                .with_text_fields(text_fields)
+                .read(export)?
         } else if !source.rereadable() {
             let gathered = collect(&filter, false, |each| {
                 source.read(|tx| {
@@ -159,7 +160,9 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             work = Some(gathered);
             stats
         } else {
-            source.read(export)?
+            // The receipts read the source again: a store sends this pass only the rows
+            // the exports keep.
+            source.clone().push_down(&filter).read(export)?
         };
         skipped += stats.skipped;
         for (path, format, sink) in sinks {

@@ -117,6 +117,11 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         .parse::<crate::request::Zone>()
         .map_err(super::config::flag_error)?
         .0;
+    if args.input.db.is_some() {
+        return Err(Error::usage(
+            "serve does not read a store yet: export it to a file (recibo export --db URL --format jsonl -o FILE) and serve that",
+        ));
+    }
     let source = if args.input.inputs.is_empty() {
         None
     } else {

@@ -47,6 +47,9 @@ enum WindowFile {
 struct SourceFile {
     #[serde(default)]
     inputs: Vec<String>,
+    /// A store's URL; `${NAME}` takes an environment variable, so no password need sit
+    /// in the file. A relative `sqlite:` path is relative to the job file.
+    db: Option<String>,
     sheet: Option<String>,
     #[serde(default)]
     skip_bad: bool,
@@ -184,13 +187,26 @@ impl Job {
             }
         };
         let source = file.source;
-        if source.inputs.is_empty() && !source.gateway {
+        if source.inputs.is_empty() && !source.gateway && source.db.is_none() {
             return Err(bad(
-                "key `source`: give `inputs = [...]` or `gateway = true`".into(),
+                "key `source`: give `inputs = [...]`, `db = \"...\"` or `gateway = true`".into(),
             ));
         }
+        let db = match &source.db {
+            None => None,
+            Some(text) => {
+                let url = expand_env(text).map_err(|m| bad(format!("key `source.db`: {m}")))?;
+                Some(match url.strip_prefix("sqlite:") {
+                    Some(path) if !path.starts_with("//") && !path.is_empty() => {
+                        format!("sqlite:{}", resolve(path))
+                    }
+                    _ => url,
+                })
+            }
+        };
         let input = SourceRequest {
             inputs: source.inputs.iter().map(|p| resolve(p)).collect(),
+            db,
             input_format: None,
             sheet: source.sheet,
             skip_bad: source.skip_bad,
@@ -429,6 +445,32 @@ pub fn expand_path(template: &str, job: &str, window: &Window, shard: Option<Sha
             .replace("{job}", &file_name_part(job))
             .replace("{shard}", &shard),
     )
+}
+
+/// `text` with every `${NAME}` replaced by that environment variable. An unset variable is
+/// an error naming it; its value, which may be a password, is never shown.
+fn expand_env(text: &str) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| "a `${` without its `}`".to_string())?;
+        let name = &after[..end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`${{{name}}}` is not an environment variable's name"
+            ));
+        }
+        let value = std::env::var(name)
+            .map_err(|_| format!("the environment variable {name} is not set"))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 #[cfg(test)]

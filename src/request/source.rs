@@ -8,12 +8,15 @@ use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::source::gateway::GatewayConfig;
 use crate::source::{FileSource, GatewaySource, Input, InputFormat, Source, SourceOptions};
+use crate::store::{DbUrl, StoreSource};
 
 /// A source as text, from any front end. Paths are as given (job files resolve theirs
 /// against the job file's folder first).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceRequest {
     pub inputs: Vec<String>,
+    /// A store's URL (`sqlite:PATH`, `postgres://...`), read instead of files.
+    pub db: Option<String>,
     pub input_format: Option<String>,
     pub sheet: Option<String>,
     pub skip_bad: bool,
@@ -31,6 +34,7 @@ impl Default for SourceRequest {
     fn default() -> Self {
         SourceRequest {
             inputs: Vec::new(),
+            db: None,
             input_format: None,
             sheet: None,
             skip_bad: false,
@@ -100,6 +104,20 @@ impl SourceRequest {
     /// The source: report files, or with `--gateway` the orders of `--orders` or
     /// `--orders-from` (whose report is read with `filter`).
     pub fn source(&self, zone: Tz, filter: &Filter) -> Result<Source> {
+        if let Some(db) = &self.db {
+            if !self.inputs.is_empty() || self.gateway {
+                return Err(Error::usage(
+                    "--db reads a store: give it, or input files (-i), or --gateway, not several",
+                ));
+            }
+            if self.orders.is_some() || self.orders_from.is_some() {
+                return Err(Error::usage("--orders and --orders-from go with --gateway"));
+            }
+            return Ok(Source::Store(StoreSource {
+                url: DbUrl::parse(db)?,
+                filter: Filter::default(),
+            }));
+        }
         if !self.gateway {
             if self.orders.is_some() || self.orders_from.is_some() {
                 return Err(Error::usage("--orders and --orders-from go with --gateway"));

@@ -300,6 +300,16 @@ impl CsvReader {
 }
 
 impl RecordReader for CsvReader {
+    fn location(&self) -> Option<Location> {
+        let batch = self.batch.as_ref()?;
+        let line = match batch.items.get(self.next.checked_sub(1)?)? {
+            RawItem::Record(i) => self.line_of(*i),
+            RawItem::Bad { line, .. } => *line,
+            _ => None,
+        };
+        Some(self.location(line))
+    }
+
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
         loop {
             if self.ended {

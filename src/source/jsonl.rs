@@ -57,6 +57,14 @@ impl<R: BufRead> JsonlReader<R> {
 }
 
 impl<R: BufRead> RecordReader for JsonlReader<R> {
+    fn location(&self) -> Option<Location> {
+        Some(Location {
+            input: self.name.clone(),
+            row: self.row,
+            line: Some(self.line_no),
+        })
+    }
+
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
         if self.cut {
             return Err(Error::source(

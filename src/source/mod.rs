@@ -28,7 +28,16 @@ pub trait RecordReader {
     /// Fills `tx` with the next record; `Ok(false)` at the end. After an
     /// [`Error::Record`] the reader has moved past the bad record and may be called again.
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool>;
+
+    /// Where the record `read_into` last filled sits: input, row and line, where known.
+    fn location(&self) -> Option<Location> {
+        None
+    }
 }
+
+/// A check of a record that its reader found good, beyond what the readers check: the
+/// field it is about and why the record is refused (see [`SourceOptions::check`]).
+pub type RecordCheck = fn(&Transaction) -> Option<(&'static str, String)>;
 
 /// A file format recibo reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +88,9 @@ pub struct SourceOptions {
     /// holds at once, so hostile input (an unclosed quote, `/dev/zero`, a 1 GB string in a
     /// 1 MB workbook) ends in an error instead of filling memory.
     pub max_record_bytes: usize,
+    /// Refuses records that read well but cannot be used where they go (a store keeps
+    /// microseconds): a refused record is a bad record, named by input, row and field.
+    pub check: Option<RecordCheck>,
 }
 
 /// The default [`SourceOptions::max_record_bytes`]: far above any real transaction.
@@ -95,6 +107,7 @@ impl SourceOptions {
             zone,
             text_fields: FieldSet::ALL,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            check: None,
         }
     }
 }
@@ -213,11 +226,12 @@ impl GatewaySource {
     }
 }
 
-/// Where transactions come from: report files, or the gateway's API.
+/// Where transactions come from: report files, the gateway's API, or a store.
 #[derive(Clone, Debug)]
 pub enum Source {
     Files(FileSource),
     Gateway(GatewaySource),
+    Store(crate::store::StoreSource),
 }
 
 impl Source {
@@ -225,6 +239,27 @@ impl Source {
         match self {
             Source::Files(files) => files.read(each),
             Source::Gateway(gateway) => gateway.read(each),
+            Source::Store(store) => store.read(each),
+        }
+    }
+
+    /// A store reads only what `filter` keeps, the filter becoming its query's `WHERE`;
+    /// other sources still read every record. For a caller that looks at nothing but the
+    /// records `filter` keeps (an export, not receipts, which also need the payments).
+    pub fn push_down(mut self, filter: &crate::filter::Filter) -> Source {
+        if let Source::Store(store) = &mut self {
+            store.filter = filter.clone();
+        }
+        self
+    }
+
+    /// What the source is named by in summaries: the inputs, the gateway, the store (with
+    /// no password).
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Source::Files(files) => files.inputs.iter().map(|i| i.name.clone()).collect(),
+            Source::Gateway(g) => vec![g.config.base_url.clone()],
+            Source::Store(s) => vec![s.url.to_string()],
         }
     }
 
@@ -234,6 +269,7 @@ impl Source {
         match self {
             Source::Files(files) => files.rereadable(),
             Source::Gateway(_) => false,
+            Source::Store(_) => true,
         }
     }
 
@@ -375,8 +411,22 @@ fn parse_inputs(
             }
             match reader.read_into(&mut batch.records[used]) {
                 Ok(true) => {
-                    batch.events.push(Event::Record(used));
-                    used += 1;
+                    let refused = options.check.and_then(|check| check(&batch.records[used]));
+                    if let Some((field, message)) = refused {
+                        let location = reader.location().unwrap_or_else(|| Location {
+                            input: input.name.clone(),
+                            row: 0,
+                            line: None,
+                        });
+                        batch.events.push(Event::Bad(Error::Record {
+                            location,
+                            field: Some(field),
+                            message,
+                        }));
+                    } else {
+                        batch.events.push(Event::Record(used));
+                        used += 1;
+                    }
                 }
                 Ok(false) => break,
                 Err(e) if e.is_record() => batch.events.push(Event::Bad(e)),

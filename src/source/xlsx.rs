@@ -223,6 +223,12 @@ impl XlsxReader {
 }
 
 impl RecordReader for XlsxReader {
+    fn location(&self) -> Option<Location> {
+        let batch = self.batch.as_ref()?;
+        let line = *batch.lines.get(self.next.checked_sub(1)?)?;
+        Some(self.location(line))
+    }
+
     fn read_into(&mut self, tx: &mut Transaction) -> Result<bool> {
         loop {
             if self.done || !self.fill_batch()? {

@@ -119,6 +119,7 @@ pub fn recibo_with(
         // The environment of whoever runs the tests must not change what recibo does.
         .env_remove("RUST_LOG")
         .env_remove("RECIBO_TEMPLATES")
+        .env_remove("RECIBO_DB")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

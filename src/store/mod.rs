@@ -1,0 +1,373 @@
+//! Transaction stores: an embedded SQLite file (`sqlite:PATH`) or a PostgreSQL database
+//! (`postgres://USER@HOST:PORT/DB`), holding one row per transaction ID.
+//!
+//! [`Store::import`] upserts report files in batches, each in one database transaction;
+//! [`Store::read`] streams the rows a [`Filter`] selects, with the filter as a `WHERE`
+//! clause of bound parameters ([`query`]). Rows come out in payment time, then transaction
+//! ID order. A database password never leaves [`DbUrl`]: its `Display` and `Debug` omit it
+//! and every error from a store is scrubbed of it.
+
+pub mod postgres;
+pub mod query;
+pub mod schema;
+pub mod sqlite;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::model::{Currency, Transaction};
+use crate::source::{FileSource, ReadStats};
+
+/// The environment variable that names the store when `--db` is not given.
+pub const DB_ENV: &str = "RECIBO_DB";
+
+/// Rows per database transaction when importing.
+pub const DEFAULT_BATCH_ROWS: usize = 10_000;
+
+/// A store's address, parsed. Shown (`Display`, `Debug`) without its password.
+#[derive(Clone)]
+pub struct DbUrl {
+    kind: DbKind,
+    /// The URL with any password removed: what messages name the store by.
+    shown: String,
+    /// The password, in every spelling it may take in a message (as typed and decoded).
+    secrets: Vec<String>,
+}
+
+#[derive(Clone)]
+enum DbKind {
+    Sqlite(PathBuf),
+    Postgres(Box<::postgres::Config>),
+}
+
+impl DbUrl {
+    /// `sqlite:PATH` (or `sqlite://PATH`), `postgres://...` or `postgresql://...`.
+    pub fn parse(text: &str) -> Result<DbUrl> {
+        let text = text.trim();
+        if let Some(rest) = text.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err(Error::usage(
+                    "--db sqlite:PATH needs a file path (e.g. sqlite:recibo.db)",
+                ));
+            }
+            return Ok(DbUrl {
+                kind: DbKind::Sqlite(PathBuf::from(path)),
+                shown: format!("sqlite:{path}"),
+                secrets: Vec::new(),
+            });
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            let (shown, mut secrets) = postgres::redacted(text);
+            let redact = |m: String| scrub(&secrets, m);
+            let mut config: ::postgres::Config = text.parse().map_err(|e| {
+                Error::usage(redact(format!("--db {shown}: not a PostgreSQL URL: {e}")))
+            })?;
+            if config.get_password().is_none()
+                && let Ok(password) = std::env::var("PGPASSWORD")
+                && !password.is_empty()
+            {
+                config.password(password.as_bytes());
+                secrets.push(password);
+            }
+            if let Some(p) = config.get_password() {
+                secrets.push(String::from_utf8_lossy(p).into_owned());
+            }
+            secrets.retain(|s| !s.is_empty());
+            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            secrets.dedup();
+            return Ok(DbUrl {
+                kind: DbKind::Postgres(Box::new(config)),
+                shown,
+                secrets,
+            });
+        }
+        // Not echoed: a mistyped URL may still hold a password.
+        Err(Error::usage(
+            "--db: a store is sqlite:PATH or postgres://USER@HOST:PORT/DB",
+        ))
+    }
+
+    /// `message` with the password, wherever it appears, replaced by `***`.
+    pub fn scrub(&self, message: impl fmt::Display) -> String {
+        scrub(&self.secrets, message.to_string())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.kind, DbKind::Postgres(_))
+    }
+}
+
+fn scrub(secrets: &[String], mut message: String) -> String {
+    for secret in secrets {
+        if !secret.is_empty() {
+            message = message.replace(secret.as_str(), "***");
+        }
+    }
+    message
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbUrl({:?})", self.shown)
+    }
+}
+
+impl PartialEq for DbUrl {
+    fn eq(&self, other: &DbUrl) -> bool {
+        self.shown == other.shown && self.secrets == other.secrets
+    }
+}
+
+/// What a store is opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Reading only: the schema must be there, at a version this binary reads.
+    Read,
+    /// Writing: the schema is created when missing and migrated when older.
+    Write,
+}
+
+/// An open store.
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+/// What `recibo db status` shows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Status {
+    pub store: String,
+    pub schema_version: u32,
+    /// The schema version this binary writes.
+    pub supported_version: u32,
+    pub transactions: u64,
+    /// Rows per transaction type, by type.
+    pub by_type: Vec<(String, u64)>,
+    pub first_payment: Option<DateTime<Utc>>,
+    pub last_payment: Option<DateTime<Utc>>,
+}
+
+/// What an import came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportStats {
+    /// Good records read and their bad ones skipped.
+    pub read: ReadStats,
+    /// Records that could not be kept exactly and were skipped (with `--skip-bad`).
+    pub unstorable: u64,
+    /// Transactions that were not in the store before.
+    pub added: u64,
+    /// Transactions whose stored values changed.
+    pub updated: u64,
+    /// Transactions in the store afterwards.
+    pub total: u64,
+}
+
+/// One backend's side of an import: a batch of rows written in one database transaction,
+/// whole or not at all.
+pub(crate) trait Batches {
+    /// Why this backend cannot keep `tx` exactly (field, message), beyond [`schema::unstorable`].
+    fn unstorable(&self, _tx: &Transaction) -> Option<(&'static str, String)> {
+        None
+    }
+    /// Upserts `rows` (a later row of the same ID wins) in one transaction; returns the
+    /// rows it inserted or changed.
+    fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String>;
+    fn count(&mut self) -> std::result::Result<u64, String>;
+}
+
+impl Store {
+    pub fn open(url: &DbUrl, access: Access) -> Result<Store> {
+        match &url.kind {
+            DbKind::Sqlite(path) => sqlite::SqliteStore::open(url, path, access).map(Store::Sqlite),
+            DbKind::Postgres(config) => {
+                postgres::PgStore::open(url, config, access).map(Store::Postgres)
+            }
+        }
+    }
+
+    pub fn status(&mut self) -> Result<Status> {
+        match self {
+            Store::Sqlite(s) => s.status(),
+            Store::Postgres(s) => s.status(),
+        }
+    }
+
+    /// Hands every transaction `filter` selects to `each`, in payment time, then
+    /// transaction ID order. Returns the rows read.
+    pub fn read(
+        &mut self,
+        filter: &Filter,
+        each: &mut dyn FnMut(&Transaction) -> Result<()>,
+    ) -> Result<u64> {
+        match self {
+            Store::Sqlite(s) => s.read(filter, each),
+            Store::Postgres(s) => s.read(filter, each),
+        }
+    }
+
+    /// Upserts every record of `files` by transaction ID, `batch_rows` to a database
+    /// transaction. A bad record (without `skip_bad`) or a failure drops the open batch,
+    /// so the store holds whole batches only, and a rerun completes it.
+    ///
+    /// A record the store cannot keep exactly (a time finer than a microsecond) is a bad
+    /// record, named by file, row and field. `tick` is called once per record read.
+    pub fn import(
+        &mut self,
+        files: &FileSource,
+        batch_rows: usize,
+        tick: &dyn Fn(),
+    ) -> Result<ImportStats> {
+        let mut files = files.clone();
+        files.options.check = Some(schema::unstorable);
+        let url = match self {
+            Store::Sqlite(s) => s.url.clone(),
+            Store::Postgres(s) => s.url.clone(),
+        };
+        let batches: &mut dyn Batches = match self {
+            Store::Sqlite(s) => s,
+            Store::Postgres(s) => s,
+        };
+        import_into(&url, batches, &files, batch_rows.max(1), tick)
+    }
+}
+
+fn import_into(
+    url: &DbUrl,
+    batches: &mut dyn Batches,
+    files: &FileSource,
+    batch_rows: usize,
+    tick: &dyn Fn(),
+) -> Result<ImportStats> {
+    let write_error = |e: String| Error::output(url, url.scrub(e));
+    let before = batches.count().map_err(write_error)?;
+    let mut stats = ImportStats::default();
+    // The batch's rows, kept between batches so their strings' buffers are reused.
+    let mut batch: Vec<Transaction> = Vec::with_capacity(batch_rows.min(DEFAULT_BATCH_ROWS));
+    let mut pending = 0usize;
+    let mut changed = 0u64;
+    let outcome = files.read(|tx| {
+        tick();
+        // What every store refuses was refused by the reader, naming file and row.
+        if let Some((field, message)) = batches.unstorable(tx) {
+            let e = Error::usage(format!(
+                "transaction {:?}, field {field}: {message}",
+                tx.transaction_id
+            ));
+            if files.skip_bad {
+                tracing::warn!("skipped {e}");
+                stats.unstorable += 1;
+                return Ok(());
+            }
+            return Err(e);
+        }
+        if pending == batch.len() {
+            batch.push(tx.clone());
+        } else {
+            batch[pending].clone_from(tx);
+        }
+        pending += 1;
+        if pending == batch_rows {
+            changed += batches
+                .write_batch(&batch[..pending])
+                .map_err(write_error)?;
+            pending = 0;
+        }
+        Ok(())
+    });
+    // On a bad record or a failure the rows not yet written are dropped with the batch: the
+    // store holds whole batches only.
+    stats.read = outcome?;
+    if pending > 0 {
+        changed += batches
+            .write_batch(&batch[..pending])
+            .map_err(write_error)?;
+    }
+    stats.total = batches.count().map_err(write_error)?;
+    stats.added = stats.total.saturating_sub(before);
+    stats.updated = changed.saturating_sub(stats.added);
+    Ok(stats)
+}
+
+/// A store read as a source: the filter given here is pushed down into the query.
+#[derive(Clone, Debug)]
+pub struct StoreSource {
+    pub url: DbUrl,
+    pub filter: Filter,
+}
+
+impl StoreSource {
+    pub fn read(&self, mut each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
+        let mut store = Store::open(&self.url, Access::Read)?;
+        let records = store.read(&self.filter, &mut each)?;
+        Ok(ReadStats {
+            records,
+            ..ReadStats::default()
+        })
+    }
+}
+
+/// A blank transaction for a reader to refill.
+pub(crate) fn blank() -> Transaction {
+    Transaction::blank(Currency::parse("USD").expect("USD is known"))
+}
+
+/// The message for a store whose schema is newer than this binary's.
+pub(crate) fn too_new(url: &DbUrl, version: u32) -> Error {
+    Error::source(
+        url,
+        format!(
+            "the store has schema version {version}, newer than this recibo understands \
+             (version {}); it was left untouched: use a newer recibo",
+            schema::SCHEMA_VERSION
+        ),
+    )
+}
+
+/// The message for a store without recibo's tables.
+pub(crate) fn not_initialized(url: &DbUrl) -> Error {
+    Error::source(
+        url,
+        "holds no recibo transactions yet: create the store with `recibo db init --db URL` \
+         or fill it with `recibo import`",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_is_never_shown() {
+        let url =
+            DbUrl::parse("postgres://u:S3cr%40t@db.example:5433/pay?sslmode=disable").unwrap();
+        for shown in [url.to_string(), format!("{url:?}")] {
+            assert!(!shown.contains("S3cr"), "{shown}");
+            assert!(shown.contains("db.example:5433/pay"), "{shown}");
+        }
+        assert_eq!(url.scrub("auth failed for S3cr@t"), "auth failed for ***");
+        assert_eq!(url.scrub("S3cr%40t"), "***");
+        let q = DbUrl::parse("postgresql://db/pay?user=u&password=hunter2").unwrap();
+        assert!(!q.to_string().contains("hunter2"), "{q}");
+        let bad = DbUrl::parse("postgres://u:hunter2@db:notaport/x").unwrap_err();
+        assert!(!bad.to_string().contains("hunter2"), "{bad}");
+    }
+
+    #[test]
+    fn sqlite_urls_name_a_path() {
+        let url = DbUrl::parse("sqlite:data/recibo.db").unwrap();
+        assert_eq!(url.to_string(), "sqlite:data/recibo.db");
+        assert!(DbUrl::parse("sqlite:").is_err());
+        assert!(DbUrl::parse("mysql://x").is_err());
+    }
+}

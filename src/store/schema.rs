@@ -1,0 +1,273 @@
+//! recibo's tables in a store: one row per transaction, keyed by its ID, and a meta table
+//! holding the schema version.
+//!
+//! The column list is declared once here; both backends build their DDL, upsert and select
+//! statements from it, so the two stores cannot drift apart. Statements are made of these
+//! constant names only: values always travel as bound parameters.
+
+use chrono::{DateTime, Utc};
+
+use crate::filter::Shard;
+use crate::model::{Currency, Money, Transaction, TxStatus, TxType};
+
+/// The schema this binary writes and reads. A store at a higher version was written by a
+/// newer recibo and is refused, never altered.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub const TABLE: &str = "recibo_transactions";
+pub const META: &str = "recibo_meta";
+
+/// What a column holds, which decides its SQL type in each backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An ID: compared byte for byte (PostgreSQL `COLLATE "C"`), never null ('' when absent).
+    Id,
+    /// Free text, stored unchanged; '' when absent.
+    Text,
+    /// An instant: PostgreSQL `timestamptz`, SQLite integer microseconds since the epoch (UTC).
+    Time,
+    /// Money in integer minor units.
+    Minor,
+    /// Money in minor units that may be absent.
+    OptMinor,
+    /// An ISO 4217 code.
+    Code,
+    /// An ISO 4217 code that may be absent (with its amount).
+    OptCode,
+    /// A 64-bit integer that is not money.
+    Int,
+}
+
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+const fn col(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind }
+}
+
+/// Every column, in the order of [`Values`] and of the upsert's parameters. `updated_at`
+/// is set by the store itself and is not listed.
+pub const COLUMNS: [Column; 31] = [
+    col("transaction_id", Kind::Id),
+    col("original_transaction_id", Kind::Id),
+    col("transaction_request_id", Kind::Id),
+    col("reference_transaction_id", Kind::Id),
+    col("acquirer_reference_no", Kind::Id),
+    col("order_id", Kind::Id),
+    col("customer_id", Kind::Text),
+    col("acquirer", Kind::Text),
+    col("reference_merchant_id", Kind::Text),
+    col("reference_store_id", Kind::Text),
+    col("order_description", Kind::Text),
+    col("payment_method_type", Kind::Text),
+    col("psp_name", Kind::Text),
+    col("transaction_type", Kind::Text),
+    col("payment_time", Kind::Time),
+    col("product_code", Kind::Text),
+    col("amount_minor", Kind::Minor),
+    col("currency", Kind::Code),
+    col("settlement_minor", Kind::OptMinor),
+    col("settlement_currency", Kind::OptCode),
+    col("fee_minor", Kind::OptMinor),
+    col("fee_currency", Kind::OptCode),
+    col("status", Kind::Text),
+    col("reason", Kind::Text),
+    col("bank_code", Kind::Text),
+    col("refund_type", Kind::Text),
+    col("reject_reason", Kind::Text),
+    col("merchant_name", Kind::Text),
+    // Filters compare method and acquirer ignoring ASCII case only; keeping the folded
+    // value lets both backends compare exactly that way (their lower() functions differ).
+    col("method_key", Kind::Text),
+    col("acquirer_key", Kind::Text),
+    // The shard hash of the transaction's group (see `Shard::key`), as a signed 64-bit
+    // integer: `--shard K/N` becomes arithmetic on it in the WHERE clause.
+    col("shard_hash", Kind::Int),
+];
+
+/// The columns a read selects, in the order [`fill`] takes them: the transaction's own
+/// fields (indices 0..=27 of [`COLUMNS`]).
+pub const READ_COLUMNS: usize = 28;
+
+/// Lookups by any of these go through an index (see `Transaction::ids`); the transaction
+/// ID itself is the primary key.
+pub const INDEXED_IDS: [&str; 5] = [
+    "original_transaction_id",
+    "transaction_request_id",
+    "reference_transaction_id",
+    "acquirer_reference_no",
+    "order_id",
+];
+
+/// A transaction as the values of [`COLUMNS`], borrowed from it.
+pub struct Values<'a> {
+    pub text: [&'a str; 6 + 8], // ids, then the free text up to transaction_type
+    pub payment_time_micros: i64,
+    pub payment_time: DateTime<Utc>,
+    pub product_code: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub settlement_minor: Option<i64>,
+    pub settlement_currency: Option<&'a str>,
+    pub fee_minor: Option<i64>,
+    pub fee_currency: Option<&'a str>,
+    pub tail: [&'a str; 6], // status .. merchant_name
+    pub method_key: String,
+    pub acquirer_key: String,
+    pub shard_hash: i64,
+}
+
+impl<'a> Values<'a> {
+    pub fn of(tx: &'a Transaction) -> Values<'a> {
+        Values {
+            text: [
+                &tx.transaction_id,
+                &tx.original_transaction_id,
+                &tx.transaction_request_id,
+                &tx.reference_transaction_id,
+                &tx.acquirer_reference_no,
+                &tx.order_id,
+                &tx.customer_id,
+                &tx.acquirer,
+                &tx.reference_merchant_id,
+                &tx.reference_store_id,
+                &tx.order_description,
+                &tx.payment_method_type,
+                &tx.psp_name,
+                tx.transaction_type.as_str(),
+            ],
+            payment_time_micros: tx.payment_time.timestamp_micros(),
+            payment_time: tx.payment_time,
+            product_code: &tx.product_code,
+            amount_minor: tx.amount.minor,
+            currency: tx.amount.currency.code(),
+            settlement_minor: tx.settlement.map(|m| m.minor),
+            settlement_currency: tx.settlement.as_ref().map(|m| m.currency.code()),
+            fee_minor: tx.fee.map(|m| m.minor),
+            fee_currency: tx.fee.as_ref().map(|m| m.currency.code()),
+            tail: [
+                tx.status.as_str(),
+                &tx.reason,
+                &tx.bank_code,
+                &tx.refund_type,
+                &tx.reject_reason,
+                &tx.merchant_name,
+            ],
+            method_key: tx.payment_method_type.to_ascii_lowercase(),
+            acquirer_key: tx.acquirer.to_ascii_lowercase(),
+            // Bit for bit: the WHERE clause undoes the sign (see `query`).
+            shard_hash: Shard::key(tx.group_id()) as i64,
+        }
+    }
+}
+
+/// Why a transaction cannot be kept in a store exactly, naming the field; `None` when it
+/// can. Stores keep microseconds, and a store is keyed by the transaction ID.
+pub fn unstorable(tx: &Transaction) -> Option<(&'static str, String)> {
+    if tx.transaction_id.is_empty() {
+        return Some((
+            "transactionId",
+            "is empty; a store keeps transactions by their ID".into(),
+        ));
+    }
+    let nanos = chrono::Timelike::nanosecond(&tx.payment_time);
+    if nanos % 1_000 != 0 || nanos >= 1_000_000_000 {
+        return Some((
+            "paymentTime",
+            format!(
+                "{} is finer than a microsecond (or a leap second), which a store cannot keep exactly",
+                tx.payment_time.to_rfc3339()
+            ),
+        ));
+    }
+    None
+}
+
+/// Reads one selected row's columns.
+pub trait RowAccess {
+    fn text(&self, i: usize) -> Result<&str, String>;
+    fn int(&self, i: usize) -> Result<i64, String>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, String>;
+    fn opt_text(&self, i: usize) -> Result<Option<&str>, String>;
+    fn time(&self, i: usize) -> Result<DateTime<Utc>, String>;
+}
+
+/// Refills `tx` from a row selected with [`select_list`], reusing its strings' buffers.
+pub fn fill(row: &impl RowAccess, tx: &mut Transaction) -> Result<(), String> {
+    fn set(target: &mut String, value: &str) {
+        target.clear();
+        target.push_str(value);
+    }
+    set(&mut tx.transaction_id, row.text(0)?);
+    set(&mut tx.original_transaction_id, row.text(1)?);
+    set(&mut tx.transaction_request_id, row.text(2)?);
+    set(&mut tx.reference_transaction_id, row.text(3)?);
+    set(&mut tx.acquirer_reference_no, row.text(4)?);
+    set(&mut tx.order_id, row.text(5)?);
+    set(&mut tx.customer_id, row.text(6)?);
+    set(&mut tx.acquirer, row.text(7)?);
+    set(&mut tx.reference_merchant_id, row.text(8)?);
+    set(&mut tx.reference_store_id, row.text(9)?);
+    set(&mut tx.order_description, row.text(10)?);
+    set(&mut tx.payment_method_type, row.text(11)?);
+    set(&mut tx.psp_name, row.text(12)?);
+    tx.transaction_type = TxType::parse(row.text(13)?);
+    tx.payment_time = row.time(14)?;
+    set(&mut tx.product_code, row.text(15)?);
+    tx.amount = Money::new(row.int(16)?, currency(row.text(17)?)?);
+    tx.settlement = money(row.opt_int(18)?, row.opt_text(19)?)?;
+    tx.fee = money(row.opt_int(20)?, row.opt_text(21)?)?;
+    tx.status = TxStatus::parse(row.text(22)?);
+    set(&mut tx.reason, row.text(23)?);
+    set(&mut tx.bank_code, row.text(24)?);
+    set(&mut tx.refund_type, row.text(25)?);
+    set(&mut tx.reject_reason, row.text(26)?);
+    set(&mut tx.merchant_name, row.text(27)?);
+    Ok(())
+}
+
+fn currency(code: &str) -> Result<Currency, String> {
+    Currency::parse(code).map_err(|e| format!("column currency: {e}"))
+}
+
+fn money(minor: Option<i64>, code: Option<&str>) -> Result<Option<Money>, String> {
+    match (minor, code) {
+        (Some(minor), Some(code)) => Ok(Some(Money::new(minor, currency(code)?))),
+        (None, _) => Ok(None),
+        (Some(_), None) => Err("an amount without its currency".into()),
+    }
+}
+
+/// `a, b, c`: the columns a read selects.
+pub fn select_list() -> String {
+    names(&COLUMNS[..READ_COLUMNS])
+}
+
+/// `a, b, c`: every column of [`COLUMNS`].
+pub fn column_list() -> String {
+    names(&COLUMNS)
+}
+
+fn names(columns: &[Column]) -> String {
+    columns
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_column_list_matches_the_values() {
+        assert_eq!(COLUMNS[READ_COLUMNS - 1].name, "merchant_name");
+        assert_eq!(COLUMNS[14].kind, Kind::Time);
+        for id in INDEXED_IDS {
+            assert!(COLUMNS.iter().any(|c| c.name == id && c.kind == Kind::Id));
+        }
+    }
+}

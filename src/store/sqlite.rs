@@ -1,0 +1,330 @@
+//! The embedded store: one SQLite file in WAL mode, so readers go on while an import
+//! writes. Times are integer microseconds since the epoch (UTC).
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, params_from_iter};
+
+use super::query::{self, Dialect, Param};
+use super::schema::{self, COLUMNS, INDEXED_IDS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
+use super::{Access, Batches, DbUrl, Status};
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::model::Transaction;
+
+pub struct SqliteStore {
+    pub(crate) url: DbUrl,
+    conn: Connection,
+}
+
+fn sql_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Id | Kind::Text | Kind::Code => "TEXT NOT NULL",
+        Kind::OptCode => "TEXT",
+        Kind::Time | Kind::Minor | Kind::Int => "INTEGER NOT NULL",
+        Kind::OptMinor => "INTEGER",
+    }
+}
+
+fn create_sql() -> String {
+    let mut columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            let key = if c.name == "transaction_id" {
+                " PRIMARY KEY"
+            } else {
+                ""
+            };
+            format!("  {} {}{key}", c.name, sql_type(c.kind))
+        })
+        .collect();
+    columns.push("  updated_at INTEGER NOT NULL".into());
+    let mut sql = format!(
+        "CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n\
+         CREATE TABLE {TABLE} (\n{}\n);\n\
+         CREATE INDEX {TABLE}_time ON {TABLE} (payment_time, transaction_id);\n",
+        columns.join(",\n")
+    );
+    for id in INDEXED_IDS {
+        sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
+    }
+    sql.push_str(&format!(
+        "INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
+    ));
+    sql
+}
+
+/// `INSERT ... ON CONFLICT DO UPDATE` that leaves a row alone (and its `updated_at`) when
+/// nothing in it changed, so a rerun changes nothing.
+fn upsert_sql() -> String {
+    let names = schema::column_list();
+    let marks: Vec<String> = (1..=COLUMNS.len() + 1).map(|i| format!("?{i}")).collect();
+    let rest = &COLUMNS[1..];
+    let set: Vec<String> = rest
+        .iter()
+        .map(|c| format!("{0} = excluded.{0}", c.name))
+        .chain(std::iter::once("updated_at = excluded.updated_at".into()))
+        .collect();
+    let differs: Vec<String> = rest
+        .iter()
+        .map(|c| format!("{0} IS NOT excluded.{0}", c.name))
+        .collect();
+    format!(
+        "INSERT INTO {TABLE} ({names}, updated_at) VALUES ({}) \
+         ON CONFLICT (transaction_id) DO UPDATE SET {} WHERE {}",
+        marks.join(", "),
+        set.join(", "),
+        differs.join(" OR ")
+    )
+}
+
+impl SqliteStore {
+    pub fn open(url: &DbUrl, path: &Path, access: Access) -> Result<SqliteStore> {
+        let fail = |e: rusqlite::Error| Error::source(url, e);
+        let conn = match access {
+            Access::Read => {
+                if !path.exists() {
+                    return Err(Error::source(
+                        url,
+                        "no such store file: create it with `recibo db init --db URL` or `recibo import`",
+                    ));
+                }
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(fail)?
+            }
+            Access::Write => Connection::open(path).map_err(fail)?,
+        };
+        // An import holds the write lock for a batch at a time; readers and a second
+        // writer wait for it rather than fail.
+        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+        let mut store = SqliteStore {
+            url: url.clone(),
+            conn,
+        };
+        store.check_schema(access)?;
+        Ok(store)
+    }
+
+    fn version(&self) -> rusqlite::Result<Option<u32>> {
+        let has_meta: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [META],
+            |r| r.get(0),
+        )?;
+        if !has_meta {
+            return Ok(None);
+        }
+        let text: String = self.conn.query_row(
+            &format!("SELECT value FROM {META} WHERE key = 'schema_version'"),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Some(text.trim().parse().unwrap_or(u32::MAX)))
+    }
+
+    fn check_schema(&mut self, access: Access) -> Result<()> {
+        let fail = |e: rusqlite::Error| Error::source(&self.url, e);
+        match (self.version().map_err(fail)?, access) {
+            (Some(v), _) if v > SCHEMA_VERSION => Err(super::too_new(&self.url, v)),
+            (Some(_), _) => Ok(()),
+            (None, Access::Read) => Err(super::not_initialized(&self.url)),
+            (None, Access::Write) => {
+                // WAL lets `serve` and exports read while an import writes; it is a
+                // property of the file, set once. NORMAL sync keeps every committed batch
+                // whole after a crash (WAL is atomic), losing at most the last ones.
+                self.conn
+                    .pragma_update(None, "journal_mode", "WAL")
+                    .map_err(|e| Error::output(&self.url, e))?;
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(|e| Error::output(&self.url, e))?;
+                // Another process may have created it while this one waited for the lock.
+                let exists: bool = tx
+                    .query_row(
+                        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                        [META],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| Error::output(&self.url, e))?;
+                if !exists {
+                    tx.execute_batch(&create_sql())
+                        .map_err(|e| Error::output(&self.url, e))?;
+                }
+                tx.commit().map_err(|e| Error::output(&self.url, e))?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn status(&mut self) -> Result<Status> {
+        let transactions = Batches::count(self).map_err(|e| Error::source(&self.url, e))?;
+        let fail = |e: rusqlite::Error| Error::source(&self.url, e);
+        let version = self.version().map_err(fail)?.unwrap_or(0);
+        let mut by_type = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT transaction_type, count(*) FROM {TABLE} GROUP BY transaction_type ORDER BY transaction_type"
+            ))
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            by_type.push((
+                row.get::<_, String>(0).map_err(fail)?,
+                row.get::<_, i64>(1).map_err(fail)? as u64,
+            ));
+        }
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .query_row(
+                &format!("SELECT min(payment_time), max(payment_time) FROM {TABLE}"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(fail)?;
+        Ok(Status {
+            store: self.url.to_string(),
+            schema_version: version,
+            supported_version: SCHEMA_VERSION,
+            transactions,
+            by_type,
+            first_payment: first.and_then(DateTime::from_timestamp_micros),
+            last_payment: last.and_then(DateTime::from_timestamp_micros),
+        })
+    }
+
+    pub fn read(
+        &mut self,
+        filter: &Filter,
+        each: &mut dyn FnMut(&Transaction) -> Result<()>,
+    ) -> Result<u64> {
+        let fail = |e: rusqlite::Error| Error::source(&self.url, e);
+        let q = query::select(filter, Dialect::Sqlite);
+        let mut stmt = self.conn.prepare(&q.sql).map_err(fail)?;
+        let params = q.params.iter().map(|p| match p {
+            Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+            Param::Int(i) | Param::Micros(i) => rusqlite::types::Value::Integer(*i),
+        });
+        let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
+        let mut tx = super::blank();
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(fail)? {
+            schema::fill(&SqliteRow(row), &mut tx)
+                .map_err(|e| Error::source(&self.url, format!("a stored row is damaged: {e}")))?;
+            count += 1;
+            each(&tx)?;
+        }
+        Ok(count)
+    }
+}
+
+impl Batches for SqliteStore {
+    fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String> {
+        let now = Utc::now().timestamp_micros();
+        // Dropped without a commit (an error below), the transaction rolls back.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| e.to_string())?;
+        let mut changed = 0;
+        {
+            let mut stmt = tx.prepare(&upsert_sql()).map_err(|e| e.to_string())?;
+            for row in rows {
+                let v = schema::Values::of(row);
+                let t = &v.text;
+                let n = stmt
+                    .execute(rusqlite::params![
+                        t[0],
+                        t[1],
+                        t[2],
+                        t[3],
+                        t[4],
+                        t[5],
+                        t[6],
+                        t[7],
+                        t[8],
+                        t[9],
+                        t[10],
+                        t[11],
+                        t[12],
+                        t[13],
+                        v.payment_time_micros,
+                        v.product_code,
+                        v.amount_minor,
+                        v.currency,
+                        v.settlement_minor,
+                        v.settlement_currency,
+                        v.fee_minor,
+                        v.fee_currency,
+                        v.tail[0],
+                        v.tail[1],
+                        v.tail[2],
+                        v.tail[3],
+                        v.tail[4],
+                        v.tail[5],
+                        v.method_key,
+                        v.acquirer_key,
+                        v.shard_hash,
+                        now,
+                    ])
+                    .map_err(|e| format!("transaction {:?}: {e}", row.transaction_id))?;
+                changed += n as u64;
+            }
+        }
+        tx.commit().map_err(|e| e.to_string())?;
+        Ok(changed)
+    }
+
+    fn count(&mut self) -> std::result::Result<u64, String> {
+        self.conn
+            .query_row(&format!("SELECT count(*) FROM {TABLE}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| e.to_string())
+    }
+}
+
+struct SqliteRow<'a>(&'a rusqlite::Row<'a>);
+
+fn column_error(i: usize, e: impl std::fmt::Display) -> String {
+    format!("column {}: {e}", COLUMNS[i].name)
+}
+
+impl RowAccess for SqliteRow<'_> {
+    fn text(&self, i: usize) -> std::result::Result<&str, String> {
+        self.0
+            .get_ref(i)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(|e| column_error(i, e))
+    }
+    fn int(&self, i: usize) -> std::result::Result<i64, String> {
+        self.0
+            .get_ref(i)
+            .and_then(|v| v.as_i64().map_err(Into::into))
+            .map_err(|e| column_error(i, e))
+    }
+    fn opt_int(&self, i: usize) -> std::result::Result<Option<i64>, String> {
+        self.0
+            .get_ref(i)
+            .and_then(|v| v.as_i64_or_null().map_err(Into::into))
+            .map_err(|e| column_error(i, e))
+    }
+    fn opt_text(&self, i: usize) -> std::result::Result<Option<&str>, String> {
+        self.0
+            .get_ref(i)
+            .and_then(|v| v.as_str_or_null().map_err(Into::into))
+            .map_err(|e| column_error(i, e))
+    }
+    fn time(&self, i: usize) -> std::result::Result<DateTime<Utc>, String> {
+        let micros = self.int(i)?;
+        DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| column_error(i, format!("{micros} is out of range")))
+    }
+}

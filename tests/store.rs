@@ -1,0 +1,840 @@
+//! The SQLite transaction store driven through the real binary: `db init`, `db status`,
+//! `import`, and `--db` as the source of `export`, `receipts`, `receipt` and job files.
+//!
+//! The reference for every store read is the same command on the files the store was
+//! loaded from: the two outputs must be the same bytes. The stored rows themselves are
+//! looked at with rusqlite, not through recibo.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{CsvStyle, Run, crate_dir, list_dir, recibo, recibo_with, write_csv};
+
+fn sample(name: &str) -> String {
+    crate_dir().join("samples").join(name).display().to_string()
+}
+
+fn store_url(dir: &Path) -> String {
+    format!("sqlite:{}", dir.join("store.db").display())
+}
+
+/// A store in `dir` loaded from the three sample files (the same transactions).
+fn sample_store(dir: &Path) -> String {
+    let url = store_url(dir);
+    recibo(
+        dir,
+        &[
+            "import",
+            "-i",
+            &sample("transactions.csv"),
+            "-i",
+            &sample("transactions.xlsx"),
+            "-i",
+            &sample("transactions.jsonl"),
+            "--db",
+            &url,
+        ],
+    )
+    .assert_code(0);
+    url
+}
+
+fn rows_in(dir: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+    conn.query_row("SELECT count(*) FROM recibo_transactions", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn summary(run: &Run) -> serde_json::Value {
+    serde_json::from_slice(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "`{}`: the summary is not JSON ({e}): {}",
+            run.command,
+            run.stdout_text()
+        )
+    })
+}
+
+/// `export ARGS` from the sample CSV and from `url`, to standard output.
+fn both_exports(dir: &Path, url: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let file = sample("transactions.csv");
+    let mut from_file = vec!["export", "-i", file.as_str()];
+    from_file.extend_from_slice(args);
+    let mut from_store = vec!["export", "--db", url];
+    from_store.extend_from_slice(args);
+    let a = recibo(dir, &from_file);
+    a.assert_code(0);
+    let b = recibo(dir, &from_store);
+    b.assert_code(0);
+    (a.stdout, b.stdout)
+}
+
+#[test]
+fn an_export_from_the_store_is_the_export_from_its_files_for_every_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sample_store(dir.path());
+    assert_eq!(rows_in(dir.path()), 600, "one row per transaction ID");
+
+    let filters: &[&[&str]] = &[
+        &[],
+        &[
+            "--from",
+            "2026-10-05",
+            "--to",
+            "2026-10-20",
+            "--tz",
+            "Asia/Shanghai",
+        ],
+        &[
+            "--from",
+            "2026-10-05T10:30:00-03:00",
+            "--to",
+            "2026-10-06T00:00:00.5Z",
+        ],
+        &["--currency", "BRL,CNY"],
+        &["--type", "REFUND"],
+        &["--type", "PAYMENT,CAPTURE", "--status", "SUCCESS"],
+        &["--status", "PROCESSING,FAIL"],
+        &["--method", "pix"],
+        &["--acquirer", "ANTOM,adyen"],
+        &["--shard", "1/1"],
+        &["--shard", "1/3"],
+        &["--shard", "2/3"],
+        &["--shard", "3/3"],
+        &["--shard", "5/7"],
+        &["--id", "2026100151590"],
+        &["--id", "ORD-PSJ-0451544,req_kw8s4fodo4bcqazj88ak"],
+        &["--related", "2026100151590"],
+        &[
+            "--type",
+            "REFUND",
+            "--status",
+            "SUCCESS",
+            "--currency",
+            "BRL",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-01",
+            "--tz",
+            "America/Sao_Paulo",
+            "--shard",
+            "2/2",
+        ],
+    ];
+    let layouts: &[&[&str]] = &[
+        &["--columns", "all"],
+        &["--columns", "accounting"],
+        &["--columns", "all", "--format", "jsonl"],
+    ];
+    let mut nonempty = 0;
+    for filter in filters {
+        for layout in layouts {
+            let args: Vec<&str> = layout.iter().chain(filter.iter()).copied().collect();
+            let (file, store) = both_exports(dir.path(), &url, &args);
+            assert!(
+                file == store,
+                "export {args:?}: the store's output differs from the file's\n--- file ---\n{}\n--- store ---\n{}",
+                String::from_utf8_lossy(&file),
+                String::from_utf8_lossy(&store)
+            );
+            if file.iter().filter(|b| **b == b'\n').count() > 1 {
+                nonempty += 1;
+            }
+        }
+    }
+    assert!(nonempty > 40, "most filters select something ({nonempty})");
+
+    // The shards of a store are the file's shards, and together they are everything once.
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--columns", "transactionId", "--header-lang", "key"];
+        all.extend_from_slice(args);
+        let (_, store) = both_exports(dir.path(), &url, &all);
+        support::parse_csv(&store, b',')
+            .into_iter()
+            .skip(1)
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    let mut shards: Vec<String> = (1..=3)
+        .flat_map(|k| ids(&["--shard", &format!("{k}/3")]))
+        .collect();
+    shards.sort();
+    let mut everything = ids(&[]);
+    everything.sort();
+    assert_eq!(shards, everything);
+}
+
+#[test]
+fn a_bigger_store_matches_its_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    recibo(
+        dir.path(),
+        &["sample", "--rows", "5000", "--seed", "11", "-o", "big.csv"],
+    )
+    .assert_code(0);
+    let url = store_url(dir.path());
+    recibo(
+        dir.path(),
+        &[
+            "import",
+            "-i",
+            "big.csv",
+            "--db",
+            &url,
+            "--batch-rows",
+            "700",
+        ],
+    )
+    .assert_code(0);
+    assert_eq!(rows_in(dir.path()), 5000);
+    for args in [
+        vec!["--columns", "all"],
+        vec!["--columns", "all", "--shard", "4/9"],
+        vec![
+            "--columns",
+            "all",
+            "--type",
+            "REFUND",
+            "--tz",
+            "Asia/Shanghai",
+            "--from",
+            "2026-10-03",
+        ],
+    ] {
+        let mut a = vec!["export", "-i", "big.csv"];
+        a.extend_from_slice(&args);
+        let mut b = vec!["export", "--db", &url];
+        b.extend_from_slice(&args);
+        let file = recibo(dir.path(), &a);
+        let store = recibo(dir.path(), &b);
+        assert!(file.code == 0 && store.code == 0, "{}", store.stderr);
+        assert!(file.stdout == store.stdout, "export {args:?} differs");
+    }
+}
+
+#[test]
+fn a_value_made_to_break_out_of_sql_selects_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sample_store(dir.path());
+    let evil = "x' OR '1'='1";
+    for flag in ["--id", "--related", "--method", "--acquirer", "--type"] {
+        for value in [
+            evil,
+            "x\" OR \"1\"=\"1",
+            "'; DROP TABLE recibo_transactions; --",
+        ] {
+            let (file, store) = both_exports(
+                dir.path(),
+                &url,
+                &["--columns", "transactionId", flag, value],
+            );
+            assert_eq!(file, store, "{flag} {value:?}");
+            assert_eq!(
+                String::from_utf8(store).unwrap().lines().count(),
+                1,
+                "{flag} {value:?} selects nothing: only the header"
+            );
+        }
+    }
+    assert_eq!(rows_in(dir.path()), 600, "the table is still there, whole");
+}
+
+#[test]
+fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url(dir.path());
+    let header = [
+        "transactionId",
+        "originalTransactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+        "status",
+    ];
+    let row = |id: &str, orig: &str, kind: &str, status: &str| -> Vec<String> {
+        [
+            id,
+            orig,
+            kind,
+            "2026-10-02T08:00:00Z",
+            "12.50",
+            "BRL",
+            status,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let monday = vec![
+        row("P1", "", "PAYMENT", "SUCCESS"),
+        row("R1", "P1", "REFUND", "PROCESSING"),
+    ];
+    write_csv(
+        dir.path(),
+        "monday.csv",
+        &header,
+        &monday,
+        CsvStyle::default(),
+    );
+    let import = |file: &str| {
+        let run = recibo(
+            dir.path(),
+            &["import", "-i", file, "--db", &url, "--summary", "-"],
+        );
+        run.assert_code(0);
+        summary(&run)
+    };
+    let first = import("monday.csv");
+    assert_eq!(
+        (first["added"].as_u64(), first["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let stamp = || -> Vec<(String, i64)> {
+        let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT transaction_id, updated_at FROM recibo_transactions ORDER BY 1")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let before = stamp();
+    let again = import("monday.csv");
+    assert_eq!(
+        (
+            again["added"].as_u64(),
+            again["updated"].as_u64(),
+            again["transactions"].as_u64()
+        ),
+        (Some(0), Some(0), Some(2)),
+        "a rerun changes nothing"
+    );
+    assert_eq!(stamp(), before, "not even the rows' change times");
+
+    let tuesday = vec![row("R1", "P1", "REFUND", "SUCCESS")];
+    write_csv(
+        dir.path(),
+        "tuesday.csv",
+        &header,
+        &tuesday,
+        CsvStyle::default(),
+    );
+    let later = import("tuesday.csv");
+    assert_eq!(
+        (
+            later["added"].as_u64(),
+            later["updated"].as_u64(),
+            later["transactions"].as_u64()
+        ),
+        (Some(0), Some(1), Some(2))
+    );
+    let out = recibo(
+        dir.path(),
+        &[
+            "export",
+            "--db",
+            &url,
+            "--columns",
+            "transactionId,status",
+            "--header-lang",
+            "key",
+        ],
+    );
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout_text(),
+        "transactionId,status\nP1,SUCCESS\nR1,SUCCESS\n"
+    );
+    let status = recibo(dir.path(), &["db", "status", "--db", &url, "--json"]);
+    status.assert_code(0);
+    assert_eq!(summary(&status)["transactions"].as_u64(), Some(2));
+}
+
+#[test]
+fn free_text_comes_back_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url(dir.path());
+    let header = [
+        "transactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+        "orderDescription",
+        "merchantName",
+        "reason",
+        "customerId",
+    ];
+    let texts = [
+        (
+            "T1",
+            "line one\nline two\r\nline three",
+            "上海咖啡有限公司",
+            "退款：商品损坏",
+        ),
+        (
+            "T2",
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd|' /C calc'!A0",
+            "-1+2",
+        ),
+        (
+            "T3",
+            "  leading and trailing  ",
+            "@SUM(A1)",
+            "\"quoted\", with comma",
+        ),
+        (
+            "T4",
+            "Renovação de assinatura — ½ ✓ 🎉",
+            "Loja Verde Moda",
+            "\u{FF1D}1+1",
+        ),
+        ("T5", "'already quoted", "tab\there", ""),
+    ];
+    let rows: Vec<Vec<String>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (id, description, merchant, reason))| {
+            vec![
+                id.to_string(),
+                "REFUND".into(),
+                format!("2026-10-0{}T12:34:56.{:06}Z", i + 1, 123_457 * (i + 1)),
+                "1234.56".into(),
+                "CNY".into(),
+                description.to_string(),
+                merchant.to_string(),
+                reason.to_string(),
+                format!("cust-{i}"),
+            ]
+        })
+        .collect();
+    write_csv(dir.path(), "text.csv", &header, &rows, CsvStyle::default());
+    recibo(dir.path(), &["import", "-i", "text.csv", "--db", &url]).assert_code(0);
+    for layout in [
+        vec!["--columns", "all"],
+        vec!["--columns", "all", "--format", "jsonl"],
+        vec!["--columns", "all", "--format", "xlsx", "-o", "OUT"],
+    ] {
+        let run = |source: &[&str], out: &str| -> Vec<u8> {
+            let mut args = vec!["export"];
+            args.extend_from_slice(source);
+            args.extend(layout.iter().map(|a| if *a == "OUT" { out } else { a }));
+            let run = recibo(dir.path(), &args);
+            run.assert_code(0);
+            if layout.contains(&"OUT") {
+                std::fs::read(dir.path().join(out)).unwrap()
+            } else {
+                run.stdout
+            }
+        };
+        let file = run(&["-i", "text.csv"], "f.xlsx");
+        let store = run(&["--db", &url], "s.xlsx");
+        assert!(file == store, "{layout:?}: the store changed the text");
+    }
+    // The stored value is the text itself, with no guard or escaping of its own.
+    let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
+    let stored: String = conn
+        .query_row(
+            "SELECT order_description FROM recibo_transactions WHERE transaction_id = 'T1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "line one\nline two\r\nline three");
+    let micros: i64 = conn
+        .query_row(
+            "SELECT payment_time FROM recibo_transactions WHERE transaction_id = 'T2'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let expected = chrono::DateTime::parse_from_rfc3339("2026-10-02T12:34:56.246914Z").unwrap();
+    assert_eq!(micros, expected.timestamp_micros());
+}
+
+#[test]
+fn a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url(dir.path());
+    let header = [
+        "transactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+    ];
+    let rows: Vec<Vec<String>> = [
+        ("A", "2026-10-01T00:00:00.123456Z"),
+        ("B", "2026-10-01T00:00:00.123456789Z"),
+        ("C", "2026-10-01T00:00:01Z"),
+    ]
+    .iter()
+    .map(|(id, t)| {
+        vec![
+            id.to_string(),
+            "PAYMENT".into(),
+            t.to_string(),
+            "1.00".into(),
+            "USD".into(),
+        ]
+    })
+    .collect();
+    write_csv(dir.path(), "nanos.csv", &header, &rows, CsvStyle::default());
+    let run = recibo(dir.path(), &["import", "-i", "nanos.csv", "--db", &url]);
+    run.assert_code(2)
+        .assert_stderr_has(&["nanos.csv", "paymentTime", "microsecond"])
+        .assert_stderr_names_row(2);
+    assert_eq!(
+        rows_in(dir.path()),
+        0,
+        "nothing of the stopped batch is kept"
+    );
+
+    let run = recibo(
+        dir.path(),
+        &["import", "-i", "nanos.csv", "--db", &url, "--skip-bad"],
+    );
+    run.assert_code(1).assert_stderr_names_row(2);
+    assert_eq!(rows_in(dir.path()), 2);
+    let out = recibo(
+        dir.path(),
+        &[
+            "export",
+            "--db",
+            &url,
+            "--columns",
+            "transactionId,paymentTime",
+            "--header-lang",
+            "key",
+        ],
+    );
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout_text(),
+        "transactionId,paymentTime\nA,2026-10-01T00:00:00.123456+00:00\nC,2026-10-01T00:00:01+00:00\n"
+    );
+}
+
+fn file_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_store_newer_than_this_recibo_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url(dir.path());
+    recibo(dir.path(), &["db", "init", "--db", &url]).assert_code(0);
+    let status = recibo(dir.path(), &["db", "status", "--db", &url]);
+    status.assert_code(0);
+    assert!(
+        status.stdout_text().contains("schema version  1"),
+        "{}",
+        status.stdout_text()
+    );
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
+        conn.execute(
+            "UPDATE recibo_meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+        // Everything in the main file, so its bytes are the whole store.
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let before = file_bytes(&dir.path().join("store.db"));
+    let csv = sample("transactions.csv");
+    for args in [
+        vec!["db", "status", "--db", &url],
+        vec!["db", "init", "--db", &url],
+        vec!["import", "-i", &csv, "--db", &url],
+        vec!["export", "--db", &url],
+    ] {
+        recibo(dir.path(), &args)
+            .assert_code(3)
+            .assert_stderr_has(&["schema version 99", "newer", "untouched"]);
+    }
+    assert_eq!(file_bytes(&dir.path().join("store.db")), before);
+}
+
+#[test]
+fn a_missing_or_empty_store_is_named_not_created_by_a_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url(dir.path());
+    recibo(dir.path(), &["export", "--db", &url])
+        .assert_code(3)
+        .assert_stderr_has(&["store.db", "db init"]);
+    assert!(!dir.path().join("store.db").exists());
+    recibo(dir.path(), &["db", "status"])
+        .assert_code(2)
+        .assert_stderr_has(&["--db", "RECIBO_DB"]);
+    recibo(dir.path(), &["export", "-i", "a.csv", "--db", &url])
+        .assert_code(2)
+        .assert_stderr_has(&["--db"]);
+}
+
+#[test]
+fn recibo_db_names_the_store_when_no_input_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sample_store(dir.path());
+    let with_env = |args: &[&str]| {
+        recibo_with(dir.path(), args, b"", |c| {
+            c.env("RECIBO_DB", &url);
+        })
+    };
+    let from_env = with_env(&["export", "--columns", "transactionId"]);
+    from_env.assert_code(0);
+    let (file, _) = both_exports(dir.path(), &url, &["--columns", "transactionId"]);
+    assert_eq!(from_env.stdout, file);
+    let status = with_env(&["db", "status", "--json"]);
+    status.assert_code(0);
+    assert_eq!(summary(&status)["transactions"].as_u64(), Some(600));
+    // Files named on the command line win over the environment's store.
+    let csv = sample("transactions.csv");
+    with_env(&["export", "-i", &csv, "--columns", "transactionId"]).assert_code(0);
+}
+
+#[test]
+fn receipts_from_the_store_are_the_receipts_from_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sample_store(dir.path());
+    let csv = sample("transactions.csv");
+    let render = |source: &[&str], out: &str| {
+        let mut args = vec!["receipts"];
+        args.extend_from_slice(source);
+        args.extend_from_slice(&[
+            "--lang",
+            "en,zh-CN",
+            "--from",
+            "2026-10-10",
+            "--tz",
+            "Asia/Shanghai",
+            "--generated-at",
+            "2026-11-20T12:00:00Z",
+            "--out",
+            out,
+        ]);
+        recibo(dir.path(), &args).assert_code(0);
+        dir.path().join(out)
+    };
+    let a = render(&["-i", &csv], "from-file");
+    let b = render(&["--db", &url], "from-store");
+    let names = list_dir(&a);
+    assert!(names.len() > 10, "{names:?}");
+    assert_eq!(names, list_dir(&b));
+    for name in &names {
+        assert!(
+            file_bytes(&a.join(name)) == file_bytes(&b.join(name)),
+            "{name} differs"
+        );
+    }
+
+    // One receipt, by a refund's ID.
+    let refund = support::parse_csv(&file_bytes(&a.join("manifest.csv")), b',')
+        .into_iter()
+        .skip(1)
+        .find(|r| r.iter().any(|c| c.ends_with(".pdf")))
+        .map(|r| r[0].clone())
+        .expect("a rendered refund");
+    let one = |source: &[&str], out: &str| {
+        let mut args = vec!["receipt", &refund];
+        args.extend_from_slice(source);
+        args.extend_from_slice(&["--lang", "pt-BR", "--generated-at", "2026-11-20", "-o", out]);
+        recibo(dir.path(), &args).assert_code(0);
+        file_bytes(&dir.path().join(out))
+    };
+    assert!(one(&["-i", &csv], "a.pdf") == one(&["--db", &url], "b.pdf"));
+}
+
+#[test]
+fn a_job_reads_a_store_named_through_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sample_store(dir.path());
+    let path = url.strip_prefix("sqlite:").unwrap().to_string();
+    let job = |source: &str| {
+        format!(
+            "name = \"nightly\"\nzone = \"Asia/Shanghai\"\nwindow = {{ from = \"2026-10-01\", to = \"2026-11-01\" }}\n\
+             [source]\n{source}\n[filter]\ntype = [\"REFUND\", \"PAYMENT\"]\n\
+             [[export]]\npath = \"out-{{shard}}.csv\"\ncolumns = \"accounting\"\n"
+        )
+    };
+    std::fs::create_dir_all(dir.path().join("files")).unwrap();
+    std::fs::create_dir_all(dir.path().join("store")).unwrap();
+    std::fs::write(
+        dir.path().join("files/job.toml"),
+        job(&format!("inputs = [{:?}]", sample("transactions.csv"))),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("store/job.toml"),
+        job("db = \"sqlite:${RECIBO_TEST_STORE}\""),
+    )
+    .unwrap();
+    let run_job = |job: &str| {
+        recibo_with(dir.path(), &["run", job, "--shard", "2/3"], b"", |c| {
+            c.env("RECIBO_TEST_STORE", &path);
+        })
+        .assert_code(0);
+    };
+    run_job("files/job.toml");
+    run_job("store/job.toml");
+    let a = file_bytes(&dir.path().join("files/out-2-of-3.csv"));
+    let b = file_bytes(&dir.path().join("store/out-2-of-3.csv"));
+    assert!(a.len() > 200 && a == b);
+
+    recibo(dir.path(), &["run", "store/job.toml"])
+        .assert_code(2)
+        .assert_stderr_has(&["RECIBO_TEST_STORE", "not set"]);
+}
+
+#[test]
+fn a_database_password_is_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "Hunter2Secret";
+    let url = format!("postgres://recibo:{secret}@127.0.0.1:1/pay");
+    let runs = [
+        recibo(dir.path(), &["export", "--db", &url]),
+        recibo(dir.path(), &["db", "status", "--db", &url]),
+        recibo(
+            dir.path(),
+            &["db", "status", "--db", &format!("{url}:bad:port")],
+        ),
+        recibo(
+            dir.path(),
+            &["import", "-i", &sample("transactions.csv"), "--db", &url],
+        ),
+        recibo_with(dir.path(), &["export", "--help"], b"", |c| {
+            c.env("RECIBO_DB", &url);
+        }),
+        recibo_with(
+            dir.path(),
+            &["export", "--columns", "transactionId"],
+            b"",
+            |c| {
+                c.env("RECIBO_DB", &url);
+            },
+        ),
+        recibo_with(dir.path(), &["db", "status"], b"", |c| {
+            c.env(
+                "RECIBO_DB",
+                format!("postgresql://recibo@127.0.0.1:1/pay?password={secret}"),
+            );
+        }),
+        recibo_with(
+            dir.path(),
+            &["db", "status", "--log-format", "json"],
+            b"",
+            |c| {
+                c.env("RECIBO_DB", "postgres://recibo@127.0.0.1:1/pay");
+                c.env("PGPASSWORD", secret);
+            },
+        ),
+    ];
+    for run in &runs {
+        let out = format!("{}{}", run.stdout_text(), run.stderr);
+        assert!(
+            !out.contains(secret),
+            "`{}` shows the password:\n{out}",
+            run.command
+        );
+        assert!(!out.contains("Hunter2"), "`{}`:\n{out}", run.command);
+    }
+    assert!(runs[0].code != 0 && runs[0].stderr.contains("127.0.0.1:1/pay"));
+}
+
+/// The number of rows committed so far, or 0 before the tables exist.
+fn committed(store: &Path) -> i64 {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row("SELECT count(*) FROM recibo_transactions", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 300_000;
+    recibo(
+        dir.path(),
+        &[
+            "sample",
+            "--rows",
+            &rows.to_string(),
+            "--format",
+            "jsonl",
+            "-o",
+            "big.jsonl",
+        ],
+    )
+    .assert_code(0);
+    let url = store_url(dir.path());
+    recibo(dir.path(), &["db", "init", "--db", &url]).assert_code(0);
+    let store: PathBuf = dir.path().join("store.db");
+    let mut child = Command::new(support::binary())
+        .args([
+            "import",
+            "-i",
+            "big.jsonl",
+            "--db",
+            &url,
+            "--batch-rows",
+            "1000",
+        ])
+        .current_dir(dir.path())
+        .env_remove("RECIBO_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while committed(&store) < 5_000 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it could be killed"
+        );
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL: no destructor, no rollback of our own; only SQLite's journal.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept = committed(&store);
+    assert!(kept < rows, "killed before the end ({kept})");
+    assert_eq!(kept % 1000, 0, "whole batches only ({kept})");
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+
+    recibo(dir.path(), &["import", "-i", "big.jsonl", "--db", &url]).assert_code(0);
+    assert_eq!(committed(&store), rows);
+    let ids = |source: &[&str]| {
+        let mut args = vec!["export", "--columns", "all", "--format", "jsonl"];
+        args.extend_from_slice(source);
+        let run = recibo(dir.path(), &args);
+        run.assert_code(0);
+        // A store reads in payment time, then transaction ID; the sample file is only
+        // roughly in time order, so compare the rows, not their order.
+        let mut lines: Vec<Vec<u8>> = run
+            .stdout
+            .split(|b| *b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert!(ids(&["-i", "big.jsonl"]) == ids(&["--db", &url]));
+}
