@@ -173,7 +173,7 @@ pub fn unstorable(tx: &Transaction) -> Option<(&'static str, String)> {
         ));
     }
     let nanos = chrono::Timelike::nanosecond(&tx.payment_time);
-    if nanos % 1_000 != 0 || nanos >= 1_000_000_000 {
+    if !nanos.is_multiple_of(1_000) || nanos >= 1_000_000_000 {
         return Some((
             "paymentTime",
             format!(
