@@ -42,7 +42,7 @@ pub fn run(args: &ImportArgs, quiet: bool) -> Result<Outcome> {
             }),
         )?;
     }
-    let skipped = stats.read.skipped + stats.unstorable;
+    let skipped = stats.read.skipped;
     Ok(Outcome {
         summary: format!(
             "{} read, {} added, {} updated, {} unchanged; {} transactions in {url}{}",
@@ -52,7 +52,7 @@ pub fn run(args: &ImportArgs, quiet: bool) -> Result<Outcome> {
             stats
                 .read
                 .records
-                .saturating_sub(stats.added + stats.updated + stats.unstorable),
+                .saturating_sub(stats.added + stats.updated),
             stats.total,
             if skipped > 0 {
                 format!(", {skipped} bad rows skipped")

@@ -163,8 +163,6 @@ pub struct Status {
 pub struct ImportStats {
     /// Good records read and their bad ones skipped.
     pub read: ReadStats,
-    /// Records that could not be kept exactly and were skipped (with `--skip-bad`).
-    pub unstorable: u64,
     /// Transactions that were not in the store before.
     pub added: u64,
     /// Transactions whose stored values changed.
@@ -176,10 +174,6 @@ pub struct ImportStats {
 /// One backend's side of an import: a batch of rows written in one database transaction,
 /// whole or not at all.
 pub(crate) trait Batches {
-    /// Why this backend cannot keep `tx` exactly (field, message), beyond [`schema::unstorable`].
-    fn unstorable(&self, _tx: &Transaction) -> Option<(&'static str, String)> {
-        None
-    }
     /// Upserts `rows` (a later row of the same ID wins) in one transaction; returns the
     /// rows it inserted or changed.
     fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String>;
@@ -258,19 +252,8 @@ fn import_into(
     let mut changed = 0u64;
     let outcome = files.read(|tx| {
         tick();
-        // What every store refuses was refused by the reader, naming file and row.
-        if let Some((field, message)) = batches.unstorable(tx) {
-            let e = Error::usage(format!(
-                "transaction {:?}, field {field}: {message}",
-                tx.transaction_id
-            ));
-            if files.skip_bad {
-                tracing::warn!("skipped {e}");
-                stats.unstorable += 1;
-                return Ok(());
-            }
-            return Err(e);
-        }
+        // What a store cannot keep was refused by the reader (`schema::unstorable`), as a
+        // bad record naming file, row and field.
         if pending == batch.len() {
             batch.push(tx.clone());
         } else {

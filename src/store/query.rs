@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::schema::{TABLE, select_list};
+use super::schema::{INDEXED_IDS, TABLE, select_list};
 use crate::filter::Filter;
 
 /// How placeholders are written.
@@ -55,6 +55,14 @@ impl Builder {
             .collect();
         format!("{column} IN ({})", marks.join(", "))
     }
+
+    /// Keeps rows whose `column` is one of `values`; no clause when there are none.
+    fn keep_any_of(&mut self, column: &str, values: impl ExactSizeIterator<Item = String>) {
+        if values.len() > 0 {
+            let clause = self.any_of(column, values);
+            self.clauses.push(clause);
+        }
+    }
 }
 
 /// Stored times are whole microseconds; a bound with a finer fraction is rounded up, which
@@ -75,66 +83,45 @@ fn where_clause(filter: &Filter, b: &mut Builder) {
         let p = b.bind(Param::Micros(micros_ceil(to)));
         b.clauses.push(format!("payment_time < {p}"));
     }
-    if !filter.currencies.is_empty() {
-        let c = b.any_of(
-            "currency",
-            filter.currencies.iter().map(|c| c.code().to_string()),
-        );
-        b.clauses.push(c);
-    }
-    if !filter.types.is_empty() {
-        let c = b.any_of(
-            "transaction_type",
-            filter.types.iter().map(|t| t.as_str().to_string()),
-        );
-        b.clauses.push(c);
-    }
-    if !filter.statuses.is_empty() {
-        let c = b.any_of(
-            "status",
-            filter.statuses.iter().map(|s| s.as_str().to_string()),
-        );
-        b.clauses.push(c);
-    }
-    if !filter.methods.is_empty() {
-        let c = b.any_of(
-            "method_key",
-            filter.methods.iter().map(|m| m.to_ascii_lowercase()),
-        );
-        b.clauses.push(c);
-    }
-    if !filter.acquirers.is_empty() {
-        let c = b.any_of(
-            "acquirer_key",
-            filter.acquirers.iter().map(|a| a.to_ascii_lowercase()),
-        );
-        b.clauses.push(c);
-    }
+    b.keep_any_of(
+        "currency",
+        filter.currencies.iter().map(|c| c.code().to_string()),
+    );
+    b.keep_any_of(
+        "transaction_type",
+        filter.types.iter().map(|t| t.as_str().to_string()),
+    );
+    b.keep_any_of(
+        "status",
+        filter.statuses.iter().map(|s| s.as_str().to_string()),
+    );
+    b.keep_any_of(
+        "method_key",
+        filter.methods.iter().map(|m| m.to_ascii_lowercase()),
+    );
+    b.keep_any_of(
+        "acquirer_key",
+        filter.acquirers.iter().map(|a| a.to_ascii_lowercase()),
+    );
     if !filter.ids.is_empty() {
         // An empty ID field never matches, and neither does an empty wanted ID.
         let wanted: Vec<&String> = filter.ids.iter().filter(|id| !id.is_empty()).collect();
         if wanted.is_empty() {
             b.clauses.push("1 = 0".into());
         } else {
-            let any: Vec<String> = [
-                "transaction_id",
-                "original_transaction_id",
-                "transaction_request_id",
-                "reference_transaction_id",
-                "acquirer_reference_no",
-                "order_id",
-            ]
-            .iter()
-            .map(|column| b.any_of(column, wanted.iter().map(|id| id.to_string())))
-            .collect();
+            // The transaction ID and every indexed ID: what `Transaction::ids` matches.
+            let any: Vec<String> = std::iter::once("transaction_id")
+                .chain(INDEXED_IDS)
+                .map(|column| b.any_of(column, wanted.iter().map(|id| id.to_string())))
+                .collect();
             b.clauses.push(format!("({})", any.join(" OR ")));
         }
     }
     if let Some(payment) = &filter.related {
-        let p1 = b.bind(Param::Text(payment.clone()));
-        let p2 = b.bind(Param::Text(payment.clone()));
+        // A numbered placeholder may appear more than once in both dialects.
+        let p = b.bind(Param::Text(payment.clone()));
         b.clauses.push(format!(
-            "(transaction_id = {p1} OR original_transaction_id = {p2})"
+            "(transaction_id = {p} OR original_transaction_id = {p})"
         ));
     }
     if let Some(shard) = filter.shard {
@@ -143,17 +130,11 @@ fn where_clause(filter: &Filter, b: &mut Builder) {
         // is ((h % N) + N + (2^64 % N)) % N, with SQL's remainder taking the dividend's sign.
         let n = i64::from(shard.count);
         let wrap = ((1u128 << 64) % u128::from(shard.count)) as i64;
-        let (n1, n2, n3, w, n4) = (
-            b.bind(Param::Int(n)),
-            b.bind(Param::Int(n)),
-            b.bind(Param::Int(n)),
-            b.bind(Param::Int(wrap)),
-            b.bind(Param::Int(n)),
-        );
+        let (n, w) = (b.bind(Param::Int(n)), b.bind(Param::Int(wrap)));
         let k = b.bind(Param::Int(i64::from(shard.index) - 1));
         b.clauses.push(format!(
-            "(CASE WHEN shard_hash >= 0 THEN shard_hash % {n1} \
-             ELSE ((shard_hash % {n2}) + {n3} + {w}) % {n4} END) = {k}"
+            "(CASE WHEN shard_hash >= 0 THEN shard_hash % {n} \
+             ELSE ((shard_hash % {n}) + {n} + {w}) % {n} END) = {k}"
         ));
     }
 }

@@ -2,6 +2,7 @@
 //! writes. Times are integer microseconds since the epoch (UTC).
 
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -56,8 +57,12 @@ fn create_sql() -> String {
     sql
 }
 
+/// The upsert, built once: every batch prepares the same statement.
+static UPSERT: LazyLock<String> = LazyLock::new(upsert_sql);
+
 /// `INSERT ... ON CONFLICT DO UPDATE` that leaves a row alone (and its `updated_at`) when
 /// nothing in it changed, so a rerun changes nothing.
+
 fn upsert_sql() -> String {
     let names = schema::column_list();
     let marks: Vec<String> = (1..=COLUMNS.len() + 1).map(|i| format!("?{i}")).collect();
@@ -234,7 +239,7 @@ impl Batches for SqliteStore {
             .map_err(|e| e.to_string())?;
         let mut changed = 0;
         {
-            let mut stmt = tx.prepare(&upsert_sql()).map_err(|e| e.to_string())?;
+            let mut stmt = tx.prepare(&UPSERT).map_err(|e| e.to_string())?;
             for row in rows {
                 let v = schema::Values::of(row);
                 let t = &v.text;
