@@ -16,6 +16,9 @@ out=${FUZZ_OUT:-${TMPDIR:-/tmp}/recibo-fuzz}
 targets=${TARGETS:-csv xlsx jsonl amount time job query gateway}
 # The sanitizer build cannot share a target directory with ordinary builds.
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$here/target}
+# The bundled SQLite amalgamation defines a few same-named static tables in separate
+# scopes, which AddressSanitizer's one-definition check takes for a violation at start-up.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
 mkdir -p "$out"
 
 cd "$here"
@@ -25,6 +28,7 @@ done
 
 bin="$CARGO_TARGET_DIR/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
 
+failed=0
 printf '%-8s %10s %8s %6s %8s\n' target execs exec/s runs crashes
 for t in $targets; do
     mkdir -p "$out/corpus/$t" "$out/artifacts/$t" "$out/logs/$t"
@@ -45,11 +49,16 @@ for t in $targets; do
         left=$((left - ($(date +%s) - start)))
         # Stop restarting once the fuzzer ran out its time rather than crashing.
         grep -q 'Done [0-9]* runs in' "$log" && break
-        # Nor restart one that did not start.
-        [[ -n $n ]] || break
+        # Nor restart one that did not start: say so, since its zero counts mean nothing.
+        if [[ -z $n ]]; then
+            echo "$t did not start: see $log.driver" >&2
+            failed=1
+            break
+        fi
     done
     crashes=$(find "$out/artifacts/$t" -type f | wc -l)
     rate=$((execs / (seconds > 0 ? seconds : 1)))
     printf '%-8s %10d %8d %6d %8d\n' "$t" "$execs" "$rate" "$runs" "$crashes"
 done
 echo "crash inputs: $out/artifacts/TARGET; logs: $out/logs/TARGET" >&2
+exit $failed

@@ -62,7 +62,6 @@ static UPSERT: LazyLock<String> = LazyLock::new(upsert_sql);
 
 /// `INSERT ... ON CONFLICT DO UPDATE` that leaves a row alone (and its `updated_at`) when
 /// nothing in it changed, so a rerun changes nothing.
-
 fn upsert_sql() -> String {
     let names = schema::column_list();
     let marks: Vec<String> = (1..=COLUMNS.len() + 1).map(|i| format!("?{i}")).collect();
