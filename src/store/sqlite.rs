@@ -15,6 +15,10 @@ use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::model::Transaction;
 
+/// The page cache of a writing connection, in KiB (SQLite's unit for a negative
+/// `cache_size`).
+const WRITE_CACHE_KIB: i64 = 64 * 1024;
+
 pub struct SqliteStore {
     pub(crate) url: DbUrl,
     conn: Connection,
@@ -106,6 +110,17 @@ impl SqliteStore {
         // An import holds the write lock for a batch at a time; readers and a second
         // writer wait for it rather than fail.
         conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+        if access == Access::Write {
+            // An upsert walks the primary key and seven ID indexes at random places; with
+            // SQLite's 2 MB default cache most of those pages are read back from the file
+            // and written out early. A bounded cache keeps them in memory for a batch.
+            conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB)
+                .map_err(fail)?;
+            // In WAL mode NORMAL still keeps every committed batch whole after a crash;
+            // only the last batches before a power loss may be rolled back.
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(fail)?;
+        }
         let mut store = SqliteStore {
             url: url.clone(),
             conn,
@@ -139,8 +154,7 @@ impl SqliteStore {
             (None, Access::Read) => Err(super::not_initialized(&self.url)),
             (None, Access::Write) => {
                 // WAL lets `serve` and exports read while an import writes; it is a
-                // property of the file, set once. NORMAL sync keeps every committed batch
-                // whole after a crash (WAL is atomic), losing at most the last ones.
+                // property of the file, set once.
                 self.conn
                     .pragma_update(None, "journal_mode", "WAL")
                     .map_err(|e| Error::output(&self.url, e))?;
