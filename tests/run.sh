@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a bare machine: installs the independent readers the tests
 # check outputs with (poppler's pdftotext/pdffonts/pdfinfo, qpdf, unzip, Python's openpyxl)
-# when they are missing, then runs every test.
+# and the PostgreSQL server when they are missing, starts a throwaway PostgreSQL cluster
+# for the store tests (stopped again on exit), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ||
+  missing+=(postgresql)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -20,6 +23,12 @@ fi
 if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
   echo "tests/run.sh: installing openpyxl" >&2
   python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
+fi
+
+# PostgreSQL for the store tests, unless one is given already.
+if [ -z "${RECIBO_TEST_PG:-}" ]; then
+  eval "$(tests/pg.sh start)"
+  trap 'tests/pg.sh stop "$PG_TEST_DIR"' EXIT
 fi
 
 # The suite's total closes the output, so a log reader sees one line for the whole run

@@ -1,14 +1,18 @@
-//! The SQLite transaction store driven through the real binary: `db init`, `db status`,
+//! The transaction stores driven through the real binary: `db init`, `db status`,
 //! `import`, and `--db` as the source of `export`, `receipts`, `receipt` and job files.
+//! Every test runs twice: on the embedded SQLite store and on a real PostgreSQL server
+//! (`RECIBO_TEST_PG`, started by `tests/run.sh` through `tests/pg.sh`), each in a
+//! database of its own.
 //!
 //! The reference for every store read is the same command on the files the store was
 //! loaded from: the two outputs must be the same bytes. The stored rows themselves are
-//! looked at with rusqlite, not through recibo.
+//! looked at with each database's own client (rusqlite, postgres), not through recibo.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use support::{CsvStyle, Run, crate_dir, list_dir, recibo, recibo_with, write_csv};
@@ -17,13 +21,215 @@ fn sample(name: &str) -> String {
     crate_dir().join("samples").join(name).display().to_string()
 }
 
-fn store_url(dir: &Path) -> String {
-    format!("sqlite:{}", dir.join("store.db").display())
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-/// A store in `dir` loaded from the three sample files (the same transactions).
-fn sample_store(dir: &Path) -> String {
-    let url = store_url(dir);
+/// Runs each named test function once per backend: `NAME::sqlite` and `NAME::postgres`.
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::Backend::Postgres)
+            }
+        }
+    )*};
+}
+
+on_every_store!(
+    an_export_from_the_store_is_the_export_from_its_files_for_every_filter,
+    a_bigger_store_matches_its_file_too,
+    a_value_made_to_break_out_of_sql_selects_nothing,
+    a_rerun_changes_nothing_and_a_later_report_updates_a_refund,
+    free_text_comes_back_byte_for_byte,
+    a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field,
+    a_store_newer_than_this_recibo_is_refused_and_left_alone,
+    a_missing_or_empty_store_is_named_not_created_by_a_read,
+    recibo_db_names_the_store_when_no_input_is_given,
+    receipts_from_the_store_are_the_receipts_from_its_files,
+    a_job_reads_a_store_named_through_the_environment,
+    an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it,
+);
+
+/// The URL of the test server (a role that may create databases, with a password).
+fn pg_server() -> String {
+    std::env::var("RECIBO_TEST_PG").unwrap_or_else(|_| {
+        panic!(
+            "RECIBO_TEST_PG is not set: run the suite with tests/run.sh, which starts a \
+             PostgreSQL server for it (or `eval \"$(tests/pg.sh start)\"` first)"
+        )
+    })
+}
+
+/// `url` naming database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let slash = base.rfind('/').expect("a database in the URL");
+    let mut out = format!("{}/{name}", &base[..slash]);
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+fn pg_connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"))
+}
+
+/// A store of its own for one test: a file in the test's folder, or a fresh database
+/// on the test server, dropped again at the end.
+struct TestStore {
+    backend: Backend,
+    url: String,
+    file: PathBuf,
+    database: Option<String>,
+}
+
+impl TestStore {
+    fn new(backend: Backend, dir: &Path) -> TestStore {
+        static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
+        let file = dir.join("store.db");
+        match backend {
+            Backend::Sqlite => TestStore {
+                backend,
+                url: format!("sqlite:{}", file.display()),
+                file,
+                database: None,
+            },
+            Backend::Postgres => {
+                let server = pg_server();
+                let name = format!(
+                    "t_{}_{}",
+                    std::process::id(),
+                    SEQUENCE.fetch_add(1, Ordering::Relaxed)
+                );
+                pg_connect(&server)
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                TestStore {
+                    backend,
+                    url: with_database(&server, &name),
+                    file,
+                    database: Some(name),
+                }
+            }
+        }
+    }
+
+    /// The rows of `sql`, every value as text (NULL as None).
+    fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match self.backend {
+            Backend::Sqlite => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    &self.file,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .unwrap();
+                conn.busy_timeout(Duration::from_secs(5)).unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
+                let width = stmt.column_count();
+                stmt.query_map([], |row| {
+                    (0..width)
+                        .map(|i| {
+                            use rusqlite::types::ValueRef;
+                            Ok(match row.get_ref(i)? {
+                                ValueRef::Null => None,
+                                ValueRef::Integer(n) => Some(n.to_string()),
+                                ValueRef::Real(x) => Some(x.to_string()),
+                                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                    Some(String::from_utf8_lossy(t).into_owned())
+                                }
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+            }
+            Backend::Postgres => pg_connect(&self.url)
+                .simple_query(sql)
+                .unwrap()
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(row) => Some(
+                        (0..row.len())
+                            .map(|i| row.get(i).map(str::to_string))
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The one value `sql` selects.
+    fn value(&self, sql: &str) -> String {
+        let rows = self.rows(sql);
+        assert_eq!(rows.len(), 1, "{sql}");
+        rows[0][0].clone().expect("a value, not NULL")
+    }
+
+    fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                rusqlite::Connection::open(&self.file)
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Backend::Postgres => pg_connect(&self.url).batch_execute(sql).unwrap(),
+        }
+    }
+
+    /// Whether recibo's table exists, without creating anything.
+    fn has_table(&self) -> bool {
+        match self.backend {
+            Backend::Sqlite => {
+                self.file.exists()
+                    && self.value(
+                        "SELECT count(*) FROM sqlite_master WHERE name = 'recibo_transactions'",
+                    ) == "1"
+            }
+            Backend::Postgres => {
+                self.value("SELECT to_regclass('recibo_transactions') IS NOT NULL") == "t"
+            }
+        }
+    }
+
+    /// The number of rows committed so far, or 0 before the table exists.
+    fn count(&self) -> i64 {
+        if !self.has_table() {
+            return 0;
+        }
+        self.value("SELECT count(*) FROM recibo_transactions")
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some(name) = &self.database
+            && let Ok(mut admin) = postgres::Client::connect(&pg_server(), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// A store loaded from the three sample files (the same transactions).
+fn sample_store(backend: Backend, dir: &Path) -> TestStore {
+    let store = TestStore::new(backend, dir);
     recibo(
         dir,
         &[
@@ -35,17 +241,11 @@ fn sample_store(dir: &Path) -> String {
             "-i",
             &sample("transactions.jsonl"),
             "--db",
-            &url,
+            &store.url,
         ],
     )
     .assert_code(0);
-    url
-}
-
-fn rows_in(dir: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(dir.join("store.db")).unwrap();
-    conn.query_row("SELECT count(*) FROM recibo_transactions", [], |r| r.get(0))
-        .unwrap()
+    store
 }
 
 fn summary(run: &Run) -> serde_json::Value {
@@ -72,11 +272,11 @@ fn both_exports(dir: &Path, url: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
     (a.stdout, b.stdout)
 }
 
-#[test]
-fn an_export_from_the_store_is_the_export_from_its_files_for_every_filter() {
+fn an_export_from_the_store_is_the_export_from_its_files_for_every_filter(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = sample_store(dir.path());
-    assert_eq!(rows_in(dir.path()), 600, "one row per transaction ID");
+    let store = sample_store(backend, dir.path());
+    let url = store.url.clone();
+    assert_eq!(store.count(), 600, "one row per transaction ID");
 
     let filters: &[&[&str]] = &[
         &[],
@@ -168,15 +368,15 @@ fn an_export_from_the_store_is_the_export_from_its_files_for_every_filter() {
     assert_eq!(shards, everything);
 }
 
-#[test]
-fn a_bigger_store_matches_its_file_too() {
+fn a_bigger_store_matches_its_file_too(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     recibo(
         dir.path(),
         &["sample", "--rows", "5000", "--seed", "11", "-o", "big.csv"],
     )
     .assert_code(0);
-    let url = store_url(dir.path());
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
     recibo(
         dir.path(),
         &[
@@ -190,7 +390,7 @@ fn a_bigger_store_matches_its_file_too() {
         ],
     )
     .assert_code(0);
-    assert_eq!(rows_in(dir.path()), 5000);
+    assert_eq!(store.count(), 5000);
     for args in [
         vec!["--columns", "all"],
         vec!["--columns", "all", "--shard", "4/9"],
@@ -216,10 +416,10 @@ fn a_bigger_store_matches_its_file_too() {
     }
 }
 
-#[test]
-fn a_value_made_to_break_out_of_sql_selects_nothing() {
+fn a_value_made_to_break_out_of_sql_selects_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = sample_store(dir.path());
+    let store = sample_store(backend, dir.path());
+    let url = store.url.clone();
     let evil = "x' OR '1'='1";
     for flag in ["--id", "--related", "--method", "--acquirer", "--type"] {
         for value in [
@@ -240,13 +440,13 @@ fn a_value_made_to_break_out_of_sql_selects_nothing() {
             );
         }
     }
-    assert_eq!(rows_in(dir.path()), 600, "the table is still there, whole");
+    assert_eq!(store.count(), 600, "the table is still there, whole");
 }
 
-#[test]
-fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund() {
+fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = store_url(dir.path());
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
     let header = [
         "transactionId",
         "originalTransactionId",
@@ -294,16 +494,8 @@ fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund() {
         (first["added"].as_u64(), first["updated"].as_u64()),
         (Some(2), Some(0))
     );
-    let stamp = || -> Vec<(String, i64)> {
-        let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT transaction_id, updated_at FROM recibo_transactions ORDER BY 1")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let stamp =
+        || store.rows("SELECT transaction_id, updated_at FROM recibo_transactions ORDER BY 1");
     let before = stamp();
     let again = import("monday.csv");
     assert_eq!(
@@ -356,10 +548,10 @@ fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund() {
     assert_eq!(summary(&status)["transactions"].as_u64(), Some(2));
 }
 
-#[test]
-fn free_text_comes_back_byte_for_byte() {
+fn free_text_comes_back_byte_for_byte(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = store_url(dir.path());
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
     let header = [
         "transactionId",
         "transactionType",
@@ -438,31 +630,37 @@ fn free_text_comes_back_byte_for_byte() {
         let store = run(&["--db", &url], "s.xlsx");
         assert!(file == store, "{layout:?}: the store changed the text");
     }
-    // The stored value is the text itself, with no guard or escaping of its own.
-    let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
-    let stored: String = conn
-        .query_row(
-            "SELECT order_description FROM recibo_transactions WHERE transaction_id = 'T1'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    // The stored value is the text itself, with no guard or escaping of its own, and the
+    // time the instant (SQLite: integer microseconds; PostgreSQL: timestamptz).
+    let stored = store
+        .value("SELECT order_description FROM recibo_transactions WHERE transaction_id = 'T1'");
     assert_eq!(stored, "line one\nline two\r\nline three");
-    let micros: i64 = conn
-        .query_row(
-            "SELECT payment_time FROM recibo_transactions WHERE transaction_id = 'T2'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let micros = store.value(match backend {
+        Backend::Sqlite => {
+            "SELECT payment_time FROM recibo_transactions WHERE transaction_id = 'T2'"
+        }
+        Backend::Postgres => {
+            "SELECT (extract(epoch FROM payment_time) * 1000000)::bigint \
+             FROM recibo_transactions WHERE transaction_id = 'T2'"
+        }
+    });
     let expected = chrono::DateTime::parse_from_rfc3339("2026-10-02T12:34:56.246914Z").unwrap();
-    assert_eq!(micros, expected.timestamp_micros());
+    assert_eq!(micros, expected.timestamp_micros().to_string());
+    if backend == Backend::Postgres {
+        assert_eq!(
+            store.value(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+                 WHERE attrelid = 'recibo_transactions'::regclass AND attname = 'payment_time'"
+            ),
+            "timestamp with time zone"
+        );
+    }
 }
 
-#[test]
-fn a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field() {
+fn a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = store_url(dir.path());
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
     let header = [
         "transactionId",
         "transactionType",
@@ -491,18 +689,14 @@ fn a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field() {
     run.assert_code(2)
         .assert_stderr_has(&["nanos.csv", "paymentTime", "microsecond"])
         .assert_stderr_names_row(2);
-    assert_eq!(
-        rows_in(dir.path()),
-        0,
-        "nothing of the stopped batch is kept"
-    );
+    assert_eq!(store.count(), 0, "nothing of the stopped batch is kept");
 
     let run = recibo(
         dir.path(),
         &["import", "-i", "nanos.csv", "--db", &url, "--skip-bad"],
     );
     run.assert_code(1).assert_stderr_names_row(2);
-    assert_eq!(rows_in(dir.path()), 2);
+    assert_eq!(store.count(), 2);
     let out = recibo(
         dir.path(),
         &[
@@ -526,11 +720,10 @@ fn file_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-#[test]
-fn a_store_newer_than_this_recibo_is_refused_and_left_alone() {
+fn a_store_newer_than_this_recibo_is_refused_and_left_alone(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = store_url(dir.path());
-    recibo(dir.path(), &["db", "init", "--db", &url]).assert_code(0);
+    let store = sample_store(backend, dir.path());
+    let url = store.url.clone();
     let status = recibo(dir.path(), &["db", "status", "--db", &url]);
     status.assert_code(0);
     assert!(
@@ -538,39 +731,72 @@ fn a_store_newer_than_this_recibo_is_refused_and_left_alone() {
         "{}",
         status.stdout_text()
     );
-    {
-        let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
-        conn.execute(
-            "UPDATE recibo_meta SET value = '99' WHERE key = 'schema_version'",
-            [],
-        )
-        .unwrap();
+    store.execute("UPDATE recibo_meta SET value = '99' WHERE key = 'schema_version'");
+    if backend == Backend::Sqlite {
         // Everything in the main file, so its bytes are the whole store.
-        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        store.execute("PRAGMA journal_mode = DELETE");
     }
-    let before = file_bytes(&dir.path().join("store.db"));
+    let everything = "SELECT * FROM recibo_transactions ORDER BY transaction_id";
+    let (before_rows, before_meta) = (
+        store.rows(everything),
+        store.rows("SELECT * FROM recibo_meta ORDER BY key"),
+    );
+    let before_file = (backend == Backend::Sqlite).then(|| file_bytes(&store.file));
     let csv = sample("transactions.csv");
+    let tuesday = dir.path().join("tuesday.csv");
+    std::fs::write(
+        &tuesday,
+        String::from_utf8(file_bytes(Path::new(&csv)))
+            .unwrap()
+            .replace("PROCESSING", "SUCCESS"),
+    )
+    .unwrap();
+    let tuesday = tuesday.display().to_string();
     for args in [
         vec!["db", "status", "--db", &url],
         vec!["db", "init", "--db", &url],
-        vec!["import", "-i", &csv, "--db", &url],
+        vec!["import", "-i", &tuesday, "--db", &url],
         vec!["export", "--db", &url],
     ] {
         recibo(dir.path(), &args)
             .assert_code(3)
             .assert_stderr_has(&["schema version 99", "newer", "untouched"]);
     }
-    assert_eq!(file_bytes(&dir.path().join("store.db")), before);
+    assert!(
+        store.rows(everything) == before_rows,
+        "the rows are unchanged"
+    );
+    assert_eq!(
+        store.rows("SELECT * FROM recibo_meta ORDER BY key"),
+        before_meta
+    );
+    if let Some(before) = before_file {
+        assert_eq!(file_bytes(&store.file), before);
+    }
 }
 
-#[test]
-fn a_missing_or_empty_store_is_named_not_created_by_a_read() {
+fn a_missing_or_empty_store_is_named_not_created_by_a_read(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = store_url(dir.path());
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
+    let named = match backend {
+        Backend::Sqlite => "store.db",
+        Backend::Postgres => store.database.as_deref().unwrap(),
+    };
     recibo(dir.path(), &["export", "--db", &url])
         .assert_code(3)
-        .assert_stderr_has(&["store.db", "db init"]);
-    assert!(!dir.path().join("store.db").exists());
+        .assert_stderr_has(&[named, "db init"]);
+    recibo(dir.path(), &["db", "status", "--db", &url])
+        .assert_code(3)
+        .assert_stderr_has(&[named, "db init"]);
+    assert!(!store.has_table(), "a read creates nothing");
+    assert!(backend == Backend::Postgres || !store.file.exists());
+    if backend == Backend::Postgres {
+        let missing = with_database(&url, "no_such_database");
+        recibo(dir.path(), &["export", "--db", &missing])
+            .assert_code(3)
+            .assert_stderr_has(&["no_such_database", "does not exist"]);
+    }
     recibo(dir.path(), &["db", "status"])
         .assert_code(2)
         .assert_stderr_has(&["--db", "RECIBO_DB"]);
@@ -579,10 +805,10 @@ fn a_missing_or_empty_store_is_named_not_created_by_a_read() {
         .assert_stderr_has(&["--db"]);
 }
 
-#[test]
-fn recibo_db_names_the_store_when_no_input_is_given() {
+fn recibo_db_names_the_store_when_no_input_is_given(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = sample_store(dir.path());
+    let store = sample_store(backend, dir.path());
+    let url = store.url.clone();
     let with_env = |args: &[&str]| {
         recibo_with(dir.path(), args, b"", |c| {
             c.env("RECIBO_DB", &url);
@@ -600,10 +826,10 @@ fn recibo_db_names_the_store_when_no_input_is_given() {
     with_env(&["export", "-i", &csv, "--columns", "transactionId"]).assert_code(0);
 }
 
-#[test]
-fn receipts_from_the_store_are_the_receipts_from_its_files() {
+fn receipts_from_the_store_are_the_receipts_from_its_files(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = sample_store(dir.path());
+    let store = sample_store(backend, dir.path());
+    let url = store.url.clone();
     let csv = sample("transactions.csv");
     let render = |source: &[&str], out: &str| {
         let mut args = vec!["receipts"];
@@ -652,11 +878,9 @@ fn receipts_from_the_store_are_the_receipts_from_its_files() {
     assert!(one(&["-i", &csv], "a.pdf") == one(&["--db", &url], "b.pdf"));
 }
 
-#[test]
-fn a_job_reads_a_store_named_through_the_environment() {
+fn a_job_reads_a_store_named_through_the_environment(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = sample_store(dir.path());
-    let path = url.strip_prefix("sqlite:").unwrap().to_string();
+    let store = sample_store(backend, dir.path());
     let job = |source: &str| {
         format!(
             "name = \"nightly\"\nzone = \"Asia/Shanghai\"\nwindow = {{ from = \"2026-10-01\", to = \"2026-11-01\" }}\n\
@@ -673,12 +897,12 @@ fn a_job_reads_a_store_named_through_the_environment() {
     .unwrap();
     std::fs::write(
         dir.path().join("store/job.toml"),
-        job("db = \"sqlite:${RECIBO_TEST_STORE}\""),
+        job("db = \"${RECIBO_TEST_STORE}\""),
     )
     .unwrap();
     let run_job = |job: &str| {
         recibo_with(dir.path(), &["run", job, "--shard", "2/3"], b"", |c| {
-            c.env("RECIBO_TEST_STORE", &path);
+            c.env("RECIBO_TEST_STORE", &store.url);
         })
         .assert_code(0);
     };
@@ -748,22 +972,9 @@ fn a_database_password_is_never_shown() {
     assert!(runs[0].code != 0 && runs[0].stderr.contains("127.0.0.1:1/pay"));
 }
 
-/// The number of rows committed so far, or 0 before the tables exist.
-fn committed(store: &Path) -> i64 {
-    let Ok(conn) =
-        rusqlite::Connection::open_with_flags(store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-    else {
-        return 0;
-    };
-    conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row("SELECT count(*) FROM recibo_transactions", [], |r| r.get(0))
-        .unwrap_or(0)
-}
-
-#[test]
-fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it() {
+fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let rows = 300_000;
+    let rows = 100_000;
     recibo(
         dir.path(),
         &[
@@ -777,9 +988,9 @@ fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it() {
         ],
     )
     .assert_code(0);
-    let url = store_url(dir.path());
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
     recibo(dir.path(), &["db", "init", "--db", &url]).assert_code(0);
-    let store: PathBuf = dir.path().join("store.db");
     let mut child = Command::new(support::binary())
         .args([
             "import",
@@ -798,7 +1009,7 @@ fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while committed(&store) < 5_000 {
+    while store.count() < 5_000 {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the import ended before it could be killed"
@@ -806,21 +1017,19 @@ fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it() {
         assert!(started.elapsed() < Duration::from_secs(120));
         std::thread::sleep(Duration::from_millis(20));
     }
-    // SIGKILL: no destructor, no rollback of our own; only SQLite's journal.
+    // SIGKILL: no destructor, no rollback of our own; only the database's journal (or the
+    // server noticing its client gone).
     child.kill().unwrap();
     child.wait().unwrap();
-    let kept = committed(&store);
+    let kept = store.count();
     assert!(kept < rows, "killed before the end ({kept})");
     assert_eq!(kept % 1000, 0, "whole batches only ({kept})");
-    let conn = rusqlite::Connection::open(&store).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    drop(conn);
+    if backend == Backend::Sqlite {
+        assert_eq!(store.value("PRAGMA integrity_check"), "ok");
+    }
 
     recibo(dir.path(), &["import", "-i", "big.jsonl", "--db", &url]).assert_code(0);
-    assert_eq!(committed(&store), rows);
+    assert_eq!(store.count(), rows);
     let ids = |source: &[&str]| {
         let mut args = vec!["export", "--columns", "all", "--format", "jsonl"];
         args.extend_from_slice(source);
@@ -837,4 +1046,57 @@ fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it() {
         lines
     };
     assert!(ids(&["-i", "big.jsonl"]) == ids(&["--db", &url]));
+}
+
+#[test]
+fn a_real_server_refuses_a_wrong_password_and_neither_password_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sample_store(Backend::Postgres, dir.path());
+    let (user_info, _) = store.url.split_once('@').unwrap();
+    let (_, encoded) = user_info.rsplit_once(':').unwrap();
+    let password = urlencoding_decode(encoded);
+    assert!(password.contains('/'), "the test password needs encoding");
+
+    let wrong = store.url.replace(encoded, "Wr0ngPassw0rd");
+    let refused = recibo(dir.path(), &["db", "status", "--db", &wrong]);
+    refused
+        .assert_code(3)
+        .assert_stderr_has(&["password authentication failed", "recibo:***@127.0.0.1"]);
+    let status = recibo(dir.path(), &["db", "status", "--db", &store.url]);
+    status.assert_code(0);
+    assert!(status.stdout_text().contains("recibo:***@127.0.0.1"));
+    // The password from the environment instead of the URL.
+    let bare = store.url.replace(&format!(":{encoded}@"), "@");
+    let from_env = recibo_with(dir.path(), &["db", "status", "--json"], b"", |c| {
+        c.env("RECIBO_DB", &bare);
+        c.env("PGPASSWORD", &password);
+    });
+    from_env.assert_code(0);
+    assert_eq!(summary(&from_env)["transactions"].as_u64(), Some(600));
+    for run in [&refused, &status, &from_env] {
+        let out = format!("{}{}", run.stdout_text(), run.stderr);
+        for secret in [password.as_str(), encoded, "Wr0ngPassw0rd"] {
+            assert!(
+                !out.contains(secret),
+                "`{}` shows a password:\n{out}",
+                run.command
+            );
+        }
+    }
+}
+
+fn urlencoding_decode(text: &str) -> String {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
 }

@@ -141,7 +141,8 @@ pub enum Access {
 /// An open store.
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
-    Postgres(postgres::PgStore),
+    // Boxed: a client holds its connection's buffers inline.
+    Postgres(Box<postgres::PgStore>),
 }
 
 /// What `recibo db status` shows.
@@ -185,7 +186,7 @@ impl Store {
         match &url.kind {
             DbKind::Sqlite(path) => sqlite::SqliteStore::open(url, path, access).map(Store::Sqlite),
             DbKind::Postgres(config) => {
-                postgres::PgStore::open(url, config, access).map(Store::Postgres)
+                postgres::PgStore::open(url, config, access).map(|s| Store::Postgres(Box::new(s)))
             }
         }
     }
@@ -230,7 +231,7 @@ impl Store {
         };
         let batches: &mut dyn Batches = match self {
             Store::Sqlite(s) => s,
-            Store::Postgres(s) => s,
+            Store::Postgres(s) => s.as_mut(),
         };
         import_into(&url, batches, &files, batch_rows.max(1), tick)
     }

@@ -1,14 +1,137 @@
-//! The shared store: a PostgreSQL database. Only the URL handling is here so far; opening
-//! one is refused with a clear message until the backend lands.
+//! The shared store: a PostgreSQL database (13 or newer). Times are `timestamptz`, IDs
+//! `text COLLATE "C"` so they compare and sort byte for byte as in the embedded store.
+//!
+//! An import batch is a binary `COPY` into a session's staging table, merged into the
+//! table with one `INSERT ... ON CONFLICT` in the same transaction; a read is a portal
+//! fetched a page at a time inside one read-only transaction, so memory stays flat and the
+//! rows come from one snapshot.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls};
+
+use super::query::{self, Dialect, Param};
+use super::schema::{self, COLUMNS, INDEXED_IDS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
 use super::{Access, Batches, DbUrl, Status};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::model::Transaction;
 
+/// The session's staging table: a batch is copied here, then merged.
+const STAGING: &str = "recibo_staging";
+
+/// Rows fetched from a read's portal at a time.
+const PAGE_ROWS: i32 = 2_000;
+
+/// Serializes schema creation between processes (`pg_advisory_xact_lock`).
+const SCHEMA_LOCK: i64 = 0x7265_6369_626f_0001;
+
 pub struct PgStore {
     pub(crate) url: DbUrl,
+    client: Client,
 }
+
+fn sql_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Id => "text COLLATE \"C\" NOT NULL",
+        Kind::Text | Kind::Code => "text NOT NULL",
+        Kind::OptCode => "text",
+        Kind::Time => "timestamptz NOT NULL",
+        Kind::Minor | Kind::Int => "bigint NOT NULL",
+        Kind::OptMinor => "bigint",
+    }
+}
+
+/// The COPY type of each column, in [`COLUMNS`] order.
+fn copy_type(kind: Kind) -> Type {
+    match kind {
+        Kind::Id | Kind::Text | Kind::Code | Kind::OptCode => Type::TEXT,
+        Kind::Time => Type::TIMESTAMPTZ,
+        Kind::Minor | Kind::OptMinor | Kind::Int => Type::INT8,
+    }
+}
+
+fn create_sql() -> String {
+    let mut columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            let key = if c.name == "transaction_id" {
+                " PRIMARY KEY"
+            } else {
+                ""
+            };
+            format!("  {} {}{key}", c.name, sql_type(c.kind))
+        })
+        .collect();
+    columns.push("  updated_at timestamptz NOT NULL".into());
+    let mut sql = format!(
+        "CREATE TABLE {META} (key text PRIMARY KEY, value text NOT NULL);\n\
+         CREATE TABLE {TABLE} (\n{}\n);\n\
+         CREATE INDEX {TABLE}_time ON {TABLE} (payment_time, transaction_id);\n",
+        columns.join(",\n")
+    );
+    for id in INDEXED_IDS {
+        sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
+    }
+    sql.push_str(&format!(
+        "INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
+    ));
+    sql
+}
+
+fn staging_sql() -> String {
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c.name,
+                sql_type(c.kind).trim_end_matches(" NOT NULL")
+            )
+        })
+        .collect();
+    // Temporary: private to the session, gone with it; emptied by every commit.
+    format!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} ({}) ON COMMIT DELETE ROWS",
+        columns.join(", ")
+    )
+}
+
+/// The merge of a staged batch, built once. A row whose values are all unchanged is left
+/// alone (and its `updated_at`), so a rerun changes nothing.
+static MERGE: LazyLock<String> = LazyLock::new(|| {
+    let names = schema::column_list();
+    let rest = &COLUMNS[1..];
+    let set: Vec<String> = rest
+        .iter()
+        .map(|c| format!("{0} = EXCLUDED.{0}", c.name))
+        .chain(std::iter::once("updated_at = EXCLUDED.updated_at".into()))
+        .collect();
+    let old: Vec<String> = rest.iter().map(|c| format!("{TABLE}.{}", c.name)).collect();
+    let new: Vec<String> = rest
+        .iter()
+        .map(|c| format!("EXCLUDED.{}", c.name))
+        .collect();
+    format!(
+        "INSERT INTO {TABLE} ({names}, updated_at) SELECT {names}, now() FROM {STAGING} \
+         ON CONFLICT (transaction_id) DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+        set.join(", "),
+        old.join(", "),
+        new.join(", ")
+    )
+});
+
+static COPY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "COPY {STAGING} ({}) FROM STDIN (FORMAT binary)",
+        schema::column_list()
+    )
+});
 
 /// `url` with the password (in `user:password@` or a `password=` parameter) replaced by
 /// `***`, and the password in every spelling it takes in `url` (as typed, percent-decoded).
@@ -72,37 +195,279 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn unsupported(url: &DbUrl) -> Error {
-    Error::source(
-        url,
-        "PostgreSQL stores are not supported by this build yet; use sqlite:PATH",
-    )
-}
-
 impl PgStore {
-    pub fn open(url: &DbUrl, _config: &::postgres::Config, _access: Access) -> Result<PgStore> {
-        Err(unsupported(url))
+    pub fn open(url: &DbUrl, config: &postgres::Config, access: Access) -> Result<PgStore> {
+        let mut config = config.clone();
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("recibo");
+        }
+        let client = config
+            .connect(NoTls)
+            .map_err(|e| Error::source(url, url.scrub(message(&e))))?;
+        let mut store = PgStore {
+            url: url.clone(),
+            client,
+        };
+        store.check_schema(access)?;
+        if access == Access::Write {
+            store
+                .client
+                .batch_execute(&staging_sql())
+                .map_err(|e| store.fail_output(e))?;
+        }
+        Ok(store)
+    }
+
+    fn fail(&self, e: postgres::Error) -> Error {
+        Error::source(&self.url, self.url.scrub(message(&e)))
+    }
+
+    fn fail_output(&self, e: postgres::Error) -> Error {
+        Error::output(&self.url, self.url.scrub(message(&e)))
+    }
+
+    fn version(
+        client: &mut impl postgres::GenericClient,
+    ) -> std::result::Result<Option<u32>, postgres::Error> {
+        let exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&META])?
+            .get(0);
+        if !exists {
+            return Ok(None);
+        }
+        let row = client.query_opt(
+            &format!("SELECT value FROM {META} WHERE key = 'schema_version'"),
+            &[],
+        )?;
+        Ok(Some(match row {
+            Some(row) => row.get::<_, String>(0).trim().parse().unwrap_or(u32::MAX),
+            None => u32::MAX,
+        }))
+    }
+
+    fn check_schema(&mut self, access: Access) -> Result<()> {
+        let version = Self::version(&mut self.client).map_err(|e| self.fail(e))?;
+        match (version, access) {
+            (Some(v), _) if v > SCHEMA_VERSION => Err(super::too_new(&self.url, v)),
+            (Some(_), _) => Ok(()),
+            (None, Access::Read) => Err(super::not_initialized(&self.url)),
+            (None, Access::Write) => {
+                let url = self.url.clone();
+                let fail = |e: postgres::Error| Error::output(&url, url.scrub(message(&e)));
+                let mut tx = self.client.transaction().map_err(fail)?;
+                // Another process may be creating it: wait for it, then look again.
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+                    .map_err(fail)?;
+                match Self::version(&mut tx).map_err(fail)? {
+                    None => tx.batch_execute(&create_sql()).map_err(fail)?,
+                    Some(v) if v > SCHEMA_VERSION => return Err(super::too_new(&url, v)),
+                    Some(_) => {}
+                }
+                tx.commit().map_err(fail)
+            }
+        }
     }
 
     pub fn status(&mut self) -> Result<Status> {
-        Err(unsupported(&self.url))
+        let transactions = Batches::count(self).map_err(|e| Error::source(&self.url, e))?;
+        let version = Self::version(&mut self.client)
+            .map_err(|e| self.fail(e))?
+            .unwrap_or(0);
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "SELECT transaction_type, count(*) FROM {TABLE} \
+                     GROUP BY transaction_type ORDER BY transaction_type COLLATE \"C\""
+                ),
+                &[],
+            )
+            .map_err(|e| self.fail(e))?;
+        let by_type = rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+            .collect();
+        let row = self
+            .client
+            .query_one(
+                &format!("SELECT min(payment_time), max(payment_time) FROM {TABLE}"),
+                &[],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(Status {
+            store: self.url.to_string(),
+            schema_version: version,
+            supported_version: SCHEMA_VERSION,
+            transactions,
+            by_type,
+            first_payment: row.get(0),
+            last_payment: row.get(1),
+        })
     }
 
     pub fn read(
         &mut self,
-        _filter: &Filter,
-        _each: &mut dyn FnMut(&Transaction) -> Result<()>,
+        filter: &Filter,
+        each: &mut dyn FnMut(&Transaction) -> Result<()>,
     ) -> Result<u64> {
-        Err(unsupported(&self.url))
+        let url = self.url.clone();
+        let fail = |e: postgres::Error| Error::source(&url, url.scrub(message(&e)));
+        let q = query::select(filter, Dialect::Postgres);
+        let params: Vec<Box<dyn ToSql + Sync>> = q
+            .params
+            .iter()
+            .map(|p| -> Box<dyn ToSql + Sync> {
+                match p {
+                    Param::Text(s) => Box::new(s.clone()),
+                    Param::Int(i) => Box::new(*i),
+                    Param::Micros(m) => Box::new(DateTime::from_timestamp_micros(*m)),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
+        let mut tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .map_err(fail)?;
+        let portal = tx.bind(&q.sql, &refs).map_err(fail)?;
+        let mut target = super::blank();
+        let mut count = 0;
+        loop {
+            let page = tx.query_portal(&portal, PAGE_ROWS).map_err(fail)?;
+            for row in &page {
+                schema::fill(&PgRow(row), &mut target)
+                    .map_err(|e| Error::source(&url, format!("a stored row is damaged: {e}")))?;
+                count += 1;
+                each(&target)?;
+            }
+            if page.len() < PAGE_ROWS as usize {
+                break;
+            }
+        }
+        tx.commit().map_err(fail)?;
+        Ok(count)
+    }
+}
+
+/// A PostgreSQL error with the server's own message, detail and hint when it sent them.
+fn message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut text = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                text.push_str(": ");
+                text.push_str(detail);
+            }
+            if let Some(hint) = db.hint() {
+                text.push_str(" (");
+                text.push_str(hint);
+                text.push(')');
+            }
+            text
+        }
+        None => e.to_string(),
     }
 }
 
 impl Batches for PgStore {
-    fn write_batch(&mut self, _rows: &[Transaction]) -> std::result::Result<u64, String> {
-        Err(unsupported(&self.url).to_string())
+    fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String> {
+        // One row per ID, the batch's last: a merge may not touch a row twice.
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            last.insert(&row.transaction_id, i);
+        }
+        let types: Vec<Type> = COLUMNS.iter().map(|c| copy_type(c.kind)).collect();
+        // Dropped without a commit (an error below), the transaction rolls back.
+        let mut tx = self.client.transaction().map_err(|e| message(&e))?;
+        {
+            let writer = tx.copy_in(COPY.as_str()).map_err(|e| message(&e))?;
+            let mut writer = BinaryCopyInWriter::new(writer, &types);
+            for (i, row) in rows.iter().enumerate() {
+                if last.get(row.transaction_id.as_str()) != Some(&i) {
+                    continue;
+                }
+                let v = schema::Values::of(row);
+                let t = &v.text;
+                let method_key: &str = &v.method_key;
+                let acquirer_key: &str = &v.acquirer_key;
+                writer
+                    .write(&[
+                        &t[0],
+                        &t[1],
+                        &t[2],
+                        &t[3],
+                        &t[4],
+                        &t[5],
+                        &t[6],
+                        &t[7],
+                        &t[8],
+                        &t[9],
+                        &t[10],
+                        &t[11],
+                        &t[12],
+                        &t[13],
+                        &v.payment_time,
+                        &v.product_code,
+                        &v.amount_minor,
+                        &v.currency,
+                        &v.settlement_minor,
+                        &v.settlement_currency,
+                        &v.fee_minor,
+                        &v.fee_currency,
+                        &v.tail[0],
+                        &v.tail[1],
+                        &v.tail[2],
+                        &v.tail[3],
+                        &v.tail[4],
+                        &v.tail[5],
+                        &method_key,
+                        &acquirer_key,
+                        &v.shard_hash,
+                    ])
+                    .map_err(|e| {
+                        format!("transaction {:?}: {}", row.transaction_id, message(&e))
+                    })?;
+            }
+            writer.finish().map_err(|e| message(&e))?;
+        }
+        let changed = tx.execute(MERGE.as_str(), &[]).map_err(|e| message(&e))?;
+        tx.commit().map_err(|e| message(&e))?;
+        Ok(changed)
     }
 
     fn count(&mut self) -> std::result::Result<u64, String> {
-        Err(unsupported(&self.url).to_string())
+        self.client
+            .query_one(&format!("SELECT count(*) FROM {TABLE}"), &[])
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .map_err(|e| message(&e))
+    }
+}
+
+struct PgRow<'a>(&'a postgres::Row);
+
+fn column_error(i: usize, e: impl std::fmt::Display) -> String {
+    format!("column {}: {e}", COLUMNS[i].name)
+}
+
+impl RowAccess for PgRow<'_> {
+    fn text(&self, i: usize) -> std::result::Result<&str, String> {
+        self.0.try_get(i).map_err(|e| column_error(i, e))
+    }
+    fn int(&self, i: usize) -> std::result::Result<i64, String> {
+        self.0.try_get(i).map_err(|e| column_error(i, e))
+    }
+    fn opt_int(&self, i: usize) -> std::result::Result<Option<i64>, String> {
+        self.0.try_get(i).map_err(|e| column_error(i, e))
+    }
+    fn opt_text(&self, i: usize) -> std::result::Result<Option<&str>, String> {
+        self.0.try_get(i).map_err(|e| column_error(i, e))
+    }
+    fn time(&self, i: usize) -> std::result::Result<DateTime<Utc>, String> {
+        self.0.try_get(i).map_err(|e| column_error(i, e))
     }
 }
