@@ -50,6 +50,7 @@ on_every_store!(
     a_rerun_changes_nothing_and_a_later_report_updates_a_refund,
     free_text_comes_back_byte_for_byte,
     a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field,
+    a_nul_character_is_refused_naming_file_row_and_field,
     a_store_newer_than_this_recibo_is_refused_and_left_alone,
     a_missing_or_empty_store_is_named_not_created_by_a_read,
     recibo_db_names_the_store_when_no_input_is_given,
@@ -714,6 +715,45 @@ fn a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field(backend:
         out.stdout_text(),
         "transactionId,paymentTime\nA,2026-10-01T00:00:00.123456+00:00\nC,2026-10-01T00:00:01+00:00\n"
     );
+}
+
+fn a_nul_character_is_refused_naming_file_row_and_field(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(backend, dir.path());
+    let header = [
+        "transactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+        "merchantName",
+    ];
+    let rows: Vec<Vec<String>> = ["Loja", "Lo\0ja", "Loja"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            vec![
+                format!("N{i}"),
+                "PAYMENT".into(),
+                "2026-10-01T00:00:00Z".into(),
+                "1.00".into(),
+                "USD".into(),
+                name.to_string(),
+            ]
+        })
+        .collect();
+    write_csv(dir.path(), "nul.csv", &header, &rows, CsvStyle::default());
+    recibo(dir.path(), &["import", "-i", "nul.csv", "--db", &store.url])
+        .assert_code(2)
+        .assert_stderr_has(&["nul.csv", "merchantName", "NUL"])
+        .assert_stderr_names_row(2);
+    assert_eq!(store.count(), 0);
+    recibo(
+        dir.path(),
+        &["import", "-i", "nul.csv", "--db", &store.url, "--skip-bad"],
+    )
+    .assert_code(1);
+    assert_eq!(store.count(), 2);
 }
 
 fn file_bytes(path: &Path) -> Vec<u8> {

@@ -183,6 +183,17 @@ pub fn unstorable(tx: &Transaction) -> Option<(&'static str, String)> {
             "is empty; a store keeps transactions by their ID".into(),
         ));
     }
+    // PostgreSQL text cannot hold a NUL; refusing it in every store keeps the stores alike
+    // and names the field, where the server would only name the batch.
+    if let Some(column) = crate::columns::COLUMNS.iter().find(|c| {
+        c.kind == crate::columns::Kind::Text
+            && matches!((c.value)(tx), crate::columns::Cell::Text(t) if t.contains('\0'))
+    }) {
+        return Some((
+            column.key,
+            "holds a NUL character (U+0000), which a store cannot keep".into(),
+        ));
+    }
     let nanos = chrono::Timelike::nanosecond(&tx.payment_time);
     if !nanos.is_multiple_of(1_000) || nanos >= 1_000_000_000 {
         return Some((
