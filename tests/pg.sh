@@ -2,7 +2,7 @@
 # Starts a throwaway PostgreSQL cluster for the store tests and prints the environment
 # that points them at it; `tests/pg.sh stop DIR` stops it and removes DIR.
 #
-#   eval "$(tests/pg.sh start)"     # sets RECIBO_TEST_PG (a URL with a password) and PG_TEST_DIR
+#   eval "$(tests/pg.sh start)"     # sets RECIBO_TEST_PG_URL (a URL with a password) and PG_TEST_DIR
 #   tests/pg.sh stop "$PG_TEST_DIR"
 #
 # The cluster listens on 127.0.0.1 on a free port, with password (SCRAM) authentication for
@@ -49,7 +49,7 @@ SQL
   echo "export PG_TEST_DIR='$dir'"
   echo "export PG_TEST_BIN='$bin'"
   echo "export PG_TEST_PORT='$port'"
-  echo "export RECIBO_TEST_PG='postgres://recibo:$encoded@127.0.0.1:$port/recibo_test?sslmode=disable'"
+  echo "export RECIBO_TEST_PG_URL='postgres://recibo:$encoded@127.0.0.1:$port/recibo_test?sslmode=disable'"
   ;;
 stop)
   dir=${2:?usage: tests/pg.sh stop DIR}

@@ -26,7 +26,7 @@ if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
 fi
 
 # PostgreSQL for the store tests, unless one is given already.
-if [ -z "${RECIBO_TEST_PG:-}" ]; then
+if [ -z "${RECIBO_TEST_PG_URL:-}" ]; then
   eval "$(tests/pg.sh start)"
   trap 'tests/pg.sh stop "$PG_TEST_DIR"' EXIT
 fi

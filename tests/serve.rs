@@ -1307,3 +1307,169 @@ fn a_client_that_stops_reading_loses_its_export_slot_and_one_client_cannot_take_
     );
     assert!(server.log().contains("took no data"), "{}", server.log());
 }
+
+/// A store loaded with `rows`: a file in `dir`, or a fresh database on the test
+/// PostgreSQL server (`RECIBO_TEST_PG_URL`, started by tests/run.sh).
+fn store_with(dir: &Path, postgres: bool, rows: &[&str]) -> String {
+    let url = if postgres {
+        let server = std::env::var("RECIBO_TEST_PG_URL").unwrap_or_else(|_| {
+            panic!("RECIBO_TEST_PG_URL is not set: run the suite with tests/run.sh, which starts PostgreSQL")
+        });
+        let name = format!("serve_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+        let slash = base.rfind('/').unwrap();
+        format!("{}/{name}?{query}", &base[..slash])
+    } else {
+        format!("sqlite:{}", dir.join("store.db").display())
+    };
+    import_rows(dir, &url, rows);
+    url
+}
+
+fn import_rows(dir: &Path, url: &str, rows: &[&str]) {
+    std::fs::write(dir.join("import.csv"), fixture(rows)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir)
+        .args(["import", "-i", "import.csv", "--db", url])
+        .env_remove("RECIBO_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "import: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn sorted_lines(body: &[u8]) -> Vec<String> {
+    let mut lines: Vec<String> = String::from_utf8_lossy(body)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn a_server_on_a_store_answers_as_one_on_its_files(postgres: bool) {
+    let files = Server::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_with(dir.path(), postgres, ROWS);
+    let store = Server::start_in(dir, &["--db", &url], &[("RECIBO_SERVE_TOKEN", TOKEN)]);
+
+    // Every kind of ID, and every answer: a receipt, a refusal, an unknown ID.
+    for id in [
+        "2026102000042", // refund ID
+        "RREQ-44",       // refund request ID
+        "ORDER-3",       // merchant order, one refund
+        "2026100500001", // a payment with two refunds
+        "ORDER-1",       // an order with a payment and two refunds
+        "2026102100043", // a failed refund
+        "2026101500004", // a payment without refunds
+        "2026111000046", // not imported yet
+    ] {
+        let path = format!("/v1/refunds/{id}/receipt.pdf?lang=pt-BR&tz=America/Sao_Paulo");
+        let (a, b) = (files.get(&path), store.get(&path));
+        assert_eq!(
+            a.status,
+            b.status,
+            "{id}: {}",
+            String::from_utf8_lossy(&b.body)
+        );
+        if a.status == 200 {
+            let text = |server: &Server, name: &str, pdf: &[u8]| {
+                // The generation time differs (load time, the row's change time); the rest
+                // of the receipt does not.
+                pdftotext(server.dir.path(), name, pdf)
+                    .lines()
+                    .filter(|l| !l.contains("2026-12") && !l.contains("/12/2026"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            assert_eq!(
+                text(&files, "a.pdf", &a.body),
+                text(&store, "b.pdf", &b.body),
+                "{id}"
+            );
+            // Stable for its ETag until its rows change.
+            let again = store.get(&path);
+            assert_eq!(again.body, b.body, "{id}");
+            let etag = b.header("etag").to_string();
+            store
+                .get_with(&path, &[("if-none-match", &etag)])
+                .assert_status(304);
+        } else {
+            assert_eq!(a.json()["error"], b.json()["error"], "{id}");
+        }
+    }
+
+    // An import is seen by the next request, with no reload.
+    import_rows(store.dir.path(), &url, &[LATE_REFUND]);
+    store
+        .get("/v1/refunds/RREQ-46/receipt.pdf")
+        .assert_status(200);
+
+    // Exports and listings: the same rows (a store reads in payment time order).
+    let mut all = ROWS.to_vec();
+    all.push(LATE_REFUND);
+    let files = {
+        std::fs::write(files.dir.path().join("data.csv"), fixture(&all)).unwrap();
+        files.signal("HUP");
+        files.wait_for_health("the late refund", |h| h["transactions"] == all.len());
+        files
+    };
+    for query in [
+        "format=csv&columns=all",
+        "format=jsonl&type=REFUND&status=SUCCESS",
+        "format=csv&columns=transactionId,paymentTime&tz=Asia/Shanghai&from=2026-10-10&to=2026-11-04",
+        "format=csv&id=ORDER-1",
+    ] {
+        let path = format!("/v1/transactions/export?{query}");
+        let (a, b) = (files.get(&path), store.get(&path));
+        a.assert_status(200);
+        b.assert_status(200);
+        assert_eq!(sorted_lines(&a.body), sorted_lines(&b.body), "{query}");
+        assert!(sorted_lines(&b.body).len() > 1, "{query} selects something");
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..10 {
+        let page = store
+            .get(&format!("/v1/transactions?limit=3&cursor={cursor}"))
+            .json();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["transactionId"].as_str().unwrap().to_string());
+        }
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        (seen.len(), unique.len()),
+        (all.len(), all.len()),
+        "{seen:?}"
+    );
+    store
+        .get("/v1/transactions?cursor=s12.zz")
+        .assert_error(400, "bad_request");
+}
+
+#[test]
+fn a_server_on_a_sqlite_store_answers_as_one_on_its_files() {
+    a_server_on_a_store_answers_as_one_on_its_files(false);
+}
+
+#[test]
+fn a_server_on_a_postgres_store_answers_as_one_on_its_files() {
+    a_server_on_a_store_answers_as_one_on_its_files(true);
+}

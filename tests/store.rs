@@ -1,7 +1,7 @@
 //! The transaction stores driven through the real binary: `db init`, `db status`,
 //! `import`, and `--db` as the source of `export`, `receipts`, `receipt` and job files.
 //! Every test runs twice: on the embedded SQLite store and on a real PostgreSQL server
-//! (`RECIBO_TEST_PG`, started by `tests/run.sh` through `tests/pg.sh`), each in a
+//! (`RECIBO_TEST_PG_URL`, started by `tests/run.sh` through `tests/pg.sh`), each in a
 //! database of its own.
 //!
 //! The reference for every store read is the same command on the files the store was
@@ -61,9 +61,9 @@ on_every_store!(
 
 /// The URL of the test server (a role that may create databases, with a password).
 fn pg_server() -> String {
-    std::env::var("RECIBO_TEST_PG").unwrap_or_else(|_| {
+    std::env::var("RECIBO_TEST_PG_URL").unwrap_or_else(|_| {
         panic!(
-            "RECIBO_TEST_PG is not set: run the suite with tests/run.sh, which starts a \
+            "RECIBO_TEST_PG_URL is not set: run the suite with tests/run.sh, which starts a \
              PostgreSQL server for it (or `eval \"$(tests/pg.sh start)\"` first)"
         )
     })

@@ -117,11 +117,17 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         .parse::<crate::request::Zone>()
         .map_err(super::config::flag_error)?
         .0;
-    if args.input.db.is_some() {
-        return Err(Error::usage(
-            "serve does not read a store yet: export it to a file (recibo export --db URL --format jsonl -o FILE) and serve that",
-        ));
-    }
+    // `--db`, or `RECIBO_DB` when neither files nor the gateway are named.
+    let db = match args.input.request().db {
+        Some(url) if !args.input.inputs.is_empty() => {
+            return Err(Error::usage(format!(
+                "--db {}: serve reads a store or report files (-i), not both",
+                crate::store::DbUrl::parse(&url)?
+            )));
+        }
+        Some(url) => Some(crate::store::DbUrl::parse(&url)?),
+        None => None,
+    };
     let source = if args.input.inputs.is_empty() {
         None
     } else {
@@ -156,6 +162,7 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
     Ok(crate::serve::Config {
         listen: listen_address(&args.listen)?,
         source,
+        db,
         gateway,
         gateway_cache: args.gateway_cache,
         gateway_ttl: Duration::from_secs(args.gateway_cache_ttl),

@@ -1,5 +1,5 @@
 //! `GET /v1/transactions/export` (a CSV, XLSX or JSONL report) and `GET /v1/transactions`
-//! (JSON pages for a UI), both from the data in memory.
+//! (JSON pages for a UI), both from the report files in memory or from the store.
 //!
 //! Query parameters are the export command's flags without their dashes (`type=REFUND`,
 //! `from=2026-10-01`, `columns=accounting`, `header-lang=pt-BR`, ...); they fill the same
@@ -29,11 +29,13 @@ use super::routes::{ApiError, query_pairs};
 use super::state::Snapshot;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
+use crate::model::Transaction;
 use crate::output::{OutputStream, Target};
 use crate::request::{ColumnSelection, FilterRequest, SettingError, TableRequest};
 use crate::sink::csv::CsvSink;
 use crate::sink::jsonl::JsonlSink;
 use crate::sink::{self, ExportOptions, Format, Sink};
+use crate::store::query::Position;
 
 /// Chunks waiting between the thread writing an export and the connection; with the
 /// writer's 64 KiB buffer this bounds an export's memory to about a megabyte.
@@ -153,14 +155,45 @@ fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-fn data(app: &App) -> Result<Arc<Snapshot>, ApiError> {
-    app.store.as_ref().map(|s| s.current()).ok_or_else(|| {
+/// Where an export or a listing reads: the files' snapshot, or the store.
+enum Data {
+    Files(Arc<Snapshot>),
+    Store(Arc<App>),
+}
+
+fn data(app: &Arc<App>) -> Result<Data, ApiError> {
+    if app.db.is_some() {
+        return Ok(Data::Store(Arc::clone(app)));
+    }
+    app.store.as_ref().map(|s| Data::Files(s.current())).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_IMPLEMENTED,
             "no_report_files",
-            "this server answers from the gateway only; exports and listings need report files (-i)",
+            "this server answers from the gateway only; exports and listings need report files (-i) or a store (--db)",
         )
     })
+}
+
+impl Data {
+    /// Hands every transaction `filter` keeps to `each`, in the data's order; a store
+    /// does the filtering in its query. Blocks.
+    fn each(
+        &self,
+        filter: &Filter,
+        each: &mut dyn FnMut(&Transaction) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Data::Files(snapshot) => snapshot
+                .transactions
+                .iter()
+                .filter(|tx| filter.matches(tx))
+                .try_for_each(each),
+            Data::Store(app) => match &app.db {
+                Some(pool) => pool.with(|store| store.read(filter, each)).map(drop),
+                None => Ok(()),
+            },
+        }
+    }
 }
 
 /// What an export's query string asks for, checked as the command line checks its flags.
@@ -239,7 +272,7 @@ pub async fn export(
     extensions: Extensions,
 ) -> Result<Response, ApiError> {
     let (filter, options, format) = export_request(&uri, app.templates.as_deref())?;
-    let snapshot = data(&app)?;
+    let data = data(&app)?;
     let Some(client_slot) = app
         .exports_by_client
         .try_acquire(client_address(&extensions))
@@ -262,7 +295,7 @@ pub async fn export(
             timeout: send_timeout,
             runtime,
         };
-        match write_export(&snapshot, &filter, &options, format, out) {
+        match write_export(&data, &filter, &options, format, out) {
             Ok(rows) => {
                 done.store(true, Ordering::Release);
                 tracing::debug!(rows, "export written");
@@ -388,13 +421,12 @@ impl Write for ChunkWriter {
 }
 
 fn write_export(
-    snapshot: &Snapshot,
+    data: &Data,
     filter: &Filter,
     options: &ExportOptions,
     format: Format,
     mut out: ChunkWriter,
 ) -> Result<u64> {
-    let rows = snapshot.transactions.iter().filter(|tx| filter.matches(tx));
     match format {
         Format::Csv | Format::Jsonl => {
             let stream = OutputStream::to_writer(Box::new(out), "the response");
@@ -402,9 +434,7 @@ fn write_export(
                 Format::Csv => Box::new(CsvSink::new(stream, options)?),
                 _ => Box::new(JsonlSink::new(stream)),
             };
-            for tx in rows {
-                sink.write(tx)?;
-            }
+            data.each(filter, &mut |tx| sink.write(tx))?;
             sink.finish()
         }
         Format::Xlsx => {
@@ -412,9 +442,7 @@ fn write_export(
             let dir = tempfile::tempdir().map_err(|e| Error::output("a temporary folder", e))?;
             let path = dir.path().join("transactions.xlsx");
             let mut sink = sink::open(Format::Xlsx, &Target::File(path.clone()), options)?;
-            for tx in rows {
-                sink.write(tx)?;
-            }
+            data.each(filter, &mut |tx| sink.write(tx))?;
             let count = sink.finish()?;
             let mut file =
                 std::fs::File::open(&path).map_err(|e| Error::output(path.display(), e))?;
@@ -460,7 +488,10 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
             }
         },
     };
-    let snapshot = data(&app)?;
+    let snapshot = match data(&app)? {
+        Data::Files(snapshot) => snapshot,
+        Data::Store(app) => return stored_page(app, filter, limit, cursor).await,
+    };
     let start = match cursor.as_deref() {
         None | Some("") => 0,
         Some(c) => {
@@ -504,6 +535,83 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
         HeaderValue::from_static("application/json"),
     );
     Ok(response)
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A page from the store. Its cursor is the last row's place in the store's order (payment
+/// time, then transaction ID), so it stays valid across imports: the next page starts
+/// after that row, whatever was added or changed in between.
+async fn stored_page(
+    app: Arc<App>,
+    filter: Filter,
+    limit: usize,
+    cursor: Option<String>,
+) -> Result<Response, ApiError> {
+    let after = match cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(parse_store_cursor(c)?),
+    };
+    let body = tokio::task::spawn_blocking(move || {
+        let Some(pool) = &app.db else {
+            return Err(ApiError::internal("no store"));
+        };
+        let (items, more) = pool.page(&filter, after.as_ref(), limit).map_err(|e| {
+            tracing::warn!(error = %e, "store listing failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_error",
+                "the store cannot be read just now",
+            )
+        })?;
+        let next = match items.last() {
+            Some(last) if more => Some(store_cursor(last)),
+            _ => None,
+        };
+        serde_json::to_vec(&json!({
+            "items": items,
+            "nextCursor": next,
+        }))
+        .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))
+    })
+    .await
+    .map_err(|_| ApiError::internal("the listing stopped"))??;
+    Ok(json_response(body))
+}
+
+/// `s<microseconds>.<transaction ID in hex>`: opaque to a client, safe in a URL.
+fn store_cursor(tx: &Transaction) -> String {
+    let mut text = format!("s{}.", tx.payment_time.timestamp_micros());
+    for b in tx.transaction_id.bytes() {
+        text.push_str(&format!("{b:02x}"));
+    }
+    text
+}
+
+fn parse_store_cursor(text: &str) -> Result<Position, ApiError> {
+    let bad = || ApiError::bad_request(format!("cursor {text:?} is not one this server issued"));
+    let (micros, hex) = text
+        .strip_prefix('s')
+        .and_then(|t| t.split_once('.'))
+        .ok_or_else(bad)?;
+    if hex.len() % 2 != 0 || hex.len() > 2 * 4096 {
+        return Err(bad());
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+        .collect::<Result<Vec<u8>, ApiError>>()?;
+    Ok(Position {
+        micros: micros.parse().map_err(|_| bad())?,
+        transaction_id: String::from_utf8(bytes).map_err(|_| bad())?,
+    })
 }
 
 fn parse_cursor(text: &str) -> Result<(u64, usize), ApiError> {

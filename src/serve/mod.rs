@@ -2,7 +2,8 @@
 //! support tools that need them on a click.
 //!
 //! The data is the report files, loaded whole at start into a [`state::Snapshot`] indexed
-//! by every ID and swapped whole on SIGHUP, and/or the gateway, asked per request through a
+//! by every ID and swapped whole on SIGHUP, or a store asked per request through its
+//! indexes ([`db`]), and/or the gateway, asked per request through a
 //! small cache ([`gateway`]). Requests are answered by [`routes`] on a tokio runtime;
 //! receipts are rendered (a few at a time) and exports written on tokio's blocking
 //! threads, so a slow render or a long export never holds up other requests.
@@ -18,6 +19,7 @@
 //! | `GET /metrics` | Prometheus text |
 
 pub mod auth;
+pub mod db;
 pub(crate) mod export;
 pub mod gateway;
 pub mod metrics;
@@ -42,8 +44,10 @@ use crate::source::gateway::{GatewayClient, GatewayConfig};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// Report files to serve from; `None` serves from the gateway alone.
+    /// Report files to serve from; `None` serves from a store or the gateway alone.
     pub source: Option<FileSource>,
+    /// A store to serve from, asked per request (instead of report files).
+    pub db: Option<crate::store::DbUrl>,
     /// The gateway, asked for refunds the files do not hold.
     pub gateway: Option<GatewayConfig>,
     /// Refunds the gateway cache holds, and for how long.
@@ -70,6 +74,7 @@ pub struct Config {
 /// What the request handlers share.
 pub(crate) struct App {
     store: Option<state::Store>,
+    db: Option<db::StorePool>,
     gateway: Option<gateway::Gateway>,
     tokens: auth::Tokens,
     metrics: metrics::Metrics,
@@ -93,9 +98,9 @@ pub(crate) struct App {
 /// at most the request timeout and a few seconds more).
 pub fn run(config: Config) -> Result<u64> {
     let tokens = auth::Tokens::load(config.tokens.clone())?;
-    if config.source.is_none() && config.gateway.is_none() {
+    if config.source.is_none() && config.db.is_none() && config.gateway.is_none() {
         return Err(Error::usage(
-            "nothing to serve: give report files with -i, or --gateway",
+            "nothing to serve: give report files with -i, a store with --db, or --gateway",
         ));
     }
     let store = match &config.source {
@@ -108,6 +113,15 @@ pub fn run(config: Config) -> Result<u64> {
                 "data loaded"
             );
             Some(store)
+        }
+        None => None,
+    };
+    let db = match &config.db {
+        Some(url) => {
+            // One idle connection per receipt that may render at once.
+            let pool = db::StorePool::open(url.clone(), config.max_renders)?;
+            tracing::info!(store = %url, "serving from the store");
+            Some(pool)
         }
         None => None,
     };
@@ -125,6 +139,7 @@ pub fn run(config: Config) -> Result<u64> {
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let app = Arc::new(App {
         store,
+        db,
         gateway,
         tokens,
         metrics: metrics::Metrics::default(),

@@ -205,9 +205,36 @@ impl Store {
         filter: &Filter,
         each: &mut dyn FnMut(&Transaction) -> Result<()>,
     ) -> Result<u64> {
+        self.read_page(filter, None, None, each)
+    }
+
+    /// [`Store::read`] from just after `after`, at most `limit` rows.
+    pub fn read_page(
+        &mut self,
+        filter: &Filter,
+        after: Option<&query::Position>,
+        limit: Option<u64>,
+        each: &mut dyn FnMut(&Transaction) -> Result<()>,
+    ) -> Result<u64> {
         match self {
-            Store::Sqlite(s) => s.read(filter, each),
-            Store::Postgres(s) => s.read(filter, each),
+            Store::Sqlite(s) => s.read(
+                &query::select_page(filter, after, limit, query::Dialect::Sqlite),
+                each,
+            ),
+            Store::Postgres(s) => s.read(
+                &query::select_page(filter, after, limit, query::Dialect::Postgres),
+                each,
+            ),
+        }
+    }
+
+    /// The latest change of any of the rows `ids` names (by transaction ID), or `None`
+    /// when none is stored: the generation time of a receipt served from the store, so
+    /// its bytes stay the same until one of its rows changes.
+    pub fn changed_at(&mut self, ids: &[&str]) -> Result<Option<DateTime<Utc>>> {
+        match self {
+            Store::Sqlite(s) => s.changed_at(ids),
+            Store::Postgres(s) => s.changed_at(ids),
         }
     }
 

@@ -15,11 +15,10 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
 
-use super::query::{self, Dialect, Param};
+use super::query::{Param, Query};
 use super::schema::{self, COLUMNS, INDEXED_IDS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
 use super::{Access, Batches, DbUrl, Status};
 use crate::error::{Error, Result};
-use crate::filter::Filter;
 use crate::model::Transaction;
 
 /// The session's staging table: a batch is copied here, then merged.
@@ -308,14 +307,26 @@ impl PgStore {
         })
     }
 
+    /// The latest change of any of the rows `ids` names, or `None` when none is stored.
+    pub fn changed_at(&mut self, ids: &[&str]) -> Result<Option<DateTime<Utc>>> {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        let row = self
+            .client
+            .query_one(
+                &format!("SELECT max(updated_at) FROM {TABLE} WHERE transaction_id = ANY($1)"),
+                &[&ids],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(row.get(0))
+    }
+
     pub fn read(
         &mut self,
-        filter: &Filter,
+        q: &Query,
         each: &mut dyn FnMut(&Transaction) -> Result<()>,
     ) -> Result<u64> {
         let url = self.url.clone();
         let fail = |e: postgres::Error| Error::source(&url, url.scrub(message(&e)));
-        let q = query::select(filter, Dialect::Postgres);
         let params: Vec<Box<dyn ToSql + Sync>> = q
             .params
             .iter()

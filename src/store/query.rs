@@ -142,18 +142,47 @@ fn where_clause(filter: &Filter, b: &mut Builder) {
 /// Selects the transactions `filter` keeps, in the store's order: payment time, then
 /// transaction ID (byte order).
 pub fn select(filter: &Filter, dialect: Dialect) -> Query {
+    select_page(filter, None, None, dialect)
+}
+
+/// A place in the store's order: a row's payment time (whole microseconds) and ID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub micros: i64,
+    pub transaction_id: String,
+}
+
+/// [`select`] from just after `after`, at most `limit` rows: a page of a listing whose
+/// next page starts after its last row, whatever was imported in between.
+pub fn select_page(
+    filter: &Filter,
+    after: Option<&Position>,
+    limit: Option<u64>,
+    dialect: Dialect,
+) -> Query {
     let mut b = Builder {
         dialect,
         params: Vec::new(),
         clauses: Vec::new(),
     };
     where_clause(filter, &mut b);
+    if let Some(after) = after {
+        let t = b.bind(Param::Micros(after.micros));
+        let id = b.bind(Param::Text(after.transaction_id.clone()));
+        b.clauses.push(format!(
+            "(payment_time > {t} OR (payment_time = {t} AND transaction_id > {id}))"
+        ));
+    }
     let mut sql = format!("SELECT {} FROM {TABLE}", select_list());
     if !b.clauses.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&b.clauses.join(" AND "));
     }
     sql.push_str(" ORDER BY payment_time, transaction_id");
+    if let Some(limit) = limit {
+        let n = b.bind(Param::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT {n}"));
+    }
     Query {
         sql,
         params: b.params,

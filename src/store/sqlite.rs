@@ -8,11 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 
-use super::query::{self, Dialect, Param};
+use super::query::{Param, Query};
 use super::schema::{self, COLUMNS, INDEXED_IDS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
 use super::{Access, Batches, DbUrl, Status};
 use crate::error::{Error, Result};
-use crate::filter::Filter;
 use crate::model::Transaction;
 
 /// The page cache of a writing connection, in KiB (SQLite's unit for a negative
@@ -219,11 +218,10 @@ impl SqliteStore {
 
     pub fn read(
         &mut self,
-        filter: &Filter,
+        q: &Query,
         each: &mut dyn FnMut(&Transaction) -> Result<()>,
     ) -> Result<u64> {
         let fail = |e: rusqlite::Error| Error::source(&self.url, e);
-        let q = query::select(filter, Dialect::Sqlite);
         let mut stmt = self.conn.prepare(&q.sql).map_err(fail)?;
         let params = q.params.iter().map(|p| match p {
             Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
@@ -239,6 +237,20 @@ impl SqliteStore {
             each(&tx)?;
         }
         Ok(count)
+    }
+
+    /// The latest change of any of the rows `ids` names, or `None` when none is stored.
+    pub fn changed_at(&mut self, ids: &[&str]) -> Result<Option<DateTime<Utc>>> {
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "SELECT max(updated_at) FROM {TABLE} WHERE transaction_id IN ({})",
+            marks.join(", ")
+        );
+        let micros: Option<i64> = self
+            .conn
+            .query_row(&sql, params_from_iter(ids), |r| r.get(0))
+            .map_err(|e| Error::source(&self.url, e))?;
+        Ok(micros.and_then(DateTime::from_timestamp_micros))
     }
 }
 

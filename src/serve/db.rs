@@ -1,0 +1,135 @@
+//! Serving from a store: every request asks the database through its indexes, so the
+//! server is ready at once and its memory does not grow with the store; an import is
+//! visible to the next request, with no reload.
+//!
+//! Connections are kept in a small pool: a request takes an idle one or opens a new one,
+//! and gives it back when it succeeded (a failed one may be broken, so it is dropped).
+//! At most `idle` connections are kept; how many are open at once is bounded by the
+//! server's render and export limits.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::error::Result;
+use crate::filter::Filter;
+use crate::model::Transaction;
+use crate::receipt::work::{NoReceipt, original_among, receipt_refund};
+use crate::store::query::Position;
+use crate::store::{Access, DbUrl, Status, Store};
+
+/// Transactions one ID may name before the rest are left out of a refusal's list.
+const MATCHES_KEPT: usize = 64;
+
+pub struct StorePool {
+    pub url: DbUrl,
+    idle: Mutex<Vec<Store>>,
+    keep: usize,
+}
+
+/// A refund found in the store, with the payment it refunds and its generation time.
+pub struct StoredRefund {
+    pub refund: Transaction,
+    pub original: Option<Transaction>,
+    pub generated_at: DateTime<Utc>,
+}
+
+impl StorePool {
+    /// Opens one connection (so a wrong URL, a missing store or a newer schema stops the
+    /// server at start) and keeps it.
+    pub fn open(url: DbUrl, keep: usize) -> Result<StorePool> {
+        let first = Store::open(&url, Access::Read)?;
+        Ok(StorePool {
+            url,
+            idle: Mutex::new(vec![first]),
+            keep: keep.max(1),
+        })
+    }
+
+    /// Runs `work` on a connection. Blocks: call it off the async threads.
+    pub fn with<T>(&self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut store = match taken {
+            Some(store) => store,
+            None => Store::open(&self.url, Access::Read)?,
+        };
+        let outcome = work(&mut store);
+        if outcome.is_ok() {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < self.keep {
+                idle.push(store);
+            }
+        }
+        outcome
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        self.with(|store| store.status())
+    }
+
+    /// The refund whose receipt `id` names, by the same rule as the files
+    /// ([`receipt_refund`]), found through the store's ID indexes.
+    pub fn refund(&self, id: &str) -> Result<std::result::Result<StoredRefund, NoReceipt>> {
+        self.with(|store| {
+            let named = with_ids(store, id)?;
+            let refund = match receipt_refund(id, &named) {
+                Ok(refund) => refund.clone(),
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let payments = if refund.original_transaction_id.is_empty() {
+                Vec::new()
+            } else {
+                with_ids(store, &refund.original_transaction_id)?
+            };
+            let original = original_among(&refund, &payments).cloned();
+            let mut rows = vec![refund.transaction_id.as_str()];
+            if let Some(payment) = &original {
+                rows.push(payment.transaction_id.as_str());
+            }
+            // The rows' last change, to the second: the same request gives the same bytes
+            // (and ETag) until one of them changes.
+            let generated_at = store
+                .changed_at(&rows)?
+                .unwrap_or_else(Utc::now)
+                .trunc_subsecs(0);
+            Ok(Ok(StoredRefund {
+                refund,
+                original,
+                generated_at,
+            }))
+        })
+    }
+
+    /// One page of a listing: at most `limit` rows after `after`, and whether more follow.
+    pub fn page(
+        &self,
+        filter: &Filter,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> Result<(Vec<Transaction>, bool)> {
+        self.with(|store| {
+            let mut rows = Vec::with_capacity(limit + 1);
+            store.read_page(filter, after, Some(limit as u64 + 1), &mut |tx| {
+                rows.push(tx.clone());
+                Ok(())
+            })?;
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            Ok((rows, more))
+        })
+    }
+}
+
+/// The transactions carrying `id` among their IDs (at most [`MATCHES_KEPT`]).
+fn with_ids(store: &mut Store, id: &str) -> Result<Vec<Transaction>> {
+    let filter = Filter {
+        ids: vec![id.to_string()],
+        ..Filter::default()
+    };
+    let mut found = Vec::new();
+    store.read_page(&filter, None, Some(MATCHES_KEPT as u64), &mut |tx| {
+        found.push(tx.clone());
+        Ok(())
+    })?;
+    Ok(found)
+}
