@@ -16,7 +16,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
 
 use super::query::{Param, Query};
-use super::schema::{self, COLUMNS, INDEXED_IDS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
+use super::schema::{self, COLUMNS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
 use super::{Access, Batches, DbUrl, Status};
 use crate::error::{Error, Result};
 use crate::model::Transaction;
@@ -56,31 +56,7 @@ fn copy_type(kind: Kind) -> Type {
 }
 
 fn create_sql() -> String {
-    let mut columns: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| {
-            let key = if c.name == "transaction_id" {
-                " PRIMARY KEY"
-            } else {
-                ""
-            };
-            format!("  {} {}{key}", c.name, sql_type(c.kind))
-        })
-        .collect();
-    columns.push("  updated_at timestamptz NOT NULL".into());
-    let mut sql = format!(
-        "CREATE TABLE {META} (key text PRIMARY KEY, value text NOT NULL);\n\
-         CREATE TABLE {TABLE} (\n{}\n);\n\
-         CREATE INDEX {TABLE}_time ON {TABLE} (payment_time, transaction_id);\n",
-        columns.join(",\n")
-    );
-    for id in INDEXED_IDS {
-        sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
-    }
-    sql.push_str(&format!(
-        "INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
-    ));
-    sql
+    schema::create_sql(sql_type)
 }
 
 fn staging_sql() -> String {

@@ -103,6 +103,37 @@ pub const INDEXED_IDS: [&str; 5] = [
     "order_id",
 ];
 
+/// The statements that create recibo's tables, indexes and schema version, given each
+/// backend's SQL type for a kind of column.
+pub fn create_sql(sql_type: fn(Kind) -> &'static str) -> String {
+    let mut columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            let key = if c.name == "transaction_id" {
+                " PRIMARY KEY"
+            } else {
+                ""
+            };
+            format!("  {} {}{key}", c.name, sql_type(c.kind))
+        })
+        .collect();
+    // When recibo last changed the row: an instant, stored as the payment time is.
+    columns.push(format!("  updated_at {}", sql_type(Kind::Time)));
+    let mut sql = format!(
+        "CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n\
+         CREATE TABLE {TABLE} (\n{}\n);\n\
+         CREATE INDEX {TABLE}_time ON {TABLE} (payment_time, transaction_id);\n",
+        columns.join(",\n")
+    );
+    for id in INDEXED_IDS {
+        sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
+    }
+    sql.push_str(&format!(
+        "INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
+    ));
+    sql
+}
+
 /// A transaction as the values of [`COLUMNS`], borrowed from it.
 pub struct Values<'a> {
     pub text: [&'a str; 6 + 8], // ids, then the free text up to transaction_type

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 
 use super::query::{Param, Query};
-use super::schema::{self, COLUMNS, INDEXED_IDS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
+use super::schema::{self, COLUMNS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
 use super::{Access, Batches, DbUrl, Status};
 use crate::error::{Error, Result};
 use crate::model::Transaction;
@@ -33,31 +33,7 @@ fn sql_type(kind: Kind) -> &'static str {
 }
 
 fn create_sql() -> String {
-    let mut columns: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| {
-            let key = if c.name == "transaction_id" {
-                " PRIMARY KEY"
-            } else {
-                ""
-            };
-            format!("  {} {}{key}", c.name, sql_type(c.kind))
-        })
-        .collect();
-    columns.push("  updated_at INTEGER NOT NULL".into());
-    let mut sql = format!(
-        "CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n\
-         CREATE TABLE {TABLE} (\n{}\n);\n\
-         CREATE INDEX {TABLE}_time ON {TABLE} (payment_time, transaction_id);\n",
-        columns.join(",\n")
-    );
-    for id in INDEXED_IDS {
-        sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
-    }
-    sql.push_str(&format!(
-        "INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
-    ));
-    sql
+    schema::create_sql(sql_type)
 }
 
 /// The upsert, built once: every batch prepares the same statement.
