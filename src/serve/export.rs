@@ -25,6 +25,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::App;
+use super::db::StorePool;
 use super::routes::{ApiError, query_pairs};
 use super::state::Snapshot;
 use crate::error::{Error, Result};
@@ -158,12 +159,12 @@ fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
 /// Where an export or a listing reads: the files' snapshot, or the store.
 enum Data {
     Files(Arc<Snapshot>),
-    Store(Arc<App>),
+    Store(Arc<StorePool>),
 }
 
 fn data(app: &Arc<App>) -> Result<Data, ApiError> {
-    if app.db.is_some() {
-        return Ok(Data::Store(Arc::clone(app)));
+    if let Some(pool) = &app.db {
+        return Ok(Data::Store(Arc::clone(pool)));
     }
     app.store.as_ref().map(|s| Data::Files(s.current())).ok_or_else(|| {
         ApiError::new(
@@ -188,10 +189,7 @@ impl Data {
                 .iter()
                 .filter(|tx| filter.matches(tx))
                 .try_for_each(each),
-            Data::Store(app) => match &app.db {
-                Some(pool) => pool.with(|store| store.read(filter, each)).map(drop),
-                None => Ok(()),
-            },
+            Data::Store(pool) => pool.with(|store| store.read(filter, each)).map(drop),
         }
     }
 }
@@ -490,7 +488,7 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
     };
     let snapshot = match data(&app)? {
         Data::Files(snapshot) => snapshot,
-        Data::Store(app) => return stored_page(app, filter, limit, cursor).await,
+        Data::Store(pool) => return stored_page(pool, filter, limit, cursor).await,
     };
     let start = match cursor.as_deref() {
         None | Some("") => 0,
@@ -529,12 +527,7 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
     .await
     .map_err(|_| ApiError::internal("the listing stopped"))?
     .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))?;
-    let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(response)
+    Ok(json_response(body))
 }
 
 fn json_response(body: Vec<u8>) -> Response {
@@ -550,7 +543,7 @@ fn json_response(body: Vec<u8>) -> Response {
 /// time, then transaction ID), so it stays valid across imports: the next page starts
 /// after that row, whatever was added or changed in between.
 async fn stored_page(
-    app: Arc<App>,
+    pool: Arc<StorePool>,
     filter: Filter,
     limit: usize,
     cursor: Option<String>,
@@ -560,17 +553,9 @@ async fn stored_page(
         Some(c) => Some(parse_store_cursor(c)?),
     };
     let body = tokio::task::spawn_blocking(move || {
-        let Some(pool) = &app.db else {
-            return Err(ApiError::internal("no store"));
-        };
-        let (items, more) = pool.page(&filter, after.as_ref(), limit).map_err(|e| {
-            tracing::warn!(error = %e, "store listing failed");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_error",
-                "the store cannot be read just now",
-            )
-        })?;
+        let (items, more) = pool
+            .page(&filter, after.as_ref(), limit)
+            .map_err(ApiError::store)?;
         let next = match items.last() {
             Some(last) if more => Some(store_cursor(last)),
             _ => None,
@@ -588,9 +573,10 @@ async fn stored_page(
 
 /// `s<microseconds>.<transaction ID in hex>`: opaque to a client, safe in a URL.
 fn store_cursor(tx: &Transaction) -> String {
+    use std::fmt::Write as _;
     let mut text = format!("s{}.", tx.payment_time.timestamp_micros());
     for b in tx.transaction_id.bytes() {
-        text.push_str(&format!("{b:02x}"));
+        let _ = write!(text, "{b:02x}");
     }
     text
 }

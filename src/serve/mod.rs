@@ -74,7 +74,7 @@ pub struct Config {
 /// What the request handlers share.
 pub(crate) struct App {
     store: Option<state::Store>,
-    db: Option<db::StorePool>,
+    db: Option<Arc<db::StorePool>>,
     gateway: Option<gateway::Gateway>,
     tokens: auth::Tokens,
     metrics: metrics::Metrics,
@@ -121,7 +121,7 @@ pub fn run(config: Config) -> Result<u64> {
             // One idle connection per receipt that may render at once.
             let pool = db::StorePool::open(url.clone(), config.max_renders)?;
             tracing::info!(store = %url, "serving from the store");
-            Some(pool)
+            Some(Arc::new(pool))
         }
         None => None,
     };

@@ -133,18 +133,15 @@ pub(crate) fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang,
 }
 
 /// The refund `id` names: in the files first, then at the gateway.
-async fn find(app: &Arc<App>, id: &str) -> Result<Found, ApiError> {
+async fn find(app: &App, id: &str) -> Result<Found, ApiError> {
     if id.is_empty() {
         return Err(ApiError::bad_request("empty refund ID"));
     }
-    if app.db.is_some() {
-        let (shared, wanted) = (Arc::clone(app), id.to_string());
-        let looked_up = tokio::task::spawn_blocking(move || match &shared.db {
-            Some(pool) => pool.refund(&wanted),
-            None => unreachable!("checked above"),
-        })
-        .await
-        .map_err(|_| ApiError::internal("the store lookup stopped"))?;
+    if let Some(pool) = &app.db {
+        let (pool, wanted) = (Arc::clone(pool), id.to_string());
+        let looked_up = tokio::task::spawn_blocking(move || pool.refund(&wanted))
+            .await
+            .map_err(|_| ApiError::internal("the store lookup stopped"))?;
         match looked_up {
             Ok(Ok(found)) => {
                 return Ok(Found {
@@ -157,14 +154,7 @@ async fn find(app: &Arc<App>, id: &str) -> Result<Found, ApiError> {
             // Not in the store: the gateway may know it.
             Ok(Err(NoReceipt::NotFound { .. })) => {}
             Ok(Err(refused)) => return Err(refusal(refused)),
-            Err(e) => {
-                tracing::warn!(error = %e, "store lookup failed");
-                return Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "store_error",
-                    "the store cannot be read just now",
-                ));
-            }
+            Err(e) => return Err(ApiError::store(e)),
         }
     }
     if let Some(store) = &app.store {

@@ -71,6 +71,17 @@ impl ApiError {
         e
     }
 
+    /// A store that cannot be read: logged in full (its URL without the password), answered
+    /// without detail.
+    pub fn store(e: crate::error::Error) -> ApiError {
+        tracing::warn!(error = %e, "store read failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_error",
+            "the store cannot be read just now",
+        )
+    }
+
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
