@@ -57,6 +57,7 @@ on_every_store!(
     receipts_from_the_store_are_the_receipts_from_its_files,
     a_job_reads_a_store_named_through_the_environment,
     an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it,
+    a_refund_with_its_payments_id_keeps_its_own_row_and_an_older_store_is_migrated,
 );
 
 /// The URL of the test server (a role that may create databases, with a password).
@@ -549,6 +550,157 @@ fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund(backend: Backend)
     assert_eq!(summary(&status)["transactions"].as_u64(), Some(2));
 }
 
+/// A gateway may give a refund the same ID as its payment (its API's own example does): the
+/// store keeps both, keyed by ID and type. A store of schema version 1 (keyed by the ID
+/// alone) is read as it is and migrated by the first writer, keeping every row.
+fn a_refund_with_its_payments_id_keeps_its_own_row_and_an_older_store_is_migrated(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sample_store(backend, dir.path());
+    let url = store.url.clone();
+    let sample_rows = store.count();
+    // Version 1's table: the same columns, unique by transaction ID alone.
+    store.execute(
+        "CREATE TABLE old_rows AS SELECT * FROM recibo_transactions;
+         DROP TABLE recibo_transactions;
+         ALTER TABLE old_rows RENAME TO recibo_transactions;
+         CREATE UNIQUE INDEX recibo_transactions_v1_key ON recibo_transactions (transaction_id);
+         CREATE INDEX recibo_transactions_time ON recibo_transactions (payment_time, transaction_id);
+         CREATE INDEX recibo_transactions_order_id ON recibo_transactions (order_id);
+         UPDATE recibo_meta SET value = '1' WHERE key = 'schema_version';",
+    );
+    let all = |args: &[&str]| {
+        let mut full = vec![
+            "export",
+            "--db",
+            url.as_str(),
+            "--columns",
+            "transactionId,transactionType,status",
+            "--header-lang",
+            "key",
+        ];
+        full.extend_from_slice(args);
+        let run = recibo(dir.path(), &full);
+        run.assert_code(0);
+        run.stdout_text()
+    };
+    let before = all(&[]);
+    let status = recibo(dir.path(), &["db", "status", "--db", &url]);
+    status.assert_code(0);
+    assert!(
+        status.stdout_text().contains("schema version  1"),
+        "{}",
+        status.stdout_text()
+    );
+
+    let header = [
+        "transactionId",
+        "originalTransactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+        "status",
+    ];
+    let rows = vec![
+        [
+            "AP211338083228",
+            "",
+            "PAYMENT",
+            "2021-11-29T08:38:52Z",
+            "10000",
+            "VND",
+            "SUCCESS",
+        ],
+        [
+            "AP211338083228",
+            "AP211338083228",
+            "REFUND",
+            "2021-11-29T10:13:25Z",
+            "-10000",
+            "VND",
+            "PROCESSING",
+        ],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|s| s.to_string()).collect())
+    .collect::<Vec<Vec<String>>>();
+    write_csv(
+        dir.path(),
+        "same-id.csv",
+        &header,
+        &rows,
+        CsvStyle::default(),
+    );
+    let run = recibo(
+        dir.path(),
+        &[
+            "import",
+            "-i",
+            "same-id.csv",
+            "--db",
+            &url,
+            "--summary",
+            "-",
+        ],
+    );
+    run.assert_code(0);
+    let got = summary(&run);
+    assert_eq!(
+        (got["added"].as_u64(), got["updated"].as_u64()),
+        (Some(2), Some(0)),
+        "{got}"
+    );
+    assert_eq!(store.count(), sample_rows + 2);
+    let status = recibo(dir.path(), &["db", "status", "--db", &url]);
+    status.assert_code(0);
+    assert!(
+        status.stdout_text().contains("schema version  2"),
+        "{}",
+        status.stdout_text()
+    );
+    assert_eq!(
+        all(&["--id", "AP211338083228"]),
+        "transactionId,transactionType,status\n\
+         AP211338083228,PAYMENT,SUCCESS\n\
+         AP211338083228,REFUND,PROCESSING\n"
+    );
+    // Every row of version 1 is still there, in the same order.
+    let after = all(&[]);
+    let kept: Vec<&str> = after
+        .lines()
+        .filter(|l| !l.starts_with("AP211338083228,"))
+        .collect();
+    assert_eq!(kept, before.lines().collect::<Vec<_>>());
+
+    // The refund's update reaches the refund only.
+    std::fs::write(
+        dir.path().join("later.csv"),
+        std::fs::read_to_string(dir.path().join("same-id.csv"))
+            .unwrap()
+            .replace("PROCESSING", "SUCCESS"),
+    )
+    .unwrap();
+    let run = recibo(
+        dir.path(),
+        &["import", "-i", "later.csv", "--db", &url, "--summary", "-"],
+    );
+    run.assert_code(0);
+    let got = summary(&run);
+    assert_eq!(
+        (got["added"].as_u64(), got["updated"].as_u64()),
+        (Some(0), Some(1)),
+        "{got}"
+    );
+    assert_eq!(
+        all(&["--id", "AP211338083228"]),
+        "transactionId,transactionType,status\n\
+         AP211338083228,PAYMENT,SUCCESS\n\
+         AP211338083228,REFUND,SUCCESS\n"
+    );
+}
+
 fn free_text_comes_back_byte_for_byte(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let store = TestStore::new(backend, dir.path());
@@ -767,7 +919,7 @@ fn a_store_newer_than_this_recibo_is_refused_and_left_alone(backend: Backend) {
     let status = recibo(dir.path(), &["db", "status", "--db", &url]);
     status.assert_code(0);
     assert!(
-        status.stdout_text().contains("schema version  1"),
+        status.stdout_text().contains("schema version  2"),
         "{}",
         status.stdout_text()
     );

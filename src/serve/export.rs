@@ -571,32 +571,44 @@ async fn stored_page(
     Ok(json_response(body))
 }
 
-/// `s<microseconds>.<transaction ID in hex>`: opaque to a client, safe in a URL.
+/// `s<microseconds>.<transaction ID in hex>.<type in hex>`: opaque to a client, safe in
+/// a URL.
 fn store_cursor(tx: &Transaction) -> String {
     use std::fmt::Write as _;
-    let mut text = format!("s{}.", tx.payment_time.timestamp_micros());
-    for b in tx.transaction_id.bytes() {
-        let _ = write!(text, "{b:02x}");
+    let mut text = format!("s{}", tx.payment_time.timestamp_micros());
+    for part in [tx.transaction_id.as_str(), tx.transaction_type.as_str()] {
+        text.push('.');
+        for b in part.bytes() {
+            let _ = write!(text, "{b:02x}");
+        }
     }
     text
 }
 
 fn parse_store_cursor(text: &str) -> Result<Position, ApiError> {
     let bad = || ApiError::bad_request(format!("cursor {text:?} is not one this server issued"));
-    let (micros, hex) = text
-        .strip_prefix('s')
-        .and_then(|t| t.split_once('.'))
-        .ok_or_else(bad)?;
-    if hex.len() % 2 != 0 || hex.len() > 2 * 4096 {
+    let mut parts = text.strip_prefix('s').ok_or_else(bad)?.split('.');
+    let micros = parts.next().ok_or_else(bad)?;
+    let mut text_part = || -> Result<String, ApiError> {
+        let hex = parts.next().ok_or_else(bad)?;
+        if hex.len() % 2 != 0 || hex.len() > 2 * 4096 {
+            return Err(bad());
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+            .collect::<Result<Vec<u8>, ApiError>>()?;
+        String::from_utf8(bytes).map_err(|_| bad())
+    };
+    let transaction_id = text_part()?;
+    let transaction_type = text_part()?;
+    if parts.next().is_some() {
         return Err(bad());
     }
-    let bytes = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
-        .collect::<Result<Vec<u8>, ApiError>>()?;
     Ok(Position {
         micros: micros.parse().map_err(|_| bad())?,
-        transaction_id: String::from_utf8(bytes).map_err(|_| bad())?,
+        transaction_id,
+        transaction_type,
     })
 }
 

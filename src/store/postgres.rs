@@ -94,7 +94,8 @@ static MERGE: LazyLock<String> = LazyLock::new(|| {
         .collect();
     format!(
         "INSERT INTO {TABLE} ({names}, updated_at) SELECT {names}, now() FROM {STAGING} \
-         ON CONFLICT (transaction_id) DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+         ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+        schema::KEY,
         set.join(", "),
         old.join(", "),
         new.join(", ")
@@ -227,19 +228,26 @@ impl PgStore {
         let version = Self::version(&mut self.client).map_err(|e| self.fail(e))?;
         match (version, access) {
             (Some(v), _) if v > SCHEMA_VERSION => Err(super::too_new(&self.url, v)),
-            (Some(_), _) => Ok(()),
+            // An older store reads as it is; only a writer migrates it.
+            (Some(_), Access::Read) => Ok(()),
             (None, Access::Read) => Err(super::not_initialized(&self.url)),
-            (None, Access::Write) => {
+            (Some(SCHEMA_VERSION), Access::Write) => Ok(()),
+            (_, Access::Write) => {
                 let url = self.url.clone();
                 let fail = |e: postgres::Error| Error::output(&url, url.scrub(message(&e)));
                 let mut tx = self.client.transaction().map_err(fail)?;
-                // Another process may be creating it: wait for it, then look again.
+                // Another process may be creating or migrating it: wait for it, then look
+                // again.
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
                     .map_err(fail)?;
                 match Self::version(&mut tx).map_err(fail)? {
                     None => tx.batch_execute(&create_sql()).map_err(fail)?,
                     Some(v) if v > SCHEMA_VERSION => return Err(super::too_new(&url, v)),
-                    Some(_) => {}
+                    Some(v) => {
+                        if let Some(sql) = schema::migrate_sql(v, sql_type) {
+                            tx.batch_execute(&sql).map_err(fail)?;
+                        }
+                    }
                 }
                 tx.commit().map_err(fail)
             }
@@ -363,10 +371,11 @@ fn message(e: &postgres::Error) -> String {
 
 impl Batches for PgStore {
     fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String> {
-        // One row per ID, the batch's last: a merge may not touch a row twice.
-        let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+        // One row per key (ID and type), the batch's last: a merge may not touch a row
+        // twice.
+        let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
-            last.insert(&row.transaction_id, i);
+            last.insert((&row.transaction_id, row.transaction_type.as_str()), i);
         }
         let types: Vec<Type> = COLUMNS.iter().map(|c| copy_type(c.kind)).collect();
         // Dropped without a commit (an error below), the transaction rolls back.
@@ -375,7 +384,9 @@ impl Batches for PgStore {
             let writer = tx.copy_in(COPY.as_str()).map_err(|e| message(&e))?;
             let mut writer = BinaryCopyInWriter::new(writer, &types);
             for (i, row) in rows.iter().enumerate() {
-                if last.get(row.transaction_id.as_str()) != Some(&i) {
+                if last.get(&(row.transaction_id.as_str(), row.transaction_type.as_str()))
+                    != Some(&i)
+                {
                     continue;
                 }
                 let v = schema::Values::of(row);

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::schema::{INDEXED_IDS, TABLE, select_list};
+use super::schema::{INDEXED_IDS, ORDER, TABLE, select_list};
 use crate::filter::Filter;
 
 /// How placeholders are written.
@@ -140,16 +140,17 @@ fn where_clause(filter: &Filter, b: &mut Builder) {
 }
 
 /// Selects the transactions `filter` keeps, in the store's order: payment time, then
-/// transaction ID (byte order).
+/// transaction ID (byte order), then type (a refund may share its payment's ID).
 pub fn select(filter: &Filter, dialect: Dialect) -> Query {
     select_page(filter, None, None, dialect)
 }
 
-/// A place in the store's order: a row's payment time (whole microseconds) and ID.
+/// A place in the store's order: a row's payment time (whole microseconds), ID and type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Position {
     pub micros: i64,
     pub transaction_id: String,
+    pub transaction_type: String,
 }
 
 /// [`select`] from just after `after`, at most `limit` rows: a page of a listing whose
@@ -169,8 +170,10 @@ pub fn select_page(
     if let Some(after) = after {
         let t = b.bind(Param::Micros(after.micros));
         let id = b.bind(Param::Text(after.transaction_id.clone()));
+        let kind = b.bind(Param::Text(after.transaction_type.clone()));
         b.clauses.push(format!(
-            "(payment_time > {t} OR (payment_time = {t} AND transaction_id > {id}))"
+            "(payment_time > {t} OR (payment_time = {t} AND (transaction_id > {id} \
+             OR (transaction_id = {id} AND transaction_type > {kind}))))"
         ));
     }
     let mut sql = format!("SELECT {} FROM {TABLE}", select_list());
@@ -178,7 +181,8 @@ pub fn select_page(
         sql.push_str(" WHERE ");
         sql.push_str(&b.clauses.join(" AND "));
     }
-    sql.push_str(" ORDER BY payment_time, transaction_id");
+    sql.push_str(" ORDER BY ");
+    sql.push_str(ORDER);
     if let Some(limit) = limit {
         let n = b.bind(Param::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
         sql.push_str(&format!(" LIMIT {n}"));

@@ -1,5 +1,8 @@
-//! recibo's tables in a store: one row per transaction, keyed by its ID, and a meta table
-//! holding the schema version.
+//! recibo's tables in a store: one row per transaction, keyed by its ID and type, and a
+//! meta table holding the schema version.
+//!
+//! The key holds the type because a gateway may give a refund the same ID as its payment
+//! (the API's own example does); keyed by the ID alone, one would overwrite the other.
 //!
 //! The column list is declared once here; both backends build their DDL, upsert and select
 //! statements from it, so the two stores cannot drift apart. Statements are made of these
@@ -14,7 +17,9 @@ use crate::model::{Currency, Money, Transaction, TxStatus, TxType};
 
 /// The schema this binary writes and reads. A store at a higher version was written by a
 /// newer recibo and is refused, never altered.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 1: keyed by the transaction ID. 2: keyed by the transaction ID and type.
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub const TABLE: &str = "recibo_transactions";
 pub const META: &str = "recibo_meta";
@@ -94,7 +99,7 @@ pub const COLUMNS: [Column; 31] = [
 pub const READ_COLUMNS: usize = 28;
 
 /// Lookups by any of these go through an index (see `Transaction::ids`); the transaction
-/// ID itself is the primary key.
+/// ID itself leads the primary key.
 pub const INDEXED_IDS: [&str; 5] = [
     "original_transaction_id",
     "transaction_request_id",
@@ -103,34 +108,61 @@ pub const INDEXED_IDS: [&str; 5] = [
     "order_id",
 ];
 
+/// The columns that identify a row: an upsert's conflict target.
+pub const KEY: &str = "transaction_id, transaction_type";
+
+/// The store's order, which the time index serves and a page's position follows.
+pub const ORDER: &str = "payment_time, transaction_id, transaction_type";
+
 /// The statements that create recibo's tables, indexes and schema version, given each
 /// backend's SQL type for a kind of column.
 pub fn create_sql(sql_type: fn(Kind) -> &'static str) -> String {
+    format!(
+        "CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n{}{}\
+         INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n",
+        table_sql(TABLE, sql_type),
+        index_sql()
+    )
+}
+
+/// The statements that bring a store at schema version `from` to [`SCHEMA_VERSION`], in
+/// one database transaction; `None` when it is there already.
+///
+/// From 1: the rows are copied into a table with the new key (every version 1 row has an
+/// ID of its own, so each keeps its row), which then takes the old table's place.
+pub fn migrate_sql(from: u32, sql_type: fn(Kind) -> &'static str) -> Option<String> {
+    if from >= SCHEMA_VERSION {
+        return None;
+    }
+    let next = format!("{TABLE}_next");
+    let names = column_list();
+    Some(format!(
+        "{}INSERT INTO {next} ({names}, updated_at) SELECT {names}, updated_at FROM {TABLE};\n\
+         DROP TABLE {TABLE};\n\
+         ALTER TABLE {next} RENAME TO {TABLE};\n{}\
+         UPDATE {META} SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version';\n",
+        table_sql(&next, sql_type),
+        index_sql()
+    ))
+}
+
+fn table_sql(name: &str, sql_type: fn(Kind) -> &'static str) -> String {
     let mut columns: Vec<String> = COLUMNS
         .iter()
-        .map(|c| {
-            let key = if c.name == "transaction_id" {
-                " PRIMARY KEY"
-            } else {
-                ""
-            };
-            format!("  {} {}{key}", c.name, sql_type(c.kind))
-        })
+        .map(|c| format!("  {} {}", c.name, sql_type(c.kind)))
         .collect();
     // When recibo last changed the row: an instant, stored as the payment time is.
     columns.push(format!("  updated_at {}", sql_type(Kind::Time)));
-    let mut sql = format!(
-        "CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n\
-         CREATE TABLE {TABLE} (\n{}\n);\n\
-         CREATE INDEX {TABLE}_time ON {TABLE} (payment_time, transaction_id);\n",
-        columns.join(",\n")
-    );
+    // Named, so that the name stays the same when a migration renames the table.
+    columns.push(format!("  CONSTRAINT {TABLE}_key PRIMARY KEY ({KEY})"));
+    format!("CREATE TABLE {name} (\n{}\n);\n", columns.join(",\n"))
+}
+
+fn index_sql() -> String {
+    let mut sql = format!("CREATE INDEX {TABLE}_time ON {TABLE} ({ORDER});\n");
     for id in INDEXED_IDS {
         sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
     }
-    sql.push_str(&format!(
-        "INSERT INTO {META} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\n"
-    ));
     sql
 }
 

@@ -56,8 +56,9 @@ fn upsert_sql() -> String {
         .collect();
     format!(
         "INSERT INTO {TABLE} ({names}, updated_at) VALUES ({}) \
-         ON CONFLICT (transaction_id) DO UPDATE SET {} WHERE {}",
+         ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
         marks.join(", "),
+        schema::KEY,
         set.join(", "),
         differs.join(" OR ")
     )
@@ -105,29 +106,17 @@ impl SqliteStore {
     }
 
     fn version(&self) -> rusqlite::Result<Option<u32>> {
-        let has_meta: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [META],
-            |r| r.get(0),
-        )?;
-        if !has_meta {
-            return Ok(None);
-        }
-        let text: String = self.conn.query_row(
-            &format!("SELECT value FROM {META} WHERE key = 'schema_version'"),
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(Some(text.trim().parse().unwrap_or(u32::MAX)))
+        version_of(&self.conn)
     }
 
     fn check_schema(&mut self, access: Access) -> Result<()> {
         let fail = |e: rusqlite::Error| Error::source(&self.url, e);
         match (self.version().map_err(fail)?, access) {
             (Some(v), _) if v > SCHEMA_VERSION => Err(super::too_new(&self.url, v)),
-            (Some(_), _) => Ok(()),
+            // An older store reads as it is; only a writer migrates it.
+            (Some(_), Access::Read) => Ok(()),
             (None, Access::Read) => Err(super::not_initialized(&self.url)),
-            (None, Access::Write) => {
+            (_, Access::Write) => {
                 // WAL lets `serve` and exports read while an import writes; it is a
                 // property of the file, set once.
                 self.conn
@@ -137,16 +126,15 @@ impl SqliteStore {
                     .conn
                     .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                     .map_err(|e| Error::output(&self.url, e))?;
-                // Another process may have created it while this one waited for the lock.
-                let exists: bool = tx
-                    .query_row(
-                        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                        [META],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| Error::output(&self.url, e))?;
-                if !exists {
-                    tx.execute_batch(&create_sql())
+                // Another process may have created or migrated it while this one waited
+                // for the lock: look again.
+                let sql = match version_of(&tx).map_err(|e| Error::output(&self.url, e))? {
+                    None => Some(create_sql()),
+                    Some(v) if v > SCHEMA_VERSION => return Err(super::too_new(&self.url, v)),
+                    Some(v) => schema::migrate_sql(v, sql_type),
+                };
+                if let Some(sql) = sql {
+                    tx.execute_batch(&sql)
                         .map_err(|e| Error::output(&self.url, e))?;
                 }
                 tx.commit().map_err(|e| Error::output(&self.url, e))?;
@@ -333,4 +321,21 @@ impl RowAccess for SqliteRow<'_> {
         DateTime::from_timestamp_micros(micros)
             .ok_or_else(|| column_error(i, format!("{micros} is out of range")))
     }
+}
+
+fn version_of(conn: &Connection) -> rusqlite::Result<Option<u32>> {
+    let has_meta: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [META],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let text: String = conn.query_row(
+        &format!("SELECT value FROM {META} WHERE key = 'schema_version'"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(Some(text.trim().parse().unwrap_or(u32::MAX)))
 }
