@@ -97,7 +97,7 @@ fn closed_port_url() -> String {
 }
 
 /// One transaction as the tests check it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Expected {
     transaction_id: String,
     transaction_type: &'static str,
@@ -1332,4 +1332,115 @@ fn gateway_flags_are_checked_before_any_request() {
         recibo(dir.path(), args, &env).assert_code(2);
     }
     assert_eq!(server.total_requests(), 0);
+}
+
+/// `fetch --db` upserts what the gateway answers into a store: the store then exports what
+/// `fetch -o` writes, a rerun changes nothing, and a refund fetched again after its status
+/// changed is updated in place. Neither the secret nor a token reaches the store.
+#[test]
+fn fetch_into_a_store_accumulates_and_updates() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let asked = [SEED_ORDER, "ORD-0001", "ORD-0002", "ORD-0003", "ORD-0005"];
+    write(dir.path(), "orders.txt", &asked.join("\n"));
+    let env = credentials(&server);
+    let fetch = |summary: &str| {
+        let run = recibo(
+            dir.path(),
+            &[
+                "fetch",
+                "--orders",
+                "orders.txt",
+                "--db",
+                "sqlite:store.db",
+                "--summary",
+                summary,
+            ],
+            &env,
+        );
+        run.assert_code(0);
+        let text = std::fs::read(dir.path().join(summary)).unwrap();
+        serde_json::from_slice::<Value>(&text).unwrap()
+    };
+    let stored = || {
+        recibo(
+            dir.path(),
+            &["export", "--db", "sqlite:store.db", "-o", "stored.jsonl"],
+            &[],
+        )
+        .assert_code(0);
+        let mut got = read_jsonl(&dir.path().join("stored.jsonl"));
+        got.sort();
+        got
+    };
+
+    let mut expected = expected_orders(&asked);
+    expected.sort();
+    for e in &expected {
+        eprintln!("{} {} {}", e.transaction_id, e.transaction_type, e.order_id);
+    }
+    let first = fetch("first.json");
+    assert_eq!(first["added"], expected.len() as u64, "{first}");
+    assert_eq!(first["updated"], 0, "{first}");
+    assert_eq!(first["transactions"], expected.len() as u64, "{first}");
+    assert_eq!(first["orders_found"], asked.len() as u64, "{first}");
+    assert_eq!(stored(), expected);
+
+    let again = fetch("again.json");
+    assert_eq!(
+        (again["added"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    assert_eq!(again["transactions"], expected.len() as u64, "{again}");
+
+    // The seed refund (whose ID is its payment's, so the store keys rows by ID and type)
+    // was still processing; now the gateway says it succeeded.
+    let mut seed = server.order_data(SEED_ORDER).unwrap();
+    seed["refundTransactions"][0]["status"] = "success".into();
+    server.add_order(seed);
+    let later = fetch("later.json");
+    assert_eq!(
+        (later["added"].as_u64(), later["updated"].as_u64()),
+        (Some(0), Some(1)),
+        "{later}"
+    );
+    let now = stored();
+    assert_eq!(now.len(), expected.len());
+    let refund = now
+        .iter()
+        .find(|e| e.transaction_id == SEED_REFUND_ID && e.transaction_type == "REFUND")
+        .unwrap();
+    assert_eq!(refund.status, "SUCCESS");
+    assert_eq!(
+        expected
+            .iter()
+            .find(|e| e.transaction_id == SEED_REFUND_ID && e.transaction_type == "REFUND")
+            .unwrap()
+            .status,
+        "PROCESSING"
+    );
+
+    let bytes = std::fs::read(dir.path().join("store.db")).unwrap();
+    assert_no_credentials("fetch --db", "store.db", &bytes);
+
+    // One destination at a time; the store is named before the gateway is asked.
+    let before = server.total_requests();
+    let both = recibo(
+        dir.path(),
+        &[
+            "fetch",
+            "--orders",
+            "orders.txt",
+            "--db",
+            "sqlite:store.db",
+            "-o",
+            "x.jsonl",
+        ],
+        &env,
+    );
+    both.assert_code(2);
+    both.assert_stderr_has(&["not both"]);
+    assert!(!dir.path().join("x.jsonl").exists());
+    assert_eq!(server.total_requests(), before);
 }

@@ -105,15 +105,18 @@ and leaves identical receipts untouched; a killed run leaves no half-written fil
   recibo merge out/xlsx-parts/ -o october.xlsx --tz Asia/Shanghai")]
     Merge(MergeArgs),
 
-    /// Pull orders and their refunds from the gateway's API and keep them as a file.
+    /// Pull orders and their refunds from the gateway's API and keep them as a file or in a store.
     #[command(after_help = "Examples:
   export RECIBO_GATEWAY_URL=https://gateway.example RECIBO_PARTNER_CODE=... RECIBO_API_KEY=... RECIBO_SECRET_KEY=...
   recibo fetch --orders orders.txt -o refunds.jsonl
   recibo fetch --orders-from samples/transactions.csv --type REFUND -o refunds.jsonl
+  recibo fetch --orders orders.txt --db sqlite:recibo.db
 
 JSONL keeps every field exactly and is read back by every command (-i refunds.jsonl).
+With --db the transactions are upserted into a store instead: a refund fetched again after
+it went from PROCESSING to SUCCESS is updated, and the store keeps one row per transaction.
 Exit codes: 0 all orders fetched, 1 some orders failed (each reported), 2 bad usage,
-3 the gateway could not be reached, 4 output unwritable.")]
+3 the gateway could not be reached, 4 output or store unwritable.")]
     Fetch(FetchArgs),
 
     /// Load report files into a transaction store: an upsert by transaction ID, in batches.
@@ -539,6 +542,11 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("db", |a| a.help(
+    "Write into this transaction store instead of a file (sqlite:PATH or \
+     postgres://USER@HOST:PORT/DB): an upsert by transaction ID, as `recibo import`, so a \
+     nightly fetch accumulates"
+)))]
 pub struct FetchArgs {
     #[command(flatten, next_help_heading = "Gateway")]
     pub input: InputArgs,
@@ -549,16 +557,20 @@ pub struct FetchArgs {
     #[command(flatten, next_help_heading = "Columns and layout (CSV/XLSX)")]
     pub table: TableArgs,
 
-    /// Output file, or `-` for standard output.
-    #[arg(short = 'o', long, value_name = "FILE", default_value = "-")]
-    pub output: String,
+    /// Output file, or `-` for standard output (the default without --db).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
 
     /// Output format: jsonl (default), csv or xlsx.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
+    /// With --db: rows per database transaction.
+    #[arg(long, value_name = "N", default_value_t = crate::store::DEFAULT_BATCH_ROWS)]
+    pub batch_rows: usize,
+
     /// Write a JSON summary here (`-` for standard output): orders asked, found, failed,
-    /// refunds pulled.
+    /// refunds pulled (and with --db, rows added and updated).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<String>,
 }

@@ -250,8 +250,35 @@ impl Store {
         batch_rows: usize,
         tick: &dyn Fn(),
     ) -> Result<ImportStats> {
-        let mut files = files.clone();
-        files.options.check = Some(schema::unstorable);
+        self.import_from(
+            &crate::source::Source::Files(files.clone()),
+            &Filter::default(),
+            batch_rows,
+            tick,
+        )
+    }
+
+    /// [`Store::import`] from any source (report files, the gateway), keeping only the
+    /// records `filter` selects. A record from the gateway that the store cannot keep is
+    /// refused naming the gateway, the transaction and the field; it stops the import as
+    /// a bad file record does, after the whole batches before it.
+    pub fn import_from(
+        &mut self,
+        source: &crate::source::Source,
+        filter: &Filter,
+        batch_rows: usize,
+        tick: &dyn Fn(),
+    ) -> Result<ImportStats> {
+        let mut source = source.clone();
+        // Files refuse what a store cannot keep in their reader, so the record is named by
+        // file, row and line and `--skip-bad` applies; other sources are checked below.
+        let checked_by_reader = match &mut source {
+            crate::source::Source::Files(files) => {
+                files.options.check = Some(schema::unstorable);
+                true
+            }
+            _ => false,
+        };
         let url = match self {
             Store::Sqlite(s) => s.url.clone(),
             Store::Postgres(s) => s.url.clone(),
@@ -260,16 +287,40 @@ impl Store {
             Store::Sqlite(s) => s,
             Store::Postgres(s) => s.as_mut(),
         };
-        import_into(&url, batches, &files, batch_rows.max(1), tick)
+        let names = source.names().join(", ");
+        let mut record = 0u64;
+        import_into(&url, batches, batch_rows.max(1), tick, &mut |each| {
+            source.read(|tx| {
+                record += 1;
+                if !filter.matches(tx) {
+                    return Ok(());
+                }
+                if !checked_by_reader && let Some((field, message)) = schema::unstorable(tx) {
+                    return Err(Error::Record {
+                        location: crate::error::Location {
+                            input: format!("{names} transaction {:?}", tx.transaction_id),
+                            row: record,
+                            line: None,
+                        },
+                        field: Some(field),
+                        message,
+                    });
+                }
+                each(tx)
+            })
+        })
     }
 }
+
+/// Reads every record through `read` into `batches`.
+type ReadAll<'a> = dyn FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + 'a;
 
 fn import_into(
     url: &DbUrl,
     batches: &mut dyn Batches,
-    files: &FileSource,
     batch_rows: usize,
     tick: &dyn Fn(),
+    read: &mut ReadAll<'_>,
 ) -> Result<ImportStats> {
     let write_error = |e: String| Error::output(url, url.scrub(e));
     let before = batches.count().map_err(write_error)?;
@@ -278,7 +329,7 @@ fn import_into(
     let mut batch: Vec<Transaction> = Vec::with_capacity(batch_rows.min(DEFAULT_BATCH_ROWS));
     let mut pending = 0usize;
     let mut changed = 0u64;
-    let outcome = files.read(|tx| {
+    let outcome = read(&mut |tx| {
         tick();
         // What a store cannot keep was refused by the reader (`schema::unstorable`), as a
         // bad record naming file, row and field.
