@@ -603,7 +603,7 @@ fn a_refund_with_its_payments_id_keeps_its_own_row_and_an_older_store_is_migrate
         "transactionCurrency",
         "status",
     ];
-    let rows = vec![
+    let rows = [
         [
             "AP211338083228",
             "",
