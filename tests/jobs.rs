@@ -2143,3 +2143,84 @@ fn the_shipped_nightly_and_monthly_jobs_run_as_they_are() {
         ["monthly.json", "nightly.json", "out", "samples"]
     );
 }
+
+#[test]
+fn the_shipped_store_job_keeps_its_report_in_a_store_and_exports_the_day_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_dir(&support::crate_dir().join("samples"), &d.join("samples"));
+    let inputs = read_inputs(&d.join("samples/transactions.csv"));
+    let zone = "America/Sao_Paulo";
+    for (n, date) in ["2026-10-15", "2026-10-16"].into_iter().enumerate() {
+        let name = format!("store-{date}.json");
+        recibo(
+            d,
+            &[
+                "run",
+                "samples/jobs/store.toml",
+                "--date",
+                date,
+                "--summary",
+                &name,
+            ],
+        )
+        .assert_code(0);
+        let summary = read_json(&d.join(&name));
+        // The first run fills the store; the next one finds everything there already.
+        let added = if n == 0 { inputs.len() as u64 } else { 0 };
+        assert_eq!(
+            summary["import"]["added"].as_u64(),
+            Some(added),
+            "{summary}"
+        );
+        assert_eq!(summary["import"]["updated"].as_u64(), Some(0), "{summary}");
+        assert_eq!(
+            summary["import"]["total"].as_u64(),
+            Some(inputs.len() as u64)
+        );
+        let next = (chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap()
+            + chrono::Days::new(1))
+        .to_string();
+        let (from, to) = (midnight(date, zone), midnight(&next, zone));
+        let day: Vec<&InputTx> = inputs
+            .iter()
+            .filter(|t| {
+                t.time >= from
+                    && t.time < to
+                    && ["SUCCESS", "PROCESSING"].contains(&t.status.as_str())
+            })
+            .collect();
+        assert!(!day.is_empty());
+        let base = d.join(format!("out/store/{date}"));
+        let csv = read_csv_file(&base.join("transactions.csv"));
+        let mut ids: Vec<&str> = csv
+            .rows
+            .iter()
+            .map(|r| r[column(&csv, "transactionId")].as_str())
+            .collect();
+        let mut want: Vec<&str> = day.iter().map(|t| t.id.as_str()).collect();
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "{date}");
+        let successful = day.iter().filter(|t| t.is_successful_refund()).count();
+        assert_eq!(
+            zip_pdfs(&base.join("receipts.zip")).len(),
+            successful,
+            "{date}"
+        );
+        assert_summary_files_match(&summary, d);
+    }
+    let status = recibo(
+        d,
+        &[
+            "db",
+            "status",
+            "--db",
+            "sqlite:out/store/recibo.db",
+            "--json",
+        ],
+    );
+    status.assert_code(0);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["transactions"].as_u64(), Some(inputs.len() as u64));
+}

@@ -58,6 +58,7 @@ on_every_store!(
     a_job_reads_a_store_named_through_the_environment,
     an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it,
     a_refund_with_its_payments_id_keeps_its_own_row_and_an_older_store_is_migrated,
+    a_job_keeps_its_source_in_a_store_shard_by_shard,
 );
 
 /// The URL of the test server (a role that may create databases, with a password).
@@ -1107,6 +1108,107 @@ fn a_job_reads_a_store_named_through_the_environment(backend: Backend) {
     recibo(dir.path(), &["run", "store/job.toml"])
         .assert_code(2)
         .assert_stderr_has(&["RECIBO_TEST_STORE", "not set"]);
+}
+
+/// A job with `[store]` upserts its source into the store, each shard its own part, and
+/// its outputs read the window from the store: the same files as the job on the files.
+/// A rerun adds nothing. A relative `sqlite://` path is the job file's folder's.
+fn a_job_keeps_its_source_in_a_store_shard_by_shard(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(backend, dir.path());
+    let job = |extra: &str| {
+        format!(
+            "name = \"kept\"\nzone = \"America/Sao_Paulo\"\nwindow = {{ from = \"2026-10-01\", to = \"2026-11-01\" }}\n\
+             [source]\ninputs = [{:?}]\n{extra}\n[filter]\nstatus = [\"SUCCESS\", \"PROCESSING\"]\n\
+             [[export]]\npath = \"out-{{shard}}.csv\"\ncolumns = \"reference\"\n\
+             [[receipts]]\nlangs = [\"pt-BR\"]\nout = \"receipts-{{shard}}/\"\n",
+            sample("transactions.csv")
+        )
+    };
+    for folder in ["files", "kept"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    std::fs::write(dir.path().join("files/job.toml"), job("")).unwrap();
+    let db = match backend {
+        Backend::Sqlite => "sqlite://../store.db",
+        Backend::Postgres => "${RECIBO_TEST_STORE}",
+    };
+    std::fs::write(
+        dir.path().join("kept/job.toml"),
+        job(&format!("[store]\ndb = {db:?}")),
+    )
+    .unwrap();
+    let run_job = |job: &str, shard: &str| {
+        let run = recibo_with(
+            dir.path(),
+            &["run", job, "--shard", shard, "--summary", "-"],
+            b"",
+            |c| {
+                c.env("RECIBO_TEST_STORE", &store.url);
+            },
+        );
+        run.assert_code(0);
+        summary(&run)
+    };
+    let mut added = 0;
+    for shard in ["1/3", "2/3", "3/3"] {
+        let kept = run_job("kept/job.toml", shard);
+        added += kept["import"]["added"].as_u64().unwrap();
+        assert_eq!(kept["import"]["updated"].as_u64(), Some(0), "{kept}");
+        run_job("files/job.toml", shard);
+        let part = shard.replace('/', "-of-");
+        let a = file_bytes(&dir.path().join(format!("files/out-{part}.csv")));
+        let b = file_bytes(&dir.path().join(format!("kept/out-{part}.csv")));
+        assert!(a.len() > 200 && a == b, "shard {shard}");
+        let listing = |folder: &str| {
+            let mut names: Vec<_> =
+                std::fs::read_dir(dir.path().join(format!("{folder}/receipts-{part}")))
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name())
+                    .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(listing("files"), listing("kept"), "shard {shard}");
+    }
+    let rows = recibo(
+        dir.path(),
+        &[
+            "export",
+            "-i",
+            &sample("transactions.csv"),
+            "--columns",
+            "transactionId",
+            "--header-lang",
+            "key",
+        ],
+    )
+    .stdout_text()
+    .lines()
+    .count() as u64
+        - 1;
+    assert_eq!(added, rows, "the shards together keep every row once");
+    assert_eq!(store.count() as u64, rows);
+    let again = run_job("kept/job.toml", "1/3");
+    assert_eq!(
+        (
+            again["import"]["added"].as_u64(),
+            again["import"]["updated"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+
+    std::fs::write(
+        dir.path().join("kept/both.toml"),
+        job(&format!("db = {db:?}\n[store]\ndb = {db:?}")),
+    )
+    .unwrap();
+    recibo_with(dir.path(), &["run", "kept/both.toml"], b"", |c| {
+        c.env("RECIBO_TEST_STORE", &store.url);
+    })
+    .assert_code(2)
+    .assert_stderr_has(&["store.db", "source.db"]);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use super::Outcome;
 use super::args::RunArgs;
 
 use crate::error::{Error, Result};
+use crate::filter::Filter;
 use crate::filter::Shard;
 use crate::job::window::{Window, yesterday};
 use crate::job::{Job, expand_path};
@@ -19,7 +20,8 @@ use crate::receipt::bulk::{BulkOptions, BulkRun, DEFAULT_MAX_MERGED_PAGES, Recei
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect, collect_in_chunks};
 use crate::sink::{self, Format};
-use crate::source::ReadStats;
+use crate::source::{ReadStats, Source};
+use crate::store::{Access, DEFAULT_BATCH_ROWS, DbUrl, ImportStats, Store, StoreSource};
 
 #[derive(Debug, Default, serde::Serialize)]
 struct Summary {
@@ -28,6 +30,9 @@ struct Summary {
     window: Option<Window>,
     shard: Option<String>,
     inputs: Vec<String>,
+    /// What the source brought into the job's store (`[store]`), before the outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import: Option<ImportSummary>,
     read: ReadStats,
     exports: Vec<ExportSummary>,
     receipts: Vec<ReceiptsSummary>,
@@ -35,6 +40,13 @@ struct Summary {
     duration_ms: u128,
     exit_code: u8,
     error: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ImportSummary {
+    store: String,
+    #[serde(flatten)]
+    stats: ImportStats,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -110,9 +122,32 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
     filter.from = Some(window.from);
     filter.to = Some(window.to);
     filter.shard = shard;
-    let source = job.input.source(job.zone, &filter)?;
+    let mut source = job.input.source(job.zone, &filter)?;
     summary.inputs = source.names();
     let mut skipped = 0;
+    if let Some(db) = &job.store {
+        // Everything the source gives is kept, not only this window's: the store is the
+        // job's memory, and the outputs below take their window from it. A shard keeps
+        // its own part, so N shards together keep everything once.
+        let url = DbUrl::parse(db)?;
+        let mut store = Store::open(&url, Access::Write)?;
+        let progress = super::Progress::rows(quiet, "importing");
+        let part = Filter {
+            shard,
+            ..Filter::default()
+        };
+        let stats = store.import_from(&source, &part, DEFAULT_BATCH_ROWS, &|| progress.tick())?;
+        progress.finish();
+        skipped += stats.read.skipped;
+        summary.import = Some(ImportSummary {
+            store: url.to_string(),
+            stats,
+        });
+        source = Source::Store(StoreSource {
+            url,
+            filter: Filter::default(),
+        });
+    }
     // A source that cannot be read twice (standard input, the gateway) gives the receipts
     // their work during the export's pass; a file is simply read again.
     let mut work = None;

@@ -26,6 +26,7 @@ struct JobFile {
     zone: Option<String>,
     window: WindowFile,
     source: SourceFile,
+    store: Option<StoreFile>,
     #[serde(default)]
     filter: FilterFile,
     #[serde(default)]
@@ -61,6 +62,14 @@ struct SourceFile {
     concurrency: Option<usize>,
     /// Longest record read, as `--max-record-size` (bytes, or a string such as "4M").
     max_record_size: Option<toml::Value>,
+}
+
+/// `[store] db = "..."`: the source is upserted into this store first, and the outputs
+/// read the store.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreFile {
+    db: String,
 }
 
 #[derive(Debug, serde::Deserialize, Default)]
@@ -114,8 +123,11 @@ pub struct Job {
     pub name: String,
     pub zone: Tz,
     pub window: WindowSpec,
-    /// Files, or the gateway with its orders; read when the job runs.
+    /// Files, the gateway with its orders, or a store; read when the job runs.
     pub input: SourceRequest,
+    /// A store the input is upserted into before the outputs, which then read the store
+    /// (`[store] db`): a job that keeps what every run read.
+    pub store: Option<String>,
     /// The job's filter; the window and shard are added per run.
     pub filter: Filter,
     pub exports: Vec<ExportJob>,
@@ -192,18 +204,39 @@ impl Job {
                 "key `source`: give `inputs = [...]`, `db = \"...\"` or `gateway = true`".into(),
             ));
         }
-        let db = match &source.db {
-            None => None,
-            Some(text) => {
-                let url = expand_env(text).map_err(|m| bad(format!("key `source.db`: {m}")))?;
-                Some(match url.strip_prefix("sqlite:") {
-                    Some(path) if !path.starts_with("//") && !path.is_empty() => {
+        // `${NAME}` first, so that a password can stay in the environment; then a relative
+        // `sqlite:` path (or `sqlite://` path) is taken from the job file's folder.
+        let db_url = |key: &str, text: &str| -> Result<String> {
+            let url = expand_env(text).map_err(|m| bad(format!("key `{key}`: {m}")))?;
+            Ok(match url.strip_prefix("sqlite:") {
+                Some(path) => {
+                    let path = path.strip_prefix("//").unwrap_or(path);
+                    if path.is_empty() {
+                        url
+                    } else {
                         format!("sqlite:{}", resolve(path))
                     }
-                    _ => url,
-                })
-            }
+                }
+                None => url,
+            })
         };
+        let db = source
+            .db
+            .as_deref()
+            .map(|text| db_url("source.db", text))
+            .transpose()?;
+        let store = file
+            .store
+            .as_ref()
+            .map(|s| db_url("store.db", &s.db))
+            .transpose()?;
+        if store.is_some() && db.is_some() {
+            return Err(bad(
+                "key `store.db`: the source is a store already (`source.db`); a [store] table \
+                 keeps files or the gateway's answers"
+                    .into(),
+            ));
+        }
         let input = SourceRequest {
             inputs: source.inputs.iter().map(|p| resolve(p)).collect(),
             db,
@@ -324,6 +357,7 @@ impl Job {
             zone,
             window,
             input,
+            store,
             filter,
             exports,
             receipts,

@@ -81,7 +81,15 @@ impl SqliteStore {
                 )
                 .map_err(fail)?
             }
-            Access::Write => Connection::open(path).map_err(fail)?,
+            Access::Write => {
+                // A new store may be named in a folder not made yet, as an output may.
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                    && !dir.exists()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::output(url, e))?;
+                }
+                Connection::open(path).map_err(fail)?
+            }
         };
         // An import holds the write lock for a batch at a time; readers and a second
         // writer wait for it rather than fail.
