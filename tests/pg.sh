@@ -7,7 +7,9 @@
 #
 # The cluster listens on 127.0.0.1 on a free port, with password (SCRAM) authentication for
 # the role the tests use; it is run by the `postgres` user when started as root, since
-# PostgreSQL refuses to run as root.
+# PostgreSQL refuses to run as root. It also speaks TLS with a certificate for 127.0.0.1
+# from a throwaway authority ($PG_TEST_DIR/ca.crt; other-ca.crt is an authority that did
+# not sign it), and the role recibo_tls may log in over TLS only.
 set -euo pipefail
 
 bindir() {
@@ -37,19 +39,43 @@ start)
   as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
+  # TLS: an authority, a server certificate it signs for 127.0.0.1, and a second authority.
+  (
+    cd "$dir"
+    ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+    for ca in ca other-ca; do
+      openssl req -x509 $ec -days 2 -subj "/CN=recibo test $ca" -keyout "$ca.key" -out "$ca.crt" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign 2>/dev/null
+    done
+    openssl req $ec -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile server.ext -out server.crt 2>/dev/null
+    chmod 600 server.key
+    [ "$(id -u)" = 0 ] && chown postgres server.key server.crt
+    true
+  ) || { echo "tests/pg.sh: openssl could not make the test certificates" >&2; exit 1; }
+  # First match wins: recibo_tls is refused on a connection without TLS.
+  hba="$dir/data/pg_hba.conf"
+  { echo "hostnossl all recibo_tls all reject"; cat "$hba"; } >"$hba.new" && mv "$hba.new" "$hba"
+  [ "$(id -u)" = 0 ] && chown postgres "$hba"
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >/dev/null ||
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start >/dev/null ||
     { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -q -v ON_ERROR_STOP=1 \
     -v pw="$password" >/dev/null <<'SQL'
 CREATE ROLE recibo LOGIN CREATEDB PASSWORD :'pw';
 CREATE DATABASE recibo_test OWNER recibo;
+CREATE ROLE recibo_tls LOGIN CREATEDB PASSWORD :'pw';
+CREATE DATABASE recibo_tls OWNER recibo_tls;
 SQL
   encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$password")
   echo "export PG_TEST_DIR='$dir'"
   echo "export PG_TEST_BIN='$bin'"
   echo "export PG_TEST_PORT='$port'"
   echo "export RECIBO_TEST_PG_URL='postgres://recibo:$encoded@127.0.0.1:$port/recibo_test?sslmode=disable'"
+  # Without sslmode: each test says how it connects.
+  echo "export RECIBO_TEST_PG_TLS_URL='postgres://recibo_tls:$encoded@127.0.0.1:$port/recibo_tls'"
   ;;
 stop)
   dir=${2:?usage: tests/pg.sh stop DIR}

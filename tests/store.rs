@@ -1379,6 +1379,89 @@ fn a_real_server_refuses_a_wrong_password_and_neither_password_is_shown() {
     }
 }
 
+/// The TLS side of the test server (see tests/pg.sh): the URL of a role that may log in
+/// over TLS only, and the folder holding the authority that signed the server's
+/// certificate (`ca.crt`) and one that did not (`other-ca.crt`).
+fn tls_server() -> (String, PathBuf) {
+    match (
+        std::env::var("RECIBO_TEST_PG_TLS_URL"),
+        std::env::var("PG_TEST_DIR"),
+    ) {
+        (Ok(url), Ok(dir)) => (url, PathBuf::from(dir)),
+        _ => panic!(
+            "RECIBO_TEST_PG_TLS_URL and PG_TEST_DIR are not set: run the suite with \
+             tests/run.sh, which starts a PostgreSQL server with TLS for it"
+        ),
+    }
+}
+
+/// `sslmode=require` speaks TLS and checks the server's certificate: against
+/// `sslrootcert`'s authority, else the system's (which never signed the test server's);
+/// without it a role the server admits over TLS only is refused. libpq's `verify-full`
+/// spelling is taken too. The password is shown in none of the errors.
+#[test]
+fn tls_is_spoken_when_asked_and_the_servers_certificate_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, certs) = tls_server();
+    let ca = certs.join("ca.crt").display().to_string();
+    let other = certs.join("other-ca.crt").display().to_string();
+    let (user_info, _) = base.split_once('@').unwrap();
+    let (_, encoded) = user_info.rsplit_once(':').unwrap();
+    let password = urlencoding_decode(encoded);
+    let url = |query: &str| format!("{base}{query}");
+    let store = url(&format!("?sslmode=require&sslrootcert={ca}"));
+    recibo(dir.path(), &["db", "init", "--db", &store]).assert_code(0);
+    recibo(
+        dir.path(),
+        &["import", "-i", &sample("transactions.csv"), "--db", &store],
+    )
+    .assert_code(0);
+    let (from_file, from_store) = both_exports(dir.path(), &store, &["--columns", "reference"]);
+    assert!(from_store.len() > 1000 && from_store == from_file);
+    let verify_full = url(&format!("?sslmode=verify-full&sslrootcert={ca}"));
+    recibo(dir.path(), &["db", "status", "--db", &verify_full]).assert_code(0);
+
+    let mut runs = Vec::new();
+    let plain = recibo(dir.path(), &["db", "status", "--db", &url("")]);
+    plain
+        .assert_code(3)
+        .assert_stderr_has(&["pg_hba.conf", "no encryption"]);
+    runs.push(plain);
+    for query in [
+        "?sslmode=require".to_string(),
+        format!("?sslmode=require&sslrootcert={other}"),
+        format!("?sslmode=verify-full&sslrootcert={other}"),
+    ] {
+        let refused = recibo(dir.path(), &["db", "status", "--db", &url(&query)]);
+        refused
+            .assert_code(3)
+            .assert_stderr_has(&["TLS", "UnknownIssuer"]);
+        runs.push(refused);
+    }
+    let missing = dir.path().join("no-such-ca.pem").display().to_string();
+    let unreadable = recibo(
+        dir.path(),
+        &[
+            "db",
+            "status",
+            "--db",
+            &url(&format!("?sslmode=require&sslrootcert={missing}")),
+        ],
+    );
+    unreadable
+        .assert_code(2)
+        .assert_stderr_has(&["sslrootcert", "no-such-ca.pem"]);
+    runs.push(unreadable);
+    for run in &runs {
+        let out = format!("{}{}", run.stdout_text(), run.stderr);
+        assert!(
+            !out.contains(&password) && !out.contains(encoded),
+            "`{}` shows the password:\n{out}",
+            run.command
+        );
+    }
+}
+
 fn urlencoding_decode(text: &str) -> String {
     let mut out = Vec::new();
     let bytes = text.as_bytes();

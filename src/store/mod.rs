@@ -41,7 +41,7 @@ pub struct DbUrl {
 #[derive(Clone)]
 enum DbKind {
     Sqlite(PathBuf),
-    Postgres(Box<::postgres::Config>),
+    Postgres(Box<postgres::PgTarget>),
 }
 
 impl DbUrl {
@@ -64,6 +64,7 @@ impl DbUrl {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             let (shown, mut secrets) = postgres::redacted(text);
             let redact = |m: String| scrub(&secrets, m);
+            let (text, root_cert) = postgres::tls_options(text);
             let mut config: ::postgres::Config = text.parse().map_err(|e| {
                 Error::usage(redact(format!("--db {shown}: not a PostgreSQL URL: {e}")))
             })?;
@@ -81,7 +82,7 @@ impl DbUrl {
             secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
             secrets.dedup();
             return Ok(DbUrl {
-                kind: DbKind::Postgres(Box::new(config)),
+                kind: DbKind::Postgres(Box::new(postgres::PgTarget { config, root_cert })),
                 shown,
                 secrets,
             });
@@ -185,8 +186,8 @@ impl Store {
     pub fn open(url: &DbUrl, access: Access) -> Result<Store> {
         match &url.kind {
             DbKind::Sqlite(path) => sqlite::SqliteStore::open(url, path, access).map(Store::Sqlite),
-            DbKind::Postgres(config) => {
-                postgres::PgStore::open(url, config, access).map(|s| Store::Postgres(Box::new(s)))
+            DbKind::Postgres(target) => {
+                postgres::PgStore::open(url, target, access).map(|s| Store::Postgres(Box::new(s)))
             }
         }
     }
@@ -423,6 +424,20 @@ mod tests {
         assert!(!q.to_string().contains("hunter2"), "{q}");
         let bad = DbUrl::parse("postgres://u:hunter2@db:notaport/x").unwrap_err();
         assert!(!bad.to_string().contains("hunter2"), "{bad}");
+    }
+
+    #[test]
+    fn tls_settings_the_client_library_lacks_are_taken_out() {
+        let (url, root) = postgres::tls_options(
+            "postgres://u@h/d?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&application_name=x",
+        );
+        assert_eq!(url, "postgres://u@h/d?sslmode=require&application_name=x");
+        assert_eq!(root, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(
+            postgres::tls_options("postgres://u@h/d"),
+            ("postgres://u@h/d".to_string(), None)
+        );
+        assert!(DbUrl::parse("postgres://u@h/d?sslmode=verify-ca&sslrootcert=ca.pem").is_ok());
     }
 
     #[test]

@@ -7,13 +7,16 @@
 //! rows come from one snapshot.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::config::SslMode;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::query::{Param, Query};
 use super::schema::{self, COLUMNS, Kind, META, RowAccess, SCHEMA_VERSION, TABLE};
@@ -171,18 +174,92 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Where a PostgreSQL store is and how to reach it.
+#[derive(Clone)]
+pub(crate) struct PgTarget {
+    pub config: postgres::Config,
+    /// `sslrootcert=FILE`: the only certificate authorities trusted for the server, in
+    /// place of the system's.
+    pub root_cert: Option<PathBuf>,
+}
+
+/// `url` without the TLS settings the client library does not take, and the root
+/// certificate file if one is named. libpq's `sslmode=verify-ca` and `verify-full` become
+/// `require`, which here always verifies the server's certificate and name.
+pub(crate) fn tls_options(url: &str) -> (String, Option<PathBuf>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut root = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some((key, value)) if key == "sslrootcert" => {
+                root = Some(PathBuf::from(percent_decoded(value)));
+            }
+            Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require"),
+            _ => kept.push(pair),
+        }
+    }
+    if kept.is_empty() {
+        (base.to_string(), root)
+    } else {
+        (format!("{base}?{}", kept.join("&")), root)
+    }
+}
+
+/// The TLS connector for `sslmode=require`: the server's certificate must chain to
+/// `root_cert`'s authorities, or else to the system's, and name the host connected to.
+fn tls_connector(url: &DbUrl, root_cert: Option<&Path>) -> Result<MakeRustlsConnect> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    // Installing a provider twice is harmless; the gateway client installs the same one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = match root_cert {
+        Some(path) => {
+            let bad = |e: String| {
+                Error::usage(format!("--db {url}: sslrootcert {}: {e}", path.display()))
+            };
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))? {
+                roots
+                    .add(cert.map_err(|e| bad(e.to_string()))?)
+                    .map_err(|e| bad(e.to_string()))?;
+            }
+            if roots.is_empty() {
+                return Err(bad("holds no PEM certificate".into()));
+            }
+            rustls::ClientConfig::builder()
+                .with_root_certificates(roots)
+                .with_no_client_auth()
+        }
+        None => {
+            use rustls_platform_verifier::ConfigVerifierExt;
+            rustls::ClientConfig::with_platform_verifier().map_err(|e| {
+                Error::source(url, format!("the system's certificate authorities: {e}"))
+            })?
+        }
+    };
+    Ok(MakeRustlsConnect::new(config))
+}
+
 impl PgStore {
-    pub fn open(url: &DbUrl, config: &postgres::Config, access: Access) -> Result<PgStore> {
-        let mut config = config.clone();
+    pub(crate) fn open(url: &DbUrl, target: &PgTarget, access: Access) -> Result<PgStore> {
+        let mut config = target.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
         if config.get_application_name().is_none() {
             config.application_name("recibo");
         }
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| Error::source(url, url.scrub(message(&e))))?;
+        // TLS when the URL asks for it (`sslmode=require`); `prefer`, the default, stays
+        // plain rather than accept a certificate nobody checked.
+        let connected = if matches!(config.get_ssl_mode(), SslMode::Require) {
+            config.connect(tls_connector(url, target.root_cert.as_deref())?)
+        } else {
+            config.connect(NoTls)
+        };
+        let client = connected.map_err(|e| Error::source(url, url.scrub(message(&e))))?;
         let mut store = PgStore {
             url: url.clone(),
             client,
@@ -365,7 +442,21 @@ fn message(e: &postgres::Error) -> String {
             }
             text
         }
-        None => e.to_string(),
+        None => {
+            // The cause says what went wrong ("invalid peer certificate: UnknownIssuer"),
+            // where the error itself says only what was being done.
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                let part = c.to_string();
+                if !text.contains(&part) {
+                    text.push_str(": ");
+                    text.push_str(&part);
+                }
+                cause = c.source();
+            }
+            text
+        }
     }
 }
 
