@@ -194,7 +194,7 @@ pub(crate) fn tls_options(url: &str) -> (String, Option<PathBuf>) {
     let mut kept = Vec::new();
     for pair in query.split('&') {
         match pair.split_once('=') {
-            Some((key, value)) if key == "sslrootcert" => {
+            Some(("sslrootcert", value)) => {
                 root = Some(PathBuf::from(percent_decoded(value)));
             }
             Some(("sslmode", "verify-ca" | "verify-full")) => kept.push("sslmode=require"),
