@@ -59,6 +59,7 @@ on_every_store!(
     an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it,
     a_refund_with_its_payments_id_keeps_its_own_row_and_an_older_store_is_migrated,
     a_job_keeps_its_source_in_a_store_shard_by_shard,
+    a_finance_teams_own_table_is_read_through_a_query_as_a_csv_is,
 );
 
 /// The URL of the test server (a role that may create databases, with a password).
@@ -1377,6 +1378,267 @@ fn a_real_server_refuses_a_wrong_password_and_neither_password_is_shown() {
             );
         }
     }
+}
+
+/// `--db-query` reads tables recibo did not make: the rows of a SELECT whose column names
+/// are the field keys come out as the same rows in a CSV do, for every filter; a bad
+/// amount names the query file, the row, the transaction and the field; a statement that
+/// is not one query is refused and changes nothing.
+fn a_finance_teams_own_table_is_read_through_a_query_as_a_csv_is(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(backend, dir.path());
+    let url = store.url.clone();
+    let time_type = match backend {
+        Backend::Sqlite => "TEXT",
+        Backend::Postgres => "timestamptz",
+    };
+    let rows: [[&str; 8]; 6] = [
+        [
+            "P1",
+            "PAYMENT",
+            "2026-10-01T10:00:00Z",
+            "100.00",
+            "BRL",
+            "SUCCESS",
+            "",
+            "Assinatura anual",
+        ],
+        [
+            "R1",
+            "REFUND",
+            "2026-10-02T11:30:00.250Z",
+            "-40.00",
+            "BRL",
+            "SUCCESS",
+            "P1",
+            "line one\nline two",
+        ],
+        [
+            "P2",
+            "PAYMENT",
+            "2026-10-02T23:59:59Z",
+            "88.00",
+            "CNY",
+            "SUCCESS",
+            "",
+            "上海咖啡",
+        ],
+        [
+            "R2",
+            "REFUND",
+            "2026-10-03T00:00:00Z",
+            "-88.00",
+            "CNY",
+            "PROCESSING",
+            "P2",
+            "=HYPERLINK(\"x\")",
+        ],
+        [
+            "P3",
+            "PAYMENT",
+            "2026-10-04T08:00:00Z",
+            "5",
+            "JPY",
+            "FAIL",
+            "",
+            "  spaced  ",
+        ],
+        [
+            "R3",
+            "REFUND",
+            "2026-10-05T08:00:00Z",
+            "-5",
+            "JPY",
+            "SUCCESS",
+            "P3",
+            "o'quote; DROP TABLE x",
+        ],
+    ];
+    let quoted = |v: &str| format!("'{}'", v.replace('\'', "''"));
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "({})",
+                r.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    store.execute(&format!(
+        "CREATE TABLE ledger (ref TEXT, kind TEXT, at {time_type}, amount TEXT, cur TEXT, \
+         state TEXT, parent TEXT, memo TEXT);
+         INSERT INTO ledger VALUES {};",
+        values.join(",\n")
+    ));
+    std::fs::write(
+        dir.path().join("ledger.sql"),
+        "-- the ledger as transactions\n\
+         SELECT ref AS transactionId, kind AS transactionType, at AS paymentTime,\n\
+                amount AS transactionAmountValue, cur AS transactionCurrency, state AS status,\n\
+                parent AS originalTransactionId, memo AS orderDescription\n\
+         FROM ledger ORDER BY at -- oldest first\n;\n",
+    )
+    .unwrap();
+    let header = [
+        "transactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+        "status",
+        "originalTransactionId",
+        "orderDescription",
+    ];
+    let as_csv: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|v| v.to_string()).collect())
+        .collect();
+    write_csv(
+        dir.path(),
+        "ledger.csv",
+        &header,
+        &as_csv,
+        CsvStyle::default(),
+    );
+    for filter in [
+        vec![],
+        vec![
+            "--from",
+            "2026-10-02",
+            "--to",
+            "2026-10-03",
+            "--tz",
+            "America/Sao_Paulo",
+        ],
+        vec!["--type", "REFUND", "--status", "SUCCESS"],
+        vec!["--id", "P2"],
+        vec!["--related", "P1"],
+        vec!["--currency", "JPY", "--from", "2026-10-04T08:00:00Z"],
+        vec!["--id", "x' OR '1'='1"],
+    ] {
+        let mut from_file = vec!["export", "-i", "ledger.csv", "--columns", "reference"];
+        from_file.extend_from_slice(&filter);
+        let mut from_query = vec![
+            "export",
+            "--db",
+            &url,
+            "--db-query",
+            "ledger.sql",
+            "--columns",
+            "reference",
+        ];
+        from_query.extend_from_slice(&filter);
+        let a = recibo(dir.path(), &from_file);
+        a.assert_code(0);
+        let b = recibo(dir.path(), &from_query);
+        b.assert_code(0);
+        assert_eq!(b.stdout_text(), a.stdout_text(), "{filter:?}");
+    }
+
+    store.execute("UPDATE ledger SET amount = '-40.005' WHERE ref = 'R1'");
+    recibo(
+        dir.path(),
+        &[
+            "export",
+            "--db",
+            &url,
+            "--db-query",
+            "ledger.sql",
+            "-o",
+            "out.csv",
+        ],
+    )
+    .assert_code(2)
+    .assert_stderr_has(&[
+        "ledger.sql: row 2",
+        "transactionAmountValue",
+        "\"R1\"",
+        "-40.005",
+    ]);
+    assert!(!dir.path().join("out.csv").exists());
+    let skipped = recibo(
+        dir.path(),
+        &[
+            "export",
+            "--db",
+            &url,
+            "--db-query",
+            "ledger.sql",
+            "--skip-bad",
+            "--columns",
+            "transactionId",
+            "--header-lang",
+            "key",
+        ],
+    );
+    skipped.assert_code(1);
+    assert_eq!(skipped.stdout_text(), "transactionId\nP1\nP2\nR2\nP3\nR3\n");
+
+    for (name, sql) in [
+        ("delete.sql", "DELETE FROM ledger"),
+        ("two.sql", "SELECT 1 AS transactionId; DELETE FROM ledger"),
+        (
+            "drop.sql",
+            "SELECT * FROM ledger) AS x; DROP TABLE ledger; --",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), sql).unwrap();
+        recibo(dir.path(), &["export", "--db", &url, "--db-query", name])
+            .assert_code(3)
+            .assert_stderr_has(&[name]);
+    }
+    assert_eq!(store.value("SELECT count(*) FROM ledger"), "6");
+    std::fs::write(
+        dir.path().join("few.sql"),
+        "SELECT ref AS transactionId FROM ledger",
+    )
+    .unwrap();
+    recibo(
+        dir.path(),
+        &["export", "--db", &url, "--db-query", "few.sql"],
+    )
+    .assert_code(3)
+    .assert_stderr_has(&["few.sql", "missing required column(s)", "paymentTime"]);
+    // A job names the query beside its database, relative to the job file.
+    store.execute("UPDATE ledger SET amount = '-40.00' WHERE ref = 'R1'");
+    let job = |source: &str| {
+        format!(
+            "zone = \"UTC\"\nwindow = {{ from = \"2026-10-01\", to = \"2026-10-04\" }}\n\
+             [source]\n{source}\n[[export]]\npath = \"out.csv\"\ncolumns = \"reference\"\n"
+        )
+    };
+    for folder in ["files", "query"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("files/job.toml"),
+        job("inputs = [\"../ledger.csv\"]"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("query/job.toml"),
+        job("db = \"${RECIBO_TEST_STORE}\"\nquery = \"../ledger.sql\""),
+    )
+    .unwrap();
+    for folder in ["files", "query"] {
+        recibo_with(
+            dir.path(),
+            &["run", &format!("{folder}/job.toml")],
+            b"",
+            |c| {
+                c.env("RECIBO_TEST_STORE", &url);
+            },
+        )
+        .assert_code(0);
+    }
+    let a = file_bytes(&dir.path().join("files/out.csv"));
+    assert!(a.len() > 100 && a == file_bytes(&dir.path().join("query/out.csv")));
+    recibo(
+        dir.path(),
+        &["export", "--db-query", "ledger.sql", "-i", "ledger.csv"],
+    )
+    .assert_code(2)
+    .assert_stderr_has(&["--db-query", "--db"]);
 }
 
 /// The TLS side of the test server (see tests/pg.sh): the URL of a role that may log in

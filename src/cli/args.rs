@@ -164,6 +164,12 @@ pub struct InputArgs {
     #[arg(long, value_name = "URL")]
     pub db: Option<String>,
 
+    /// With --db: read the database's own tables through the SELECT (or view) in this
+    /// file, whose column names are the field keys (`recibo columns`); every row is checked
+    /// as a CSV row is. The query runs read-only.
+    #[arg(long, value_name = "FILE.sql")]
+    pub db_query: Option<String>,
+
     /// Format of every input, overriding the extension (csv, xlsx, jsonl).
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<String>,

@@ -25,6 +25,7 @@ impl InputArgs {
                     None
                 }
             }),
+            db_query: self.db_query.clone(),
             input_format: self.input_format.clone(),
             sheet: self.sheet.clone(),
             skip_bad: self.skip_bad,

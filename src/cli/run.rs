@@ -146,6 +146,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
         source = Source::Store(StoreSource {
             url,
             filter: Filter::default(),
+            query: None,
         });
     }
     // A source that cannot be read twice (standard input, the gateway) gives the receipts

@@ -117,6 +117,13 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         .parse::<crate::request::Zone>()
         .map_err(super::config::flag_error)?
         .0;
+    if args.input.db_query.is_some() {
+        // serve looks rows up by every ID through recibo's own indexes.
+        return Err(Error::usage(
+            "--db-query: serve answers from recibo's own store; load the query's rows with \
+             `recibo export --db URL --db-query FILE.sql -o rows.jsonl` and `recibo import`",
+        ));
+    }
     // `--db`, or `RECIBO_DB` when neither files nor the gateway are named.
     let db = match args.input.request().db {
         Some(url) if !args.input.inputs.is_empty() => {

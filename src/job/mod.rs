@@ -51,6 +51,8 @@ struct SourceFile {
     /// A store's URL; `${NAME}` takes an environment variable, so no password need sit
     /// in the file. A relative `sqlite:` path is relative to the job file.
     db: Option<String>,
+    /// A file holding a query over `db`'s own tables (as `--db-query`).
+    query: Option<String>,
     sheet: Option<String>,
     #[serde(default)]
     skip_bad: bool,
@@ -237,9 +239,16 @@ impl Job {
                     .into(),
             ));
         }
+        if source.query.is_some() && db.is_none() {
+            return Err(bad(
+                "key `source.query`: a query reads the database `source.db` names; give it too"
+                    .into(),
+            ));
+        }
         let input = SourceRequest {
             inputs: source.inputs.iter().map(|p| resolve(p)).collect(),
             db,
+            db_query: source.query.as_deref().map(resolve),
             input_format: None,
             sheet: source.sheet,
             skip_bad: source.skip_bad,

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::source::gateway::GatewayConfig;
 use crate::source::{FileSource, GatewaySource, Input, InputFormat, Source, SourceOptions};
+use crate::store::foreign::ForeignQuery;
 use crate::store::{DbUrl, StoreSource};
 
 /// A source as text, from any front end. Paths are as given (job files resolve theirs
@@ -17,6 +18,9 @@ pub struct SourceRequest {
     pub inputs: Vec<String>,
     /// A store's URL (`sqlite:PATH`, `postgres://...`), read instead of files.
     pub db: Option<String>,
+    /// A file holding a query over the database `db` names, when it is not recibo's own
+    /// store but a finance team's tables.
+    pub db_query: Option<String>,
     pub input_format: Option<String>,
     pub sheet: Option<String>,
     pub skip_bad: bool,
@@ -35,6 +39,7 @@ impl Default for SourceRequest {
         SourceRequest {
             inputs: Vec::new(),
             db: None,
+            db_query: None,
             input_format: None,
             sheet: None,
             skip_bad: false,
@@ -113,10 +118,22 @@ impl SourceRequest {
             if self.orders.is_some() || self.orders_from.is_some() {
                 return Err(Error::usage("--orders and --orders-from go with --gateway"));
             }
+            let url = DbUrl::parse(db)?;
+            let query = self
+                .db_query
+                .as_deref()
+                .map(|path| ForeignQuery::from_file(path, self.skip_bad))
+                .transpose()?;
             return Ok(Source::Store(StoreSource {
-                url: DbUrl::parse(db)?,
+                url,
                 filter: Filter::default(),
+                query,
             }));
+        }
+        if self.db_query.is_some() {
+            return Err(Error::usage(
+                "--db-query reads the database --db names: give --db URL (or set RECIBO_DB) too",
+            ));
         }
         if !self.gateway {
             if self.orders.is_some() || self.orders_from.is_some() {

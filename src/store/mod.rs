@@ -7,6 +7,7 @@
 //! ID order. A database password never leaves [`DbUrl`]: its `Display` and `Debug` omit it
 //! and every error from a store is scrubbed of it.
 
+pub mod foreign;
 pub mod postgres;
 pub mod query;
 pub mod schema;
@@ -362,15 +363,20 @@ fn import_into(
     Ok(stats)
 }
 
-/// A store read as a source: the filter given here is pushed down into the query.
+/// A store read as a source: the filter given here is pushed down into the query. With a
+/// query, the database is a finance team's own, read through it ([`foreign`]).
 #[derive(Clone, Debug)]
 pub struct StoreSource {
     pub url: DbUrl,
     pub filter: Filter,
+    pub query: Option<foreign::ForeignQuery>,
 }
 
 impl StoreSource {
     pub fn read(&self, mut each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
+        if let Some(query) = &self.query {
+            return query.read(&self.url, &self.filter, &mut each);
+        }
         let mut store = Store::open(&self.url, Access::Read)?;
         let records = store.read(&self.filter, &mut each)?;
         Ok(ReadStats {

@@ -28,7 +28,7 @@ use crate::model::Transaction;
 const STAGING: &str = "recibo_staging";
 
 /// Rows fetched from a read's portal at a time.
-const PAGE_ROWS: i32 = 2_000;
+pub(crate) const PAGE_ROWS: i32 = 2_000;
 
 /// Serializes schema creation between processes (`pg_advisory_xact_lock`).
 const SCHEMA_LOCK: i64 = 0x7265_6369_626f_0001;
@@ -243,23 +243,28 @@ fn tls_connector(url: &DbUrl, root_cert: Option<&Path>) -> Result<MakeRustlsConn
     Ok(MakeRustlsConnect::new(config))
 }
 
+/// A connection to the server `target` names, over TLS when its URL asks.
+pub(crate) fn connect(url: &DbUrl, target: &PgTarget) -> Result<Client> {
+    let mut config = target.config.clone();
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("recibo");
+    }
+    // TLS when the URL asks for it (`sslmode=require`); `prefer`, the default, stays
+    // plain rather than accept a certificate nobody checked.
+    let connected = if matches!(config.get_ssl_mode(), SslMode::Require) {
+        config.connect(tls_connector(url, target.root_cert.as_deref())?)
+    } else {
+        config.connect(NoTls)
+    };
+    connected.map_err(|e| Error::source(url, url.scrub(message(&e))))
+}
+
 impl PgStore {
     pub(crate) fn open(url: &DbUrl, target: &PgTarget, access: Access) -> Result<PgStore> {
-        let mut config = target.config.clone();
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("recibo");
-        }
-        // TLS when the URL asks for it (`sslmode=require`); `prefer`, the default, stays
-        // plain rather than accept a certificate nobody checked.
-        let connected = if matches!(config.get_ssl_mode(), SslMode::Require) {
-            config.connect(tls_connector(url, target.root_cert.as_deref())?)
-        } else {
-            config.connect(NoTls)
-        };
-        let client = connected.map_err(|e| Error::source(url, url.scrub(message(&e))))?;
+        let client = connect(url, target)?;
         let mut store = PgStore {
             url: url.clone(),
             client,
@@ -427,7 +432,7 @@ impl PgStore {
 }
 
 /// A PostgreSQL error with the server's own message, detail and hint when it sent them.
-fn message(e: &postgres::Error) -> String {
+pub(crate) fn message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
             let mut text = db.message().to_string();
