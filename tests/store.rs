@@ -60,6 +60,7 @@ on_every_store!(
     a_refund_with_its_payments_id_keeps_its_own_row_and_an_older_store_is_migrated,
     a_job_keeps_its_source_in_a_store_shard_by_shard,
     a_finance_teams_own_table_is_read_through_a_query_as_a_csv_is,
+    a_days_window_and_an_id_lookup_go_through_indexes,
 );
 
 /// The URL of the test server (a role that may create databases, with a password).
@@ -1639,6 +1640,51 @@ fn a_finance_teams_own_table_is_read_through_a_query_as_a_csv_is(backend: Backen
     )
     .assert_code(2)
     .assert_stderr_has(&["--db-query", "--db"]);
+}
+
+/// `db explain` shows the statement a read runs, its parameters (never pasted into the
+/// SQL) and the database's plan: a day's window uses the time index, a lookup by any ID
+/// the ID indexes.
+fn a_days_window_and_an_id_lookup_go_through_indexes(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sample_store(backend, dir.path());
+    if backend == Backend::Postgres {
+        store.execute("ANALYZE recibo_transactions");
+    }
+    let explain = |args: &[&str]| {
+        let mut full = vec!["db", "explain", "--db", store.url.as_str()];
+        full.extend_from_slice(args);
+        let run = recibo(dir.path(), &full);
+        run.assert_code(0);
+        run.stdout_text()
+    };
+    let day = explain(&[
+        "--from",
+        "2026-10-15",
+        "--to",
+        "2026-10-16",
+        "--tz",
+        "Asia/Shanghai",
+    ]);
+    let (query, plan) = day.split_once("\nplan\n").unwrap();
+    assert!(plan.contains("recibo_transactions_time"), "{day}");
+    assert!(
+        query.contains("parameter 1 = 2026-10-14T16:00:00Z"),
+        "{day}"
+    );
+    // The statement itself holds placeholders, not the bounds.
+    assert!(!query.lines().next().unwrap().contains("2026"), "{day}");
+    let id = "x' OR '1'='1";
+    let lookup = explain(&["--id", id]);
+    let (query, plan) = lookup.split_once("\nplan\n").unwrap();
+    assert!(!query.lines().next().unwrap().contains('\''), "{lookup}");
+    assert!(query.contains(&format!("{id:?}")), "{lookup}");
+    for index in [
+        "recibo_transactions_order_id",
+        "recibo_transactions_acquirer_reference_no",
+    ] {
+        assert!(plan.contains(index), "{lookup}");
+    }
 }
 
 /// The TLS side of the test server (see tests/pg.sh): the URL of a role that may log in

@@ -377,6 +377,22 @@ pub enum DbCommand {
 
     /// Show a store's schema version, row counts and the time its payments span.
     Status(DbStatusArgs),
+
+    /// Show the SQL a read with these filters runs, its parameters, and the database's
+    /// plan for it (which index it uses).
+    #[command(after_help = "Examples:
+  recibo db explain --db sqlite:recibo.db --from 2026-10-15 --to 2026-10-16
+  recibo db explain --db sqlite:recibo.db --id 2026110100042")]
+    Explain(DbExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbExplainArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    #[command(flatten, next_help_heading = "Filters")]
+    pub filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]

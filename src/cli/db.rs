@@ -1,7 +1,7 @@
 //! `recibo db init` and `recibo db status`: create or migrate a store, and look inside.
 
 use super::Outcome;
-use super::args::{DbArgs, DbCommand};
+use super::args::{DbArgs, DbCommand, DbExplainArgs};
 use crate::error::{Error, Result};
 use crate::store::{Access, DbUrl, Status, Store};
 
@@ -48,7 +48,27 @@ pub fn run(command: &DbCommand) -> Result<Outcome> {
                 .map_err(|e| Error::output_io("<stdout>", e))?;
             Ok(Outcome::default())
         }
+        DbCommand::Explain(args) => explain(args),
     }
+}
+
+fn explain(args: &DbExplainArgs) -> Result<Outcome> {
+    let url = args.db.url()?;
+    let filter = args.filter.validate()?;
+    let (q, plan) = Store::open(&url, Access::Read)?.explain(&filter)?;
+    let mut text = format!("query  {}\n", q.sql);
+    for (i, p) in q.params.iter().enumerate() {
+        text.push_str(&format!("  parameter {} = {p}\n", i + 1));
+    }
+    text.push_str("plan\n");
+    for line in plan {
+        text.push_str(&format!("  {line}\n"));
+    }
+    use std::io::Write;
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::output_io("<stdout>", e))?;
+    Ok(Outcome::default())
 }
 
 fn status_text(status: &Status) -> String {

@@ -230,6 +230,23 @@ impl Store {
         }
     }
 
+    /// The statement a read of `filter` runs, and the database's plan for it: what shows
+    /// that a window or an ID lookup goes through an index.
+    pub fn explain(&mut self, filter: &Filter) -> Result<(query::Query, Vec<String>)> {
+        match self {
+            Store::Sqlite(s) => {
+                let q = query::select(filter, query::Dialect::Sqlite);
+                let plan = s.explain(&q)?;
+                Ok((q, plan))
+            }
+            Store::Postgres(s) => {
+                let q = query::select(filter, query::Dialect::Postgres);
+                let plan = s.explain(&q)?;
+                Ok((q, plan))
+            }
+        }
+    }
+
     /// The latest change of any of the rows `ids` names (by transaction ID), or `None`
     /// when none is stored: the generation time of a receipt served from the store, so
     /// its bytes stay the same until one of its rows changes.

@@ -386,6 +386,17 @@ impl PgStore {
         Ok(row.get(0))
     }
 
+    /// PostgreSQL's plan for `q`, as `EXPLAIN` prints it.
+    pub fn explain(&mut self, q: &Query) -> Result<Vec<String>> {
+        let params = bound(q);
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
+        let rows = self
+            .client
+            .query(&format!("EXPLAIN {}", q.sql), &refs)
+            .map_err(|e| self.fail(e))?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
     pub fn read(
         &mut self,
         q: &Query,
@@ -393,17 +404,7 @@ impl PgStore {
     ) -> Result<u64> {
         let url = self.url.clone();
         let fail = |e: postgres::Error| Error::source(&url, url.scrub(message(&e)));
-        let params: Vec<Box<dyn ToSql + Sync>> = q
-            .params
-            .iter()
-            .map(|p| -> Box<dyn ToSql + Sync> {
-                match p {
-                    Param::Text(s) => Box::new(s.clone()),
-                    Param::Int(i) => Box::new(*i),
-                    Param::Micros(m) => Box::new(DateTime::from_timestamp_micros(*m)),
-                }
-            })
-            .collect();
+        let params = bound(q);
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
         let mut tx = self
             .client
@@ -429,6 +430,20 @@ impl PgStore {
         tx.commit().map_err(fail)?;
         Ok(count)
     }
+}
+
+/// `q`'s parameters as the client library binds them.
+fn bound(q: &Query) -> Vec<Box<dyn ToSql + Sync>> {
+    q.params
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync> {
+            match p {
+                Param::Text(s) => Box::new(s.clone()),
+                Param::Int(i) => Box::new(*i),
+                Param::Micros(m) => Box::new(DateTime::from_timestamp_micros(*m)),
+            }
+        })
+        .collect()
 }
 
 /// A PostgreSQL error with the server's own message, detail and hint when it sent them.

@@ -25,6 +25,23 @@ pub enum Param {
     Micros(i64),
 }
 
+impl std::fmt::Display for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Param::Text(s) => write!(f, "{s:?}"),
+            Param::Int(i) => write!(f, "{i}"),
+            Param::Micros(m) => match DateTime::from_timestamp_micros(*m) {
+                Some(t) => write!(
+                    f,
+                    "{}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ),
+                None => write!(f, "{m} µs"),
+            },
+        }
+    }
+}
+
 /// A statement and its parameters, in placeholder order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {

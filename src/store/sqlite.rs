@@ -211,6 +211,33 @@ impl SqliteStore {
         Ok(count)
     }
 
+    /// SQLite's plan for `q`: one line per step, indented by depth.
+    pub fn explain(&mut self, q: &Query) -> Result<Vec<String>> {
+        let fail = |e: rusqlite::Error| Error::source(&self.url, e);
+        let mut stmt = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", q.sql))
+            .map_err(fail)?;
+        let params = q.params.iter().map(|p| match p {
+            Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+            Param::Int(i) | Param::Micros(i) => rusqlite::types::Value::Integer(*i),
+        });
+        let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
+        let mut depth: Vec<(i64, usize)> = Vec::new();
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next().map_err(fail)? {
+            let (id, parent): (i64, i64) = (row.get(0).map_err(fail)?, row.get(1).map_err(fail)?);
+            let detail: String = row.get(3).map_err(fail)?;
+            let level = depth
+                .iter()
+                .find(|(i, _)| *i == parent)
+                .map_or(0, |(_, d)| d + 1);
+            depth.push((id, level));
+            lines.push(format!("{}{detail}", "  ".repeat(level)));
+        }
+        Ok(lines)
+    }
+
     /// The latest change of any of the rows `ids` names, or `None` when none is stored.
     pub fn changed_at(&mut self, ids: &[&str]) -> Result<Option<DateTime<Utc>>> {
         let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
