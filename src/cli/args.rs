@@ -383,7 +383,7 @@ pub enum DbCommand {
     #[command(after_help = "Examples:
   recibo db explain --db sqlite:recibo.db --from 2026-10-15 --to 2026-10-16
   recibo db explain --db sqlite:recibo.db --id 2026110100042")]
-    Explain(DbExplainArgs),
+    Explain(Box<DbExplainArgs>),
 }
 
 #[derive(Debug, Args)]
