@@ -88,12 +88,14 @@ fn assert_no_credentials(what: &str, stream: &str, bytes: &[u8]) {
     );
 }
 
-/// A port on 127.0.0.1 where nothing listens: bound, then released.
+/// A port where nothing listens: bound, then released. On 127.0.0.2, a loopback address
+/// no test server binds: a server another test starts on 127.0.0.1 may take the same port
+/// number meanwhile, and must not answer for it.
 fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    format!("http://127.0.0.1:{port}")
+    format!("http://127.0.0.2:{port}")
 }
 
 /// One transaction as the tests check it.
