@@ -230,3 +230,49 @@ fn an_xlsx_shared_string_past_the_limit_is_refused_before_it_is_held() {
     .assert_code(3)
     .assert_stderr_has(&["many.xlsx", "more than 2097152 bytes"]);
 }
+
+/// A file cut short inside a quoted field (a download that stopped, a quote never closed
+/// in the last row) is refused, naming the file and the line the record starts on, and
+/// leaves no output; with `--skip-bad` too, since what is missing cannot be told. A quote
+/// closed at the very end, doubled quotes, and quotes inside an unquoted field are text.
+#[test]
+fn a_csv_that_ends_inside_a_quoted_field_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut good = format!("{HEADER}\n");
+    for i in 1..=3000 {
+        good.push_str(&row(i, "\"a \"\"quoted\"\" word, and a comma\""));
+        good.push('\n');
+    }
+    // Every way a last row may end well: a closed quote with and without a line end, a
+    // quote inside an unquoted field, an empty quoted field, CRLF.
+    for (name, last) in [
+        ("closed.csv", format!("{}\n", row(3001, "\"multi\nline\""))),
+        ("closed-no-newline.csv", row(3001, "\"closed at the end\"")),
+        ("inner-quote.csv", row(3001, "5\" screen")),
+        ("empty-quoted.csv", format!("{}\r\n", row(3001, "\"\""))),
+    ] {
+        std::fs::write(d.join(name), format!("{good}{last}")).unwrap();
+        recibo(d, &["export", "-i", name, "-o", "out.csv"]).assert_code(0);
+        let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
+        assert!(out.contains("T3001"), "{name}");
+    }
+    for (name, last) in [
+        ("cut.csv", row(3001, "\"the download stopped here")),
+        ("cut-multiline.csv", row(3001, "\"line one\nline two\n")),
+        ("cut-after-doubled.csv", row(3001, "\"say \"\"hi\"\"")),
+    ] {
+        std::fs::remove_file(d.join("out.csv")).ok();
+        std::fs::write(d.join(name), format!("{good}{last}")).unwrap();
+        for extra in [&[][..], &["--skip-bad"][..]] {
+            let mut args = vec!["export", "-i", name, "-o", "out.csv"];
+            args.extend_from_slice(extra);
+            recibo(d, &args).assert_code(3).assert_stderr_has(&[
+                name,
+                "line 3002",
+                "ends inside a quoted field",
+            ]);
+            assert!(!d.join("out.csv").exists(), "{name} {extra:?}");
+        }
+    }
+}

@@ -91,6 +91,9 @@ impl CsvReader {
             read: 0,
             record_start: Arc::clone(&record_start),
             limit: source.max_record_bytes as u64,
+            tail: Vec::new(),
+            tail_start: 0,
+            keep_from: 0,
         };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -126,7 +129,7 @@ impl CsvReader {
         // ends at the end of the input, or at its next batch once this reader is dropped.
         std::thread::Builder::new()
             .name("recibo-csv".into())
-            .spawn(move || parse(reader, &record_start, full, recycled))
+            .spawn(move || parse(reader, delimiter, &record_start, full, recycled))
             .map_err(|e| Error::source(name, format!("cannot start the CSV parser: {e}")))?;
         let options = ReadOptions {
             decimal_comma: delimiter == b';',
@@ -155,13 +158,17 @@ impl CsvReader {
 
 /// The parser thread: raw records in batches, until the input ends or nobody listens.
 fn parse<R: Read>(
-    mut reader: csv::Reader<R>,
+    mut reader: csv::Reader<RecordBound<R>>,
+    delimiter: u8,
     record_start: &AtomicU64,
     full: mpsc::SyncSender<RawBatch>,
     recycled: mpsc::Receiver<RawBatch>,
 ) {
     // The line the record being parsed starts on.
     let mut record_line = reader.position().line();
+    // Where the last record read starts, in bytes and lines: its raw text is kept until
+    // the next one, so that the end of the input can tell whether it ended inside a quote.
+    let mut last_start = (reader.position().byte(), record_line);
     loop {
         let mut batch = recycled.try_recv().unwrap_or_else(|_| RawBatch {
             records: Vec::with_capacity(RAW_BATCH_RECORDS),
@@ -178,6 +185,8 @@ fn parse<R: Read>(
             }
             match reader.read_byte_record(&mut batch.records[used]) {
                 Ok(true) => {
+                    last_start = (record_start.load(Ordering::Relaxed), record_line);
+                    reader.get_mut().keep_from = last_start.0;
                     batch.end_lines[used] = reader.position().line();
                     record_start.store(reader.position().byte(), Ordering::Relaxed);
                     record_line = reader.position().line();
@@ -185,7 +194,18 @@ fn parse<R: Read>(
                     used += 1;
                 }
                 Ok(false) => {
-                    batch.items.push(RawItem::End);
+                    // The parser takes a quote left open at the end for the end of the
+                    // field: the last record would silently hold the rest of a file cut
+                    // short. That file is refused.
+                    if ends_inside_quote(reader.get_ref().tail_from(last_start.0), delimiter) {
+                        batch.items.push(RawItem::Failed(format!(
+                            "the file ends inside a quoted field of the record from line {}: \
+                             a quote is never closed, or the file is cut short",
+                            last_start.1
+                        )));
+                    } else {
+                        batch.items.push(RawItem::End);
+                    }
                     done = true;
                     break;
                 }
@@ -213,6 +233,34 @@ fn parse<R: Read>(
     }
 }
 
+/// True when `raw`, the text of one or more records, ends inside a quoted field: a quote at
+/// the start of a field opens one, a lone quote in it closes it (two are a quote in the
+/// text), as the CSV parser reads them.
+fn ends_inside_quote(raw: &[u8], delimiter: u8) -> bool {
+    let mut quoted = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if quoted {
+            if b == b'"' {
+                if raw.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if field_start && b == b'"' {
+            quoted = true;
+            field_start = false;
+        } else {
+            field_start = b == delimiter || b == b'\n' || b == b'\r';
+        }
+        i += 1;
+    }
+    quoted
+}
+
 /// The input as the CSV parser reads it, refusing to go on once the record being parsed
 /// has taken more than `limit` bytes: csv-core grows a record without bound, and one
 /// unclosed quote early in a large file, or a file with no line breaks, would otherwise be
@@ -223,6 +271,24 @@ struct RecordBound<R> {
     /// Where the record being parsed starts, as the parser thread last saw it.
     record_start: Arc<AtomicU64>,
     limit: u64,
+    /// The bytes read from `tail_start` on: the last record's and what follows it, so
+    /// that the end of the input can be checked for a quote left open.
+    tail: Vec<u8>,
+    tail_start: u64,
+    /// The parser needs nothing before this offset any more.
+    keep_from: u64,
+}
+
+/// Bytes the tail may hold before what the parser no longer needs is dropped: dropping
+/// seldom keeps the copying to about one pass over the input.
+const TAIL_SLACK: u64 = 1 << 20;
+
+impl<R> RecordBound<R> {
+    /// The bytes read from offset `from` on (all that is kept when `from` is older).
+    fn tail_from(&self, from: u64) -> &[u8] {
+        let skip = from.saturating_sub(self.tail_start) as usize;
+        &self.tail[skip.min(self.tail.len())..]
+    }
 }
 
 impl<R: Read> Read for RecordBound<R> {
@@ -239,6 +305,12 @@ impl<R: Read> Read for RecordBound<R> {
         }
         let n = self.input.read(buf)?;
         self.read += n as u64;
+        if self.keep_from > self.tail_start + TAIL_SLACK {
+            let drop = ((self.keep_from - self.tail_start) as usize).min(self.tail.len());
+            self.tail.drain(..drop);
+            self.tail_start += drop as u64;
+        }
+        self.tail.extend_from_slice(&buf[..n]);
         Ok(n)
     }
 }
