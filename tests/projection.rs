@@ -58,7 +58,7 @@ fn read(name: &str, format: InputFormat, text_fields: FieldSet) -> Vec<Transacti
         format,
     };
     let mut all = Vec::new();
-    read_all(&[input], &options, false, |tx| {
+    read_all(&[input], &options, recibo::source::BadRecords::Stop, |tx| {
         all.push(tx.clone());
         Ok(())
     })

@@ -1950,3 +1950,60 @@ fn a_receipt_without_the_merchant_name_is_headed_by_the_merchant_id_never_the_ac
         assert_ne!(heading(&text), acquirer.as_str());
     }
 }
+
+/// A bad row skipped with `--skip-bad` is reported once, however many times the command
+/// reads its input (receipts read it twice: the refunds, then their payments; a job once
+/// more for its export), and counted once.
+#[test]
+fn a_skipped_row_is_reported_once_however_often_the_input_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sample =
+        std::fs::read_to_string(support::crate_dir().join("samples/transactions.csv")).unwrap();
+    let mut lines: Vec<&str> = sample.lines().collect();
+    // Row 2 (line 3) gets an amount no currency allows.
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let amount = header
+        .iter()
+        .position(|h| *h == "transactionAmountValue")
+        .unwrap();
+    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    assert_eq!(cells.len(), header.len(), "line 3 has no quoted commas");
+    cells[amount] = "12.3.4".into();
+    let bad = cells.join(",");
+    lines[2] = &bad;
+    std::fs::write(d.join("bad.csv"), lines.join("\n") + "\n").unwrap();
+    let once = |run: &support::Run| {
+        let reports = run.stderr.matches("skipped bad.csv: row 2").count();
+        assert_eq!(reports, 1, "`{}`:\n{}", run.command, run.stderr);
+    };
+    let receipts = recibo(
+        d,
+        &[
+            "receipts",
+            "-i",
+            "bad.csv",
+            "--skip-bad",
+            "--lang",
+            "en",
+            "--generated-at",
+            "2026-11-01",
+            "--out",
+            "r",
+        ],
+    );
+    receipts.assert_code(1);
+    once(&receipts);
+    std::fs::write(
+        d.join("job.toml"),
+        "window = { from = \"2026-01-01\", to = \"2027-01-01\" }\n[source]\ninputs = [\"bad.csv\"]\nskip_bad = true\n\
+         [[export]]\npath = \"out.csv\"\n[[receipts]]\nlangs = [\"en\"]\nzip = \"r.zip\"\n",
+    )
+    .unwrap();
+    let job = recibo(d, &["run", "job.toml", "--summary", "s.json"]);
+    job.assert_code(1);
+    once(&job);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("s.json")).unwrap()).unwrap();
+    assert_eq!(summary["read"]["skipped"], 1, "{summary}");
+}

@@ -922,7 +922,7 @@ fn throughput() {
         let stats = recibo::source::read_all(
             &[input],
             &source_options(None, "Asia/Shanghai"),
-            false,
+            recibo::source::BadRecords::Stop,
             |t| out.write(t),
         )
         .unwrap();

@@ -281,7 +281,12 @@ fn merge_xlsx(parts: &[PathBuf], target: &Target, args: &MergeArgs) -> Result<u6
         })
         .collect();
     let source_options = crate::source::SourceOptions::new(None, zone);
-    crate::source::read_all(&inputs, &source_options, false, |tx| sink.write(tx))?;
+    crate::source::read_all(
+        &inputs,
+        &source_options,
+        crate::source::BadRecords::Stop,
+        |tx| sink.write(tx),
+    )?;
     sink.finish()
 }
 

@@ -64,8 +64,8 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         let source = args.input.source(zone, &Filter::default())?;
         // The ID filter picks the refunds; every record still passes through, so that the
         // second pass finds the payment the refund refers to.
-        let work = collect(&filter, source.rereadable(), |each| {
-            source.read(|tx| {
+        let work = collect(&filter, source.rereadable(), |pass, each| {
+            source.read_pass(pass, |tx| {
                 if matches.len() < 64 && filter.matches(tx) && !matches.contains(tx) {
                     matches.push(tx.clone());
                 }

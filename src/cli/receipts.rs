@@ -60,7 +60,7 @@ pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
         &filter,
         source.rereadable(),
         REFUNDS_PER_CHUNK,
-        |each| source.read(each),
+        |pass, each| source.read_pass(pass, each),
         |work| {
             selected = work.selected_total;
             let progress = progress.get_or_insert_with(|| {

@@ -20,7 +20,7 @@ use crate::receipt::bulk::{BulkOptions, BulkRun, DEFAULT_MAX_MERGED_PAGES, Recei
 use crate::receipt::pdf::Renderer;
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect, collect_in_chunks};
 use crate::sink::{self, Format};
-use crate::source::{ReadStats, Source};
+use crate::source::{Pass, ReadStats, Source};
 use crate::store::{Access, DEFAULT_BATCH_ROWS, DbUrl, ImportStats, Store, StoreSource};
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -186,8 +186,8 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                 .with_text_fields(text_fields)
                 .read(export)?
         } else if !source.rereadable() {
-            let gathered = collect(&filter, false, |each| {
-                source.read(|tx| {
+            let gathered = collect(&filter, false, |pass, each| {
+                source.read_pass(pass, |tx| {
                     export(tx)?;
                     each(tx)
                 })
@@ -270,7 +270,15 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
                 &filter,
                 source.rereadable(),
                 REFUNDS_PER_CHUNK,
-                |each| source.read(each),
+                // The exports' pass has reported the bad records already.
+                |pass, each| {
+                    let pass = if job.exports.is_empty() {
+                        pass
+                    } else {
+                        Pass::Again
+                    };
+                    source.read_pass(pass, each)
+                },
                 &mut add,
             )?,
         };

@@ -807,7 +807,7 @@ mod tests {
             .unwrap()
             .clone();
         txs.push(refund);
-        let read = |each: &mut dyn FnMut(&Transaction) -> Result<()>| {
+        let read = |_: crate::source::Pass, each: &mut dyn FnMut(&Transaction) -> Result<()>| {
             for tx in &txs {
                 each(tx)?;
             }

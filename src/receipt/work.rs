@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::filter::Filter;
 use crate::model::transaction::kind_and_status;
 use crate::model::{Transaction, TxStatus, TxType};
-use crate::source::ReadStats;
+use crate::source::{Pass, ReadStats};
 
 /// Refunds to issue receipts for, in source order, and the payments they refund.
 #[derive(Debug, Default)]
@@ -30,9 +30,10 @@ impl Work {
     }
 }
 
-/// A reader of the whole source, from the start, each time it is called.
+/// A reader of the whole source, from the start, each time it is called; told whether this
+/// is its first pass, on which alone bad records are reported.
 pub type ReadAll<'r> =
-    dyn FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + 'r;
+    dyn FnMut(Pass, &mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + 'r;
 
 /// Collects the work from a source that `read` reads from the start each time it is
 /// called. With `rereadable`, a second pass picks up just the payments the selected refunds
@@ -41,14 +42,14 @@ pub type ReadAll<'r> =
 pub fn collect(
     filter: &Filter,
     rereadable: bool,
-    mut read: impl FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats>,
+    mut read: impl FnMut(Pass, &mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats>,
 ) -> Result<Work> {
     if rereadable {
-        return chunk_of(filter, 0, usize::MAX, &mut read);
+        return chunk_of(filter, 0, usize::MAX, Pass::First, &mut read);
     }
     let mut work = Work::default();
     let mut payments: HashMap<String, Transaction> = HashMap::new();
-    work.stats = read(&mut |tx: &Transaction| {
+    work.stats = read(Pass::First, &mut |tx: &Transaction| {
         if tx.transaction_type == TxType::Refund && filter.matches(tx) {
             work.refunds.push(tx.clone());
         } else if tx.transaction_type != TxType::Refund {
@@ -83,7 +84,7 @@ pub fn collect_in_chunks(
     filter: &Filter,
     rereadable: bool,
     chunk: usize,
-    mut read: impl FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats>,
+    mut read: impl FnMut(Pass, &mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats>,
     mut each: impl FnMut(&Work) -> Result<()>,
 ) -> Result<ReadStats> {
     if !rereadable {
@@ -95,7 +96,8 @@ pub fn collect_in_chunks(
     let mut start = 0;
     let mut first_stats = None;
     loop {
-        let work = chunk_of(filter, start, chunk, &mut read)?;
+        let pass = if start == 0 { Pass::First } else { Pass::Again };
+        let work = chunk_of(filter, start, chunk, pass, &mut read)?;
         each(&work)?;
         let selected = work.selected_total;
         first_stats.get_or_insert(work.stats);
@@ -108,11 +110,17 @@ pub fn collect_in_chunks(
 
 /// Refunds `start..start + len` of those the filter selects, with their payments: two
 /// reads of a source that can be read again.
-fn chunk_of(filter: &Filter, start: usize, len: usize, read: &mut ReadAll) -> Result<Work> {
+fn chunk_of(
+    filter: &Filter,
+    start: usize,
+    len: usize,
+    pass: Pass,
+    read: &mut ReadAll,
+) -> Result<Work> {
     let mut work = Work::default();
     let end = start.saturating_add(len);
     let (mut selected, mut eligible) = (0, 0);
-    work.stats = read(&mut |tx: &Transaction| {
+    work.stats = read(pass, &mut |tx: &Transaction| {
         if tx.transaction_type == TxType::Refund && filter.matches(tx) {
             if (start..end).contains(&selected) {
                 work.refunds.push(tx.clone());
@@ -127,7 +135,7 @@ fn chunk_of(filter: &Filter, start: usize, len: usize, read: &mut ReadAll) -> Re
     let wanted = wanted_payments(&work.refunds);
     if !wanted.is_empty() {
         let mut originals = HashMap::new();
-        read(&mut |tx: &Transaction| {
+        read(Pass::Again, &mut |tx: &Transaction| {
             if tx.transaction_type != TxType::Refund && wanted.contains(tx.transaction_id.as_str())
             {
                 // The first record of a payment wins (see `is_original_of`).

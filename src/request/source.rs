@@ -87,6 +87,7 @@ impl SourceRequest {
                 ..SourceOptions::new(self.sheet.clone(), zone)
             },
             skip_bad: self.skip_bad,
+            quiet: false,
         })
     }
 }

@@ -157,12 +157,20 @@ pub struct FileSource {
     pub options: SourceOptions,
     /// Skip bad records (each reported, counted) instead of stopping.
     pub skip_bad: bool,
+    /// Skipped records are counted but not reported: a pass over inputs read before,
+    /// whose bad records were reported then.
+    pub quiet: bool,
 }
 
 impl FileSource {
     /// Reads every record, handing the good ones to `each`.
     pub fn read(&self, each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
-        read_all(&self.inputs, &self.options, self.skip_bad, each)
+        let bad = match (self.skip_bad, self.quiet) {
+            (false, _) => BadRecords::Stop,
+            (true, false) => BadRecords::Skip,
+            (true, true) => BadRecords::SkipQuietly,
+        };
+        read_all(&self.inputs, &self.options, bad, each)
     }
 
     /// True when the inputs can be read a second time (standard input cannot).
@@ -226,6 +234,25 @@ impl GatewaySource {
     }
 }
 
+/// Which read of a source this is: bad records are reported on the first only, so that a
+/// command reading its inputs several times (receipts, a job) reports each once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    First,
+    Again,
+}
+
+/// What a read does with a bad record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadRecords {
+    /// Stop at it, with its error.
+    Stop,
+    /// Report it (`tracing::warn!`), count it and go on.
+    Skip,
+    /// Count it and go on: it was reported by an earlier pass.
+    SkipQuietly,
+}
+
 /// Where transactions come from: report files, the gateway's API, or a store.
 #[derive(Clone, Debug)]
 pub enum Source {
@@ -235,6 +262,26 @@ pub enum Source {
 }
 
 impl Source {
+    /// [`Source::read`], reporting bad records on the first pass only.
+    pub fn read_pass(
+        &self,
+        pass: Pass,
+        each: impl FnMut(&Transaction) -> Result<()>,
+    ) -> Result<ReadStats> {
+        if pass == Pass::First {
+            return self.read(each);
+        }
+        let mut again = self.clone();
+        match &mut again {
+            Source::Files(files) => files.quiet = true,
+            Source::Store(crate::store::StoreSource {
+                query: Some(query), ..
+            }) => query.quiet = true,
+            _ => {}
+        }
+        again.read(each)
+    }
+
     pub fn read(&self, each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
         match self {
             Source::Files(files) => files.read(each),
@@ -305,7 +352,7 @@ pub struct ReadStats {
 pub fn read_all(
     inputs: &[Input],
     options: &SourceOptions,
-    skip_bad: bool,
+    bad: BadRecords,
     mut each: impl FnMut(&Transaction) -> Result<()>,
 ) -> Result<ReadStats> {
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
@@ -331,8 +378,10 @@ pub fn read_all(
                             stats.records += 1;
                             each(&batch.records[i])?;
                         }
-                        Event::Bad(e) if skip_bad => {
-                            tracing::warn!("skipped {e}");
+                        Event::Bad(e) if bad != BadRecords::Stop => {
+                            if bad == BadRecords::Skip {
+                                tracing::warn!("skipped {e}");
+                            }
                             stats.skipped += 1;
                         }
                         Event::Bad(e) | Event::Fatal(e) => return Err(e),

@@ -31,6 +31,8 @@ pub struct ForeignQuery {
     pub sql: String,
     /// Skip bad rows (each reported, counted) instead of stopping.
     pub skip_bad: bool,
+    /// Skipped rows are counted, not reported: they were on an earlier pass.
+    pub quiet: bool,
 }
 
 impl ForeignQuery {
@@ -53,6 +55,7 @@ impl ForeignQuery {
             name: path.to_string(),
             sql,
             skip_bad,
+            quiet: false,
         })
     }
 
@@ -294,7 +297,9 @@ impl Rows<'_> {
                     message,
                 };
                 if self.query.skip_bad {
-                    tracing::warn!("skipped {error}");
+                    if !self.query.quiet {
+                        tracing::warn!("skipped {error}");
+                    }
                     self.stats.skipped += 1;
                     Ok(())
                 } else {
