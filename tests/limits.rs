@@ -147,9 +147,20 @@ fn xlsx_with_long_shared_string(path: &Path, long: usize) {
 /// The same workbook with `replacement` in place of the placeholder's text in the
 /// shared-string table (raw XML: it may close the item and open more).
 fn xlsx_with_shared_strings(path: &Path, replacement: &str) {
+    xlsx_with_replaced(path, "xl/sharedStrings.xml", replacement);
+}
+
+/// The workbook with `replacement` in place of the placeholder in archive part `part`:
+/// the shared strings, or with `xl/worksheets/sheet1.xml` an inline string, as recibo's
+/// own exports write text (constant-memory worksheets).
+fn xlsx_with_replaced(path: &Path, part_name: &str, replacement: &str) {
     let staged = path.with_extension("staged.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
+    let sheet: &mut rust_xlsxwriter::Worksheet = if part_name.contains("worksheets") {
+        book.add_worksheet_with_constant_memory().unwrap()
+    } else {
+        book.add_worksheet()
+    };
     let values = [
         "M1",
         "T1",
@@ -160,9 +171,12 @@ fn xlsx_with_shared_strings(path: &Path, replacement: &str) {
         "SUCCESS",
         "PLACEHOLDER",
     ];
+    // Row by row: a constant-memory worksheet takes its rows in order.
     for (c, key) in HEADER.split(',').enumerate() {
         sheet.write_string(0, c as u16, key).unwrap();
-        sheet.write_string(1, c as u16, values[c]).unwrap();
+    }
+    for (c, value) in values.iter().enumerate() {
+        sheet.write_string(1, c as u16, *value).unwrap();
     }
     book.save(&staged).unwrap();
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&staged).unwrap()).unwrap();
@@ -174,7 +188,7 @@ fn xlsx_with_shared_strings(path: &Path, replacement: &str) {
         let name = part.name().unwrap().to_string();
         let mut bytes = Vec::new();
         part.read_to_end(&mut bytes).unwrap();
-        if name == "xl/sharedStrings.xml" {
+        if name == part_name {
             let text = String::from_utf8(bytes).unwrap();
             assert!(text.contains("PLACEHOLDER"), "{text}");
             bytes = text.replace("PLACEHOLDER", replacement).into_bytes();
@@ -275,4 +289,32 @@ fn a_csv_that_ends_inside_a_quoted_field_is_refused() {
             assert!(!d.join("out.csv").exists(), "{name} {extra:?}");
         }
     }
+}
+
+#[test]
+fn an_xlsx_inline_string_past_the_limit_is_refused_before_it_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = d.join("inline.xlsx");
+    xlsx_with_replaced(&path, "xl/worksheets/sheet1.xml", &"q".repeat(3 << 20));
+    assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
+    recibo(d, &["export", "-i", "inline.xlsx", "-o", "out.csv"])
+        .assert_code(3)
+        .assert_stderr_has(&["inline.xlsx", "cell", "sheet1.xml", "--max-record-size"]);
+    assert!(!d.join("out.csv").exists());
+    recibo(
+        d,
+        &[
+            "export",
+            "-i",
+            "inline.xlsx",
+            "-o",
+            "out.csv",
+            "--max-record-size",
+            "4M",
+        ],
+    )
+    .assert_code(0);
+    let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    assert!(out.contains(&"q".repeat(3 << 20)));
 }
