@@ -6,6 +6,7 @@
 //! cargo build --release && cargo run --release --example serve_load -- [options]
 //!   --recibo PATH      the binary to start (default: target/release/recibo)
 //!   --input FILE       data to serve (default: a `recibo sample` of --rows rows)
+//!   --db URL           serve a transaction store instead (`recibo serve --db URL`)
 //!   --rows N           rows of the generated sample (default 30000)
 //!   --clients LIST     concurrent clients per round (default 1,8,32)
 //!   --seconds S        length of each round (default 10)
@@ -29,6 +30,7 @@ const LANGS: [&str; 3] = ["en", "zh-CN", "pt-BR"];
 struct Options {
     recibo: String,
     input: Option<String>,
+    db: Option<String>,
     rows: u64,
     clients: Vec<usize>,
     seconds: u64,
@@ -39,6 +41,7 @@ fn options() -> Options {
     let mut o = Options {
         recibo: "target/release/recibo".into(),
         input: None,
+        db: None,
         rows: 30_000,
         clients: vec![1, 8, 32],
         seconds: 10,
@@ -53,6 +56,7 @@ fn options() -> Options {
         match flag.as_str() {
             "--recibo" => o.recibo = value(),
             "--input" => o.input = Some(value()),
+            "--db" => o.db = Some(value()),
             "--rows" => o.rows = value().parse().unwrap_or_else(|_| fail("--rows: a number")),
             "--seconds" => {
                 o.seconds = value()
@@ -96,9 +100,10 @@ impl Drop for Server {
 fn main() {
     let o = options();
     let dir = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("temporary folder: {e}")));
-    let input = match &o.input {
-        Some(i) => i.clone(),
-        None => {
+    let input = match (&o.db, &o.input) {
+        (Some(db), _) => db.clone(),
+        (None, Some(i)) => i.clone(),
+        (None, None) => {
             let path = dir.path().join("data.csv").display().to_string();
             run(
                 &o.recibo,
@@ -115,11 +120,13 @@ fn main() {
             path
         }
     };
+    // The data as `export` and `serve` take it: a store or a file.
+    let source = if o.db.is_some() { "--db" } else { "-i" };
     let listed = run(
         &o.recibo,
         &[
             "export",
-            "-i",
+            source,
             &input,
             "--type",
             "REFUND",
@@ -142,12 +149,13 @@ fn main() {
 
     let mut command = Command::new(&o.recibo);
     command
-        .args(["serve", "-i", &input, "--listen", "127.0.0.1:0"])
+        .args(["serve", source, &input, "--listen", "127.0.0.1:0"])
         .args(&o.server_args)
         .env("RECIBO_SERVE_TOKEN", TOKEN)
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    let started = Instant::now();
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| fail(&format!("cannot start {}: {e}", o.recibo)));
@@ -161,12 +169,15 @@ fn main() {
         .strip_prefix("listening on http://")
         .unwrap_or_else(|| fail(&format!("server said {first:?}")));
     let addr = addr.to_string();
+    let ready = started.elapsed();
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
-        "recibo serve: {} successful refunds, languages en/zh-CN/pt-BR in turn, {cores} cores, {}s per round",
+        "recibo serve: {} successful refunds, languages en/zh-CN/pt-BR in turn, {cores} cores, {}s per round; listening {:.0} ms after start, resident {} MB",
         refunds.len(),
-        o.seconds
+        o.seconds,
+        ready.as_secs_f64() * 1000.0,
+        resident_mb(server.0.id(), "VmRSS").map_or("-".into(), |m| m.to_string())
     );
     println!(
         "{:>8} {:>12} {:>9} {:>9} {:>9} {:>8} {:>16}",
@@ -201,7 +212,20 @@ fn main() {
             r.other
         );
     }
+    println!(
+        "resident memory at the end {} MB, at most {} MB",
+        resident_mb(pid, "VmRSS").map_or("-".into(), |m| m.to_string()),
+        resident_mb(pid, "VmHWM").map_or("-".into(), |m| m.to_string())
+    );
     drop(server);
+}
+
+/// A memory figure of `/proc/PID/status` (`VmRSS` now, `VmHWM` the peak), in MB.
+fn resident_mb(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// CPU time the process has used (user and system), where Linux tells: the server's cost
