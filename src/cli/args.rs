@@ -23,6 +23,10 @@ A closed standard output (e.g. `recibo export -o - | head`) is not an error.";
     long_about = "recibo reads transactions from gateway report files (CSV, XLSX), JSON Lines or the gateway's \
 HTTP API, filters them the way a gateway dashboard does, and writes detail reports with the columns you \
 choose or renders refund receipts in English, Simplified Chinese and Brazilian Portuguese.\n\n\
+Every command that reads transactions takes them from files (-i FILE), from the gateway \
+(--gateway --orders FILE), or from a transaction store (--db sqlite:PATH or \
+postgres://USER@HOST:PORT/DB, or RECIBO_DB), which `recibo import` and `recibo fetch --db` fill \
+and which keeps one row per transaction, its filters answered by the database.\n\n\
 Money is exact (integer minor units with the ISO 4217 exponent); times are stored in UTC and shown in \
 the IANA zone given by --tz. Outputs appear whole or not at all.",
     after_help = EXIT_CODES,
