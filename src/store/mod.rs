@@ -1,5 +1,5 @@
 //! Transaction stores: an embedded SQLite file (`sqlite:PATH`) or a PostgreSQL database
-//! (`postgres://USER@HOST:PORT/DB`), holding one row per transaction ID.
+//! (`postgres://USER@HOST:PORT/DB`), holding one row per transaction (its ID and type).
 //!
 //! [`Store::import`] upserts report files in batches, each in one database transaction;
 //! [`Store::read`] streams the rows a [`Filter`] selects, with the filter as a `WHERE`
