@@ -1342,6 +1342,32 @@ fn an_import_killed_midway_keeps_whole_batches_and_a_rerun_completes_it(backend:
         lines
     };
     assert!(ids(&["-i", "big.jsonl"]) == ids(&["--db", &url]));
+    // Whatever indexes the killed import had not built yet, the rerun has.
+    let names = match backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'recibo_transactions_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'recibo_transactions' \
+             AND indexname <> 'recibo_transactions_key' ORDER BY indexname COLLATE \"C\""
+        }
+    };
+    let indexes: Vec<String> = store
+        .rows(names)
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+    assert_eq!(
+        indexes,
+        [
+            "recibo_transactions_acquirer_reference_no",
+            "recibo_transactions_order_id",
+            "recibo_transactions_original_transaction_id",
+            "recibo_transactions_reference_transaction_id",
+            "recibo_transactions_time",
+            "recibo_transactions_transaction_request_id",
+        ]
+    );
 }
 
 #[test]

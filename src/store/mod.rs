@@ -181,6 +181,15 @@ pub(crate) trait Batches {
     /// rows it inserted or changed.
     fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String>;
     fn count(&mut self) -> std::result::Result<u64, String>;
+    /// Before the first batch into an empty store: drops what an import into an empty
+    /// store may build at the end instead. Returns whether it did.
+    fn begin_bulk(&mut self) -> std::result::Result<bool, String> {
+        Ok(false)
+    }
+    /// After the last batch (or a failure) of an import begun by `begin_bulk`.
+    fn end_bulk(&mut self) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 impl Store {
@@ -343,6 +352,7 @@ fn import_into(
 ) -> Result<ImportStats> {
     let write_error = |e: String| Error::output(url, url.scrub(e));
     let before = batches.count().map_err(write_error)?;
+    let bulk = before == 0 && batches.begin_bulk().map_err(write_error)?;
     let mut stats = ImportStats::default();
     // The batch's rows, kept between batches so their strings' buffers are reused.
     let mut batch: Vec<Transaction> = Vec::with_capacity(batch_rows.min(DEFAULT_BATCH_ROWS));
@@ -368,12 +378,20 @@ fn import_into(
     });
     // On a bad record or a failure the rows not yet written are dropped with the batch: the
     // store holds whole batches only.
-    stats.read = outcome?;
-    if pending > 0 {
-        changed += batches
-            .write_batch(&batch[..pending])
-            .map_err(write_error)?;
+    let rest = outcome.and_then(|read| {
+        if pending > 0 {
+            changed += batches
+                .write_batch(&batch[..pending])
+                .map_err(write_error)?;
+        }
+        Ok(read)
+    });
+    // The indexes come back whatever happened; a killed import leaves them to the next
+    // writer, which makes any that are missing when it opens the store.
+    if bulk {
+        batches.end_bulk().map_err(write_error)?;
     }
+    stats.read = rest?;
     stats.total = batches.count().map_err(write_error)?;
     stats.added = stats.total.saturating_sub(before);
     stats.updated = changed.saturating_sub(stats.added);

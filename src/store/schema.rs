@@ -158,12 +158,24 @@ fn table_sql(name: &str, sql_type: fn(Kind) -> &'static str) -> String {
     format!("CREATE TABLE {name} (\n{}\n);\n", columns.join(",\n"))
 }
 
-fn index_sql() -> String {
-    let mut sql = format!("CREATE INDEX {TABLE}_time ON {TABLE} ({ORDER});\n");
+/// The statements that create the indexes beside the key, where missing.
+pub fn index_sql() -> String {
+    let mut sql = format!("CREATE INDEX IF NOT EXISTS {TABLE}_time ON {TABLE} ({ORDER});\n");
     for id in INDEXED_IDS {
-        sql.push_str(&format!("CREATE INDEX {TABLE}_{id} ON {TABLE} ({id});\n"));
+        sql.push_str(&format!(
+            "CREATE INDEX IF NOT EXISTS {TABLE}_{id} ON {TABLE} ({id});\n"
+        ));
     }
     sql
+}
+
+/// The statements that drop the indexes beside the key: a first import into an empty
+/// store builds them once at the end, which is faster than keeping them up row by row.
+pub fn drop_index_sql() -> String {
+    std::iter::once("time")
+        .chain(INDEXED_IDS)
+        .map(|name| format!("DROP INDEX IF EXISTS {TABLE}_{name};\n"))
+        .collect()
 }
 
 /// A transaction as the values of [`COLUMNS`], borrowed from it.

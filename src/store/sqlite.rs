@@ -110,6 +110,13 @@ impl SqliteStore {
             conn,
         };
         store.check_schema(access)?;
+        if access == Access::Write {
+            // An import killed while it built a new store's indexes left them out.
+            store
+                .conn
+                .execute_batch(&schema::index_sql())
+                .map_err(|e| Error::output(&store.url, e))?;
+        }
         Ok(store)
     }
 
@@ -308,6 +315,19 @@ impl Batches for SqliteStore {
         }
         tx.commit().map_err(|e| e.to_string())?;
         Ok(changed)
+    }
+
+    fn begin_bulk(&mut self) -> std::result::Result<bool, String> {
+        self.conn
+            .execute_batch(&schema::drop_index_sql())
+            .map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
+    fn end_bulk(&mut self) -> std::result::Result<(), String> {
+        self.conn
+            .execute_batch(&schema::index_sql())
+            .map_err(|e| e.to_string())
     }
 
     fn count(&mut self) -> std::result::Result<u64, String> {
