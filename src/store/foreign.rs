@@ -119,28 +119,33 @@ impl ForeignQuery {
         rows.start(&names)?;
         let width = names.len();
         let mut result = stmt.query([]).map_err(fail)?;
-        let mut cells: Vec<Option<String>> = vec![None; width];
+        // One buffer per column, reused row after row; a null is an empty cell, as in a CSV.
+        let mut cells: Vec<String> = vec![String::new(); width];
         while let Some(row) = result.next().map_err(fail)? {
             let mut bad = None;
             for (i, cell) in cells.iter_mut().enumerate() {
-                *cell = match row.get_ref(i).map_err(fail)? {
-                    ValueRef::Null => None,
-                    ValueRef::Integer(n) => Some(n.to_string()),
+                use std::fmt::Write as _;
+                cell.clear();
+                match row.get_ref(i).map_err(fail)? {
+                    ValueRef::Null => {}
+                    ValueRef::Integer(n) => {
+                        let _ = write!(cell, "{n}");
+                    }
                     // Shortest text that reads back as the same number: a float amount that
                     // is not exact in its currency's digits is refused by the amount parser.
-                    ValueRef::Real(x) => Some(x.to_string()),
+                    ValueRef::Real(x) => {
+                        let _ = write!(cell, "{x}");
+                    }
                     ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
-                        Ok(text) => Some(text.to_string()),
+                        Ok(text) => cell.push_str(text),
                         Err(_) => {
                             bad.get_or_insert((i, "is not UTF-8 text"));
-                            None
                         }
                     },
                     ValueRef::Blob(_) => {
                         bad.get_or_insert((i, "is binary data, not text or a number"));
-                        None
                     }
-                };
+                }
             }
             rows.take(&names, &cells, bad)?;
         }
@@ -210,14 +215,20 @@ impl ForeignQuery {
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let portal = tx.bind(sql.as_str(), &refs).map_err(fail)?;
-        let mut cells: Vec<Option<String>> = vec![None; names.len()];
         loop {
             let page = tx
                 .query_portal(&portal, super::postgres::PAGE_ROWS)
                 .map_err(fail)?;
+            let mut cells: Vec<&str> = Vec::with_capacity(names.len());
             for row in &page {
-                for (i, cell) in cells.iter_mut().enumerate() {
-                    *cell = row.try_get::<_, Option<String>>(i).map_err(fail)?;
+                // Borrowed from the row; a null is an empty cell, as in a CSV.
+                cells.clear();
+                for i in 0..names.len() {
+                    cells.push(
+                        row.try_get::<_, Option<&str>>(i)
+                            .map_err(fail)?
+                            .unwrap_or(""),
+                    );
                 }
                 rows.take(&names, &cells, None)?;
             }
@@ -249,10 +260,10 @@ impl Rows<'_> {
     }
 
     /// Checks one row's cells (or the column `bad` says cannot be text) and hands it on.
-    fn take(
+    fn take<S: AsRef<str>>(
         &mut self,
         names: &[String],
-        cells: &[Option<String>],
+        cells: &[S],
         bad: Option<(usize, &str)>,
     ) -> Result<()> {
         self.row += 1;
@@ -264,7 +275,7 @@ impl Rows<'_> {
         };
         let get = |f: Field| {
             map.position(f)
-                .map(|p| cells.get(p).and_then(|c| c.as_deref()).unwrap_or(""))
+                .map(|p| cells.get(p).map_or("", |c| c.as_ref()))
         };
         let outcome = match bad {
             Some((i, why)) => Err((

@@ -242,18 +242,16 @@ impl Store {
     /// The statement a read of `filter` runs, and the database's plan for it: what shows
     /// that a window or an ID lookup goes through an index.
     pub fn explain(&mut self, filter: &Filter) -> Result<(query::Query, Vec<String>)> {
-        match self {
-            Store::Sqlite(s) => {
-                let q = query::select(filter, query::Dialect::Sqlite);
-                let plan = s.explain(&q)?;
-                Ok((q, plan))
-            }
-            Store::Postgres(s) => {
-                let q = query::select(filter, query::Dialect::Postgres);
-                let plan = s.explain(&q)?;
-                Ok((q, plan))
-            }
-        }
+        let dialect = match self {
+            Store::Sqlite(_) => query::Dialect::Sqlite,
+            Store::Postgres(_) => query::Dialect::Postgres,
+        };
+        let q = query::select(filter, dialect);
+        let plan = match self {
+            Store::Sqlite(s) => s.explain(&q)?,
+            Store::Postgres(s) => s.explain(&q)?,
+        };
+        Ok((q, plan))
     }
 
     /// The latest change of any of the rows `ids` names (by transaction ID), or `None`

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 
 use super::query::{Param, Query};
@@ -202,11 +203,7 @@ impl SqliteStore {
     ) -> Result<u64> {
         let fail = |e: rusqlite::Error| Error::source(&self.url, e);
         let mut stmt = self.conn.prepare(&q.sql).map_err(fail)?;
-        let params = q.params.iter().map(|p| match p {
-            Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
-            Param::Int(i) | Param::Micros(i) => rusqlite::types::Value::Integer(*i),
-        });
-        let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
+        let mut rows = stmt.query(params_from_iter(bound(q))).map_err(fail)?;
         let mut tx = super::blank();
         let mut count = 0;
         while let Some(row) = rows.next().map_err(fail)? {
@@ -225,11 +222,7 @@ impl SqliteStore {
             .conn
             .prepare(&format!("EXPLAIN QUERY PLAN {}", q.sql))
             .map_err(fail)?;
-        let params = q.params.iter().map(|p| match p {
-            Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
-            Param::Int(i) | Param::Micros(i) => rusqlite::types::Value::Integer(*i),
-        });
-        let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
+        let mut rows = stmt.query(params_from_iter(bound(q))).map_err(fail)?;
         let mut depth: Vec<(i64, usize)> = Vec::new();
         let mut lines = Vec::new();
         while let Some(row) = rows.next().map_err(fail)? {
@@ -258,6 +251,16 @@ impl SqliteStore {
             .map_err(|e| Error::source(&self.url, e))?;
         Ok(micros.and_then(DateTime::from_timestamp_micros))
     }
+}
+
+/// `q`'s parameters as SQLite values, borrowed.
+fn bound(q: &Query) -> impl Iterator<Item = ToSqlOutput<'_>> {
+    q.params.iter().map(|p| {
+        ToSqlOutput::Borrowed(match p {
+            Param::Text(s) => ValueRef::Text(s.as_bytes()),
+            Param::Int(i) | Param::Micros(i) => ValueRef::Integer(*i),
+        })
+    })
 }
 
 impl Batches for SqliteStore {
