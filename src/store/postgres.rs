@@ -275,8 +275,22 @@ impl PgStore {
                 .client
                 .batch_execute(&staging_sql())
                 .map_err(|e| store.fail_output(e))?;
+            // An import killed while it built a new store's indexes left them out.
+            store
+                .under_schema_lock(&schema::index_sql())
+                .map_err(|e| store.fail_output(e))?;
         }
         Ok(store)
+    }
+
+    /// Runs `sql` in one transaction holding the schema lock, so that two writers never
+    /// create or drop the same index at once (PostgreSQL's `IF NOT EXISTS` does not guard
+    /// against a concurrent `CREATE`).
+    fn under_schema_lock(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+        tx.batch_execute(sql)?;
+        tx.commit()
     }
 
     fn fail(&self, e: postgres::Error) -> Error {
@@ -547,6 +561,17 @@ impl Batches for PgStore {
         let changed = tx.execute(MERGE.as_str(), &[]).map_err(|e| message(&e))?;
         tx.commit().map_err(|e| message(&e))?;
         Ok(changed)
+    }
+
+    fn begin_bulk(&mut self) -> std::result::Result<bool, String> {
+        self.under_schema_lock(&schema::drop_index_sql())
+            .map_err(|e| message(&e))?;
+        Ok(true)
+    }
+
+    fn end_bulk(&mut self) -> std::result::Result<(), String> {
+        self.under_schema_lock(&schema::index_sql())
+            .map_err(|e| message(&e))
     }
 
     fn count(&mut self) -> std::result::Result<u64, String> {
