@@ -296,6 +296,7 @@ fn messages_with_arguments_carry_no_unicode_isolation_marks() {
         args.set("offset", "+00:00");
         args.set("method", "CARD");
         args.set("provider", "VISA");
+        args.set("contact", "help@example.com");
         for id in l.message_ids(lang) {
             let s = l.message_args(lang, &id, &args);
             assert!(no_isolation_marks(&s), "{lang} {id}: {s:?}");
@@ -518,6 +519,7 @@ fn build(
             lang,
             zone: zone(zone_name),
             generated_at: at("2024-03-06T12:00:00Z"),
+            branding: &recibo::receipt::template::Branding::default(),
         },
     )
 }

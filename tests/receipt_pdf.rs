@@ -81,6 +81,7 @@ fn english() -> ReceiptPage {
                 .to_string(),
         ],
         refund_id: "rf_01HQZ8W5J6N2K4T7B9C3D5F8G1".to_string(),
+        ..ReceiptPage::default()
     }
 }
 
@@ -129,6 +130,7 @@ fn chinese() -> ReceiptPage {
             "本凭证由系统自动生成，无需签字即有效。".to_string(),
         ],
         refund_id: "rf_01HQZ9A1B2C3D4E5F6G7H8J9K0".to_string(),
+        ..ReceiptPage::default()
     }
 }
 
@@ -179,6 +181,7 @@ fn portuguese() -> ReceiptPage {
             "Este comprovante foi gerado eletronicamente e é válido sem assinatura.".to_string(),
         ],
         refund_id: "rf_01HQZB3C4D5E6F7G8H9J0K1L2M".to_string(),
+        ..ReceiptPage::default()
     }
 }
 

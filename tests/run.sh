@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a bare machine: installs the independent readers the tests
-# check outputs with (poppler's pdftotext/pdffonts/pdfinfo, qpdf, unzip, Python's openpyxl),
+# check outputs with (poppler's pdftotext/pdffonts/pdfinfo/pdfimages, qpdf, unzip, zbarimg for
+# QR codes, Python's openpyxl),
 # the PostgreSQL server and openssl (for its test certificates) when they are missing, starts
 # a throwaway PostgreSQL cluster with TLS for the store tests (stopped again on exit), then
 # runs every test.
@@ -11,6 +12,7 @@ missing=()
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ||

@@ -84,3 +84,10 @@ zone-with-offset = { $zone } (UTC{ $offset })
 # $time: as datetime-with-zone
 footer-generated-at = Generated at { $time }
 footer-validity = This receipt was generated electronically and is valid without a signature.
+
+## Issuer block and verification (receipt templates)
+
+# $contact: the template's support contact
+issuer-support = Support: { $contact }
+# Under the QR code, which holds the receipt's verification address
+verify-caption = Scan to check this receipt is genuine

@@ -75,3 +75,8 @@ datetime-with-zone = { $datetime } ({ $zone })
 zone-with-offset = { $zone } (UTC{ $offset })
 footer-generated-at = Gerado em { $time }
 footer-validity = Este comprovante foi gerado eletronicamente e é válido sem assinatura.
+
+## Issuer block and verification (receipt templates)
+
+issuer-support = Atendimento: { $contact }
+verify-caption = Escaneie para confirmar que este comprovante é autêntico

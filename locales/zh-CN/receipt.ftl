@@ -76,3 +76,8 @@ datetime-with-zone = { $datetime }（{ $zone }）
 zone-with-offset = { $zone }（UTC{ $offset }）
 footer-generated-at = 生成时间：{ $time }
 footer-validity = 本凭证以电子方式生成，无需签名即有效。
+
+## Issuer block and verification (receipt templates)
+
+issuer-support = 客服：{ $contact }
+verify-caption = 扫码验证本凭证真伪

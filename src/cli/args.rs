@@ -454,6 +454,18 @@ pub struct RenderArgs {
     /// Produce PDF/A-2b (archival), validated while writing.
     #[arg(long)]
     pub pdfa: bool,
+
+    /// Receipt template (issuer, logo, address, tax ID, colour, paper, footer): `default`,
+    /// a NAME in templates/receipts/, or a FILE.toml. Repeat it for several: one with a
+    /// `merchants` list is used for those merchants, the first without one for the rest.
+    #[arg(long = "template", value_name = "NAME|FILE")]
+    pub templates: Vec<String>,
+
+    /// Put a QR code of this URL on each receipt, `{code}` standing for the receipt's
+    /// verification code (e.g. https://receipts.example.com/v/{code}); a template's
+    /// `verify_url` wins. The codes are made with the secret in RECIBO_RECEIPT_KEY.
+    #[arg(long, value_name = "URL")]
+    pub verify_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

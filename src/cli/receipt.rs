@@ -25,6 +25,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
         .to_string();
     let spec = super::receipts::receipt_spec(&args.render, &args.lang, &args.tz)?;
     let (zone, generated_at) = (spec.zone, spec.generated_at);
+    let branding = super::receipts::branding(&args.render)?;
     let lang = match spec.langs.as_slice() {
         [one] => *one,
         _ => {
@@ -91,6 +92,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
             lang,
             zone,
             generated_at,
+            branding: &branding,
         },
     );
     let options = RenderOptions {

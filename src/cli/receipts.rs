@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::locale::Locales;
 use crate::receipt::bulk::{BulkOptions, BulkRun};
 use crate::receipt::pdf::Renderer;
+use crate::receipt::template::{Branding, ReceiptKey};
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect_in_chunks};
 use crate::request::{ReceiptRequest, ReceiptSpec};
 
@@ -22,12 +23,24 @@ pub fn receipt_spec(args: &RenderArgs, lang: &str, tz: &str) -> Result<ReceiptSp
     .map_err(flag_error)
 }
 
+/// The templates and verification URL the flags name, checked before anything is read.
+pub fn branding(args: &RenderArgs) -> Result<Branding> {
+    Branding::new(
+        &args.templates,
+        None,
+        args.verify_url.as_deref(),
+        ReceiptKey::from_env()?,
+    )
+}
+
 pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {
     let zone = args.filter.zone()?;
     let filter = args.filter.validate()?;
     let spec = receipt_spec(&args.render, &args.lang, &args.filter.tz)?;
+    let branding = branding(&args.render)?;
     let source = args.input.source(zone, &filter)?;
     let options = BulkOptions {
+        branding,
         langs: spec.langs,
         zone,
         generated_at: spec.generated_at,

@@ -225,6 +225,7 @@ fn run_job(args: &RunArgs, quiet: bool, summary: &mut Summary) -> Result<Outcome
             .receipts
             .iter()
             .map(|receipts| BulkOptions {
+                branding: receipts.branding.clone(),
                 langs: receipts.langs.clone(),
                 zone: job.zone,
                 // Dated at the end of their window, so a rerun reproduces them byte for byte.

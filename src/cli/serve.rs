@@ -39,6 +39,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
+    /// Receipt template: `default`, a NAME in templates/receipts/, or a FILE.toml; repeat
+    /// it for several (a template with a `merchants` list is for those merchants).
+    #[arg(long = "template", value_name = "NAME|FILE")]
+    pub receipt_templates: Vec<String>,
+
+    /// Put a QR code of this URL on each receipt, `{code}` standing for its verification
+    /// code; a template's `verify_url` wins. Needs RECIBO_RECEIPT_KEY.
+    #[arg(long, value_name = "URL")]
+    pub verify_url: Option<String>,
+
     /// Receipts rendering or queued at once; more get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_renders: usize,
@@ -166,7 +176,14 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         ));
     }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let branding = crate::receipt::template::Branding::new(
+        &args.receipt_templates,
+        None,
+        args.verify_url.as_deref(),
+        crate::receipt::template::ReceiptKey::from_env()?,
+    )?;
     Ok(crate::serve::Config {
+        branding,
         listen: listen_address(&args.listen)?,
         source,
         db,

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::filter::{Filter, Shard};
 use crate::locale::Lang;
 use crate::model::time::parse_bound;
+use crate::receipt::template::{Branding, ReceiptKey};
 use crate::request::{FilterRequest, Langs, SourceRequest, TableRequest, TableSpec, Zone};
 use window::{Window, WindowSpec};
 
@@ -117,6 +118,10 @@ struct ReceiptsFile {
     merge: Option<String>,
     #[serde(default)]
     pdfa: bool,
+    /// Receipt templates, as `--template` takes them: names, or paths from the job's folder.
+    #[serde(default)]
+    templates: Vec<String>,
+    verify_url: Option<String>,
 }
 
 /// A validated job.
@@ -150,6 +155,8 @@ pub struct ReceiptsJob {
     pub zip: Option<String>,
     pub merge: Option<String>,
     pub pdfa: bool,
+    /// Its templates, read and checked when the job is loaded.
+    pub branding: Branding,
 }
 
 impl Job {
@@ -346,12 +353,34 @@ impl Job {
                         i + 1
                     )));
                 }
+                // A template named by a path is the job folder's; one named by a name is
+                // looked up in the job folder's templates/receipts/.
+                let templates: Vec<String> = r
+                    .templates
+                    .iter()
+                    .map(|t| {
+                        if t.ends_with(".toml") || t.contains('/') {
+                            resolve(t)
+                        } else {
+                            t.clone()
+                        }
+                    })
+                    .collect();
+                let dir = base.join("templates/receipts");
+                let branding = Branding::new(
+                    &templates,
+                    Some(&dir),
+                    r.verify_url.as_deref(),
+                    ReceiptKey::from_env()?,
+                )
+                .map_err(|e| bad(format!("receipts #{}: {e}", i + 1)))?;
                 Ok(ReceiptsJob {
                     langs,
                     out: r.out.as_deref().map(resolve),
                     zip: r.zip.as_deref().map(resolve),
                     merge: r.merge.as_deref().map(resolve),
                     pdfa: r.pdfa,
+                    branding,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

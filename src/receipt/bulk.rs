@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::content::{ReceiptInput, build_page};
 use super::page::ReceiptPage;
 use super::pdf::{RenderOptions, RenderedPdf, Renderer};
+use super::template::Branding;
 use super::work::{Work, ineligible_reason};
 use crate::error::{Error, Result};
 use crate::locale::{Lang, Locales};
@@ -25,6 +26,8 @@ use crate::source::fields::needs_formula_guard;
 #[derive(Clone, Debug)]
 pub struct BulkOptions {
     pub langs: Vec<Lang>,
+    /// The templates receipts are printed with.
+    pub branding: Branding,
     pub zone: Tz,
     pub generated_at: DateTime<Utc>,
     pub pdfa: bool,
@@ -403,6 +406,7 @@ fn render(
                     lang: *lang,
                     zone: options.zone,
                     generated_at: options.generated_at,
+                    branding: &options.branding,
                 },
             );
             let outcome = renderer
@@ -821,6 +825,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bulk = |chunk: usize, name: &str| {
             let options = BulkOptions {
+                branding: Branding::default(),
                 langs: vec![Lang::En, Lang::PtBr],
                 zone: chrono_tz::UTC,
                 generated_at: "2026-11-01T00:00:00Z".parse().unwrap(),

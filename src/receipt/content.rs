@@ -11,7 +11,8 @@ use chrono_tz::Tz;
 use fluent_bundle::FluentArgs;
 use sha2::{Digest, Sha256};
 
-use super::page::{ReceiptPage, Row, Section};
+use super::page::{ReceiptPage, Row, Section, Verify};
+use super::template::Branding;
 use crate::locale::{Lang, Locales};
 use crate::model::{Transaction, TxStatus};
 
@@ -27,6 +28,8 @@ pub struct ReceiptInput<'a> {
     pub zone: Tz,
     /// When the receipt is produced (shown in the footer).
     pub generated_at: DateTime<Utc>,
+    /// The templates to pick the refund's from, and the key of its verification code.
+    pub branding: &'a Branding,
 }
 
 /// The receipt number of a refund: `RR-` and the first 16 hex digits of a SHA-256 over the
@@ -147,10 +150,31 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
         "time",
         locales.datetime_with_zone(lang, input.generated_at, input.zone),
     );
+    let template = input.branding.template_for(refund);
+    // The template's own words replace the note on validity, which only its issuer can give.
+    let note = template
+        .footer
+        .get(lang.tag())
+        .cloned()
+        .unwrap_or_else(|| text("footer-validity"));
     let footer = vec![
         locales.message_args(lang, "footer-generated-at", &args),
-        text("footer-validity"),
+        note,
     ];
+    let mut issuer: Vec<String> = template.issuer.iter().cloned().collect();
+    issuer.extend(template.address.iter().cloned());
+    if let Some(tax) = &template.tax_id {
+        issuer.push(format!("{}: {}", tax.label.trim(), tax.value.trim()));
+    }
+    if let Some(contact) = &template.support {
+        let mut args = FluentArgs::new();
+        args.set("contact", contact.as_str());
+        issuer.push(locales.message_args(lang, "issuer-support", &args));
+    }
+    let verify = input
+        .branding
+        .verify_url(template, refund)
+        .and_then(|url| qr_code(url, text("verify-caption")));
 
     ReceiptPage {
         lang: lang.tag(),
@@ -173,7 +197,31 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
         ],
         footer,
         refund_id: refund.transaction_id.trim().to_string(),
+        issuer,
+        logo: template.logo.clone(),
+        accent: template.accent,
+        paper: template.paper,
+        verify,
     }
+}
+
+/// `url` as a QR code (error correction level M: a smudged print still scans). A URL too
+/// long for any QR code gives none; a template's URL pattern is far shorter than that.
+fn qr_code(url: String, caption: String) -> Option<Verify> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let width = code.width();
+    let modules = code
+        .into_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    Some(Verify {
+        url,
+        caption,
+        width,
+        modules,
+    })
 }
 
 /// The name at the head of the page: the merchant's, or else its merchant ID, from the

@@ -10,17 +10,23 @@ use super::fonts::{FontSet, Weight};
 use super::lines::{Cluster, Line, break_lines, prepare};
 use super::page::ReceiptPage;
 
-// Page geometry in points.
-pub const PAGE_W: f32 = 595.0;
-pub const PAGE_H: f32 = 842.0;
+// Page geometry in points; the page's own width and height come from its paper.
 const MARGIN_X: f32 = 50.0;
 const MARGIN_TOP: f32 = 50.0;
 const MARGIN_BOTTOM: f32 = 42.0;
-const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
-const LABEL_COL_W: f32 = CONTENT_W * 0.35;
+const LABEL_SHARE: f32 = 0.35;
 const COL_GUTTER: f32 = 12.0;
-const VALUE_X: f32 = MARGIN_X + LABEL_COL_W;
-const VALUE_W: f32 = CONTENT_W - LABEL_COL_W;
+
+// The issuer's logo fits a box this size, at its own aspect ratio.
+const LOGO_MAX_W: f32 = 160.0;
+const LOGO_MAX_H: f32 = 44.0;
+const LOGO_GAP: f32 = 8.0;
+const ISSUER_GAP: f32 = 8.0;
+// The verification QR code: a square at the top right, its caption under it. The gap
+// keeps the quiet zone a reader needs around the symbol clear of the header's text.
+const QR_SIZE: f32 = 76.0;
+const QR_GAP: f32 = 18.0;
+const QR_CAPTION_GAP: f32 = 3.0;
 
 // Vertical gaps at full scale, in points.
 const BRAND_GAP: f32 = 3.0;
@@ -44,7 +50,7 @@ const CAP_CENTRE: f32 = 0.357;
 
 pub type Rgb = (u8, u8, u8);
 
-const INK: Rgb = (0x17, 0x1a, 0x1f);
+pub const INK: Rgb = (0x17, 0x1a, 0x1f);
 const MUTED: Rgb = (0x55, 0x5b, 0x63);
 const ACCENT: Rgb = (0x1f, 0x3a, 0x5f);
 const RULE_STRONG: Rgb = (0x9a, 0xa1, 0xab);
@@ -53,6 +59,10 @@ const RULE_LIGHT: Rgb = (0xd8, 0xdc, 0xe1);
 /// Where a piece of text sits on the receipt; decides its style and width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
+    /// The issuer's legal name, at the head of its block.
+    Issuer,
+    /// The issuer's address, tax ID and support lines.
+    IssuerLine,
     Brand,
     Title,
     Subtitle,
@@ -60,6 +70,8 @@ enum Role {
     Label,
     Value,
     Footer,
+    /// The line under the QR code.
+    Caption,
 }
 
 /// How a piece of text looks at full scale.
@@ -73,16 +85,71 @@ pub struct Style {
     width: f32,
 }
 
-impl Role {
-    fn style(self) -> Style {
-        let (size, leading, weight, color, width) = match self {
-            Role::Brand => (9.0, 1.35, Weight::Regular, MUTED, CONTENT_W),
-            Role::Title => (20.0, 1.25, Weight::Bold, INK, CONTENT_W),
-            Role::Subtitle => (10.0, 1.4, Weight::Regular, MUTED, CONTENT_W),
-            Role::Heading => (11.5, 1.35, Weight::Bold, ACCENT, CONTENT_W),
-            Role::Label => (9.5, 1.35, Weight::Regular, MUTED, LABEL_COL_W - COL_GUTTER),
-            Role::Value => (9.5, 1.35, Weight::Regular, INK, VALUE_W),
-            Role::Footer => (7.5, 1.4, Weight::Regular, MUTED, CONTENT_W),
+/// The widths a page's text is set in.
+#[derive(Clone, Copy, Debug, Default)]
+struct Geometry {
+    page_w: f32,
+    page_h: f32,
+    content_w: f32,
+    /// The header's text column: narrower beside a QR code.
+    header_w: f32,
+    accent: Rgb,
+}
+
+impl Geometry {
+    fn of(page: &ReceiptPage) -> Geometry {
+        let (page_w, page_h) = page.paper.size();
+        let content_w = page_w - 2.0 * MARGIN_X;
+        let header_w = if page.verify.is_some() {
+            content_w - QR_SIZE - QR_GAP
+        } else {
+            content_w
+        };
+        Geometry {
+            page_w,
+            page_h,
+            content_w,
+            header_w,
+            accent: page.accent.unwrap_or(ACCENT),
+        }
+    }
+
+    fn label_w(&self) -> f32 {
+        self.content_w * LABEL_SHARE
+    }
+
+    fn value_x(&self) -> f32 {
+        MARGIN_X + self.label_w()
+    }
+
+    fn qr_x(&self) -> f32 {
+        self.page_w - MARGIN_X - QR_SIZE
+    }
+
+    fn style(&self, role: Role) -> Style {
+        let (size, leading, weight, color, width) = match role {
+            Role::Issuer => (10.0, 1.35, Weight::Bold, INK, self.header_w),
+            Role::IssuerLine => (8.0, 1.35, Weight::Regular, MUTED, self.header_w),
+            Role::Brand => (9.0, 1.35, Weight::Regular, MUTED, self.header_w),
+            Role::Title => (20.0, 1.25, Weight::Bold, INK, self.header_w),
+            Role::Subtitle => (10.0, 1.4, Weight::Regular, MUTED, self.header_w),
+            Role::Heading => (11.5, 1.35, Weight::Bold, self.accent, self.content_w),
+            Role::Label => (
+                9.5,
+                1.35,
+                Weight::Regular,
+                MUTED,
+                self.label_w() - COL_GUTTER,
+            ),
+            Role::Value => (
+                9.5,
+                1.35,
+                Weight::Regular,
+                INK,
+                self.content_w - self.label_w(),
+            ),
+            Role::Footer => (7.5, 1.4, Weight::Regular, MUTED, self.content_w),
+            Role::Caption => (6.5, 1.3, Weight::Regular, MUTED, QR_SIZE + QR_GAP / 2.0),
         };
         Style {
             size,
@@ -96,7 +163,7 @@ impl Role {
 
 /// One piece of text, prepared and broken into lines.
 struct Block {
-    role: Role,
+    style: Style,
     /// Range in [`PlacedPage::clusters`].
     clusters: (usize, usize),
     /// Range in [`PlacedPage::lines`] (a line's indices are relative to the block's clusters).
@@ -116,6 +183,10 @@ pub struct PlacedLine<'a> {
 pub enum Mark {
     /// The lines of one block, each at its own baseline (see [`PlacedPage::lines_of`]).
     Text { block: usize, x: f32 },
+    /// The page's logo in the box from (`x`, `y`), `w` by `h` points.
+    Logo { x: f32, y: f32, w: f32, h: f32 },
+    /// The page's verification QR code in the square from (`x`, `y`).
+    Qr { x: f32, y: f32, size: f32 },
     /// A horizontal rule centred on `y`: page furniture, not content.
     Rule {
         x: f32,
@@ -139,6 +210,11 @@ pub enum Element {
     },
     /// Rows of row-header label and value.
     Table(Vec<(usize, usize)>),
+    /// A picture (the logo, the QR code) and what it says in words.
+    Figure {
+        mark: usize,
+        alt: String,
+    },
 }
 
 /// One page placed at one scale. Reused from page to page, so a merged document of many
@@ -154,6 +230,7 @@ pub struct PlacedPage {
     marks: Vec<Mark>,
     structure: Vec<Element>,
     scale: f32,
+    geometry: Geometry,
 }
 
 /// Why a page could not be placed.
@@ -201,7 +278,12 @@ impl PlacedPage {
 
     /// The style of a text mark's block.
     pub fn style(&self, block: usize) -> Style {
-        self.blocks[block].role.style()
+        self.blocks[block].style
+    }
+
+    /// Width and height of the page, in points.
+    pub fn size(&self) -> (f32, f32) {
+        (self.geometry.page_w, self.geometry.page_h)
     }
 
     /// The prepared text the clusters index into (by `Cluster::byte`).
@@ -213,7 +295,7 @@ impl PlacedPage {
     pub fn lines_of(&self, block: usize, x: f32) -> impl Iterator<Item = PlacedLine<'_>> {
         let b = &self.blocks[block];
         let clusters = &self.clusters[b.clusters.0..b.clusters.1];
-        let size = b.role.style().size * self.scale;
+        let size = b.style.size * self.scale;
         (b.lines.0..b.lines.1)
             .map(move |i| (self.lines[i], self.baselines[i]))
             .filter(|(line, _)| line.start < line.end)
@@ -229,6 +311,18 @@ impl PlacedPage {
         self.text.clear();
         self.clusters.clear();
         self.blocks.clear();
+        self.geometry = Geometry::of(page);
+        for (i, line) in page.issuer.iter().enumerate() {
+            let role = if i == 0 {
+                Role::Issuer
+            } else {
+                Role::IssuerLine
+            };
+            self.add(fonts, role, line, missing);
+        }
+        if let Some(verify) = &page.verify {
+            self.add(fonts, Role::Caption, &verify.caption, missing);
+        }
         self.add(fonts, Role::Brand, &page.brand, missing);
         self.add(fonts, Role::Title, &page.title, missing);
         self.add(fonts, Role::Subtitle, &page.subtitle, missing);
@@ -246,16 +340,17 @@ impl PlacedPage {
 
     fn add(&mut self, fonts: &FontSet, role: Role, text: &str, missing: &mut impl FnMut(char)) {
         let start = self.clusters.len();
+        let style = self.geometry.style(role);
         prepare(
             fonts,
-            role.style().weight,
+            style.weight,
             text,
             &mut self.text,
             &mut self.clusters,
             missing,
         );
         self.blocks.push(Block {
-            role,
+            style,
             clusters: (start, self.clusters.len()),
             lines: (0, 0),
         });
@@ -265,7 +360,7 @@ impl PlacedPage {
     fn break_all(&mut self) {
         self.lines.clear();
         for block in &mut self.blocks {
-            let style = block.role.style();
+            let style = block.style;
             let start = self.lines.len();
             let (a, b) = block.clusters;
             break_lines(
@@ -283,8 +378,14 @@ impl PlacedPage {
         points * self.scale
     }
 
-    fn leading(&self, role: Role) -> f32 {
-        let style = role.style();
+    fn leading(&self, block: usize) -> f32 {
+        let style = self.blocks[block].style;
+        style.size * style.leading * self.scale
+    }
+
+    /// The leading of a role's text at the current scale.
+    fn role_leading(&self, role: Role) -> f32 {
+        let style = self.geometry.style(role);
         style.size * style.leading * self.scale
     }
 
@@ -301,6 +402,55 @@ impl PlacedPage {
         let mut next_block = 0..self.blocks.len();
         let mut take = || next_block.next().expect("one block per prepared text");
         let mut y = MARGIN_TOP;
+        let g = self.geometry;
+
+        if let Some(logo) = &page.logo {
+            // At its aspect ratio, as large as the box allows; the box never grows with
+            // the scale, so a logo stays as crisp as the issuer made it.
+            let ratio = logo.width as f32 / logo.height as f32;
+            let (w, h) = if ratio * LOGO_MAX_H > LOGO_MAX_W {
+                (LOGO_MAX_W, LOGO_MAX_W / ratio)
+            } else {
+                (LOGO_MAX_H * ratio, LOGO_MAX_H)
+            };
+            self.marks.push(Mark::Logo {
+                x: MARGIN_X,
+                y,
+                w,
+                h,
+            });
+            self.structure.push(Element::Figure {
+                mark: self.marks.len() - 1,
+                alt: logo.alt.clone(),
+            });
+            y += h + self.gap(LOGO_GAP);
+        }
+        for _ in &page.issuer {
+            let line = take();
+            let mark = self.text_at(line, MARGIN_X, &mut y);
+            self.structure.push(Element::Paragraph(mark));
+        }
+        if !page.issuer.is_empty() {
+            y += self.gap(ISSUER_GAP);
+        }
+        let mut qr_bottom = 0.0f32;
+        if let Some(verify) = &page.verify {
+            let caption = take();
+            let (x, top) = (g.qr_x(), MARGIN_TOP);
+            self.marks.push(Mark::Qr {
+                x,
+                y: top,
+                size: QR_SIZE,
+            });
+            self.structure.push(Element::Figure {
+                mark: self.marks.len() - 1,
+                alt: format!("{}: {}", verify.caption, verify.url),
+            });
+            let mut cy = top + QR_SIZE + QR_CAPTION_GAP;
+            let mark = self.text_at(caption, x, &mut cy);
+            self.structure.push(Element::Paragraph(mark));
+            qr_bottom = cy;
+        }
 
         let brand = take();
         let mark = self.text_at(brand, MARGIN_X, &mut y);
@@ -323,9 +473,12 @@ impl PlacedPage {
         }
         let mark = self.text_at(subtitle, MARGIN_X, &mut y);
         self.structure.push(Element::Paragraph(mark));
+        y = y.max(qr_bottom);
 
         y += self.gap(HEADER_RULE_GAP);
-        self.rule(y, 1.2, INK);
+        // The template's colour marks the header, as it does the headings; without one
+        // the header rule stays in ink.
+        self.rule(y, 1.2, if page.accent.is_some() { g.accent } else { INK });
         y += self.gap(AFTER_HEADER_GAP);
 
         for (k, section) in page.sections.iter().enumerate() {
@@ -348,11 +501,12 @@ impl PlacedPage {
             for r in 0..section.rows.len() {
                 let (label, value) = (take(), take());
                 let lines = self.line_count(label).max(self.line_count(value)).max(1);
-                let height = lines as f32 * self.leading(Role::Value) + 2.0 * self.gap(ROW_PADDING);
+                let height =
+                    lines as f32 * self.role_leading(Role::Value) + 2.0 * self.gap(ROW_PADDING);
                 let mut top = y + self.gap(ROW_PADDING);
                 let label_mark = self.text_at(label, MARGIN_X, &mut top);
                 let mut top = y + self.gap(ROW_PADDING);
-                let value_mark = self.text_at(value, VALUE_X, &mut top);
+                let value_mark = self.text_at(value, g.value_x(), &mut top);
                 rows.push((label_mark, value_mark));
                 y += height;
                 if r + 1 == section.rows.len() {
@@ -367,11 +521,11 @@ impl PlacedPage {
         let footer: Vec<usize> = page.footer.iter().map(|_| take()).collect();
         let footer_h: f32 = footer
             .iter()
-            .map(|&b| self.line_count(b) as f32 * self.leading(self.blocks[b].role))
+            .map(|&b| self.line_count(b) as f32 * self.leading(b))
             .sum();
-        let footer_top = PAGE_H - MARGIN_BOTTOM - footer_h;
+        let footer_top = g.page_h - MARGIN_BOTTOM - footer_h;
         let limit = if footer.is_empty() {
-            PAGE_H - MARGIN_BOTTOM
+            g.page_h - MARGIN_BOTTOM
         } else {
             footer_top - self.gap(FOOTER_RULE_GAP) - self.gap(MIN_BODY_FOOTER_GAP)
         };
@@ -391,9 +545,8 @@ impl PlacedPage {
 
     /// Places a block's lines from `*y` down, moving `*y` below them; returns its mark.
     fn text_at(&mut self, block: usize, x: f32, y: &mut f32) -> usize {
-        let role = self.blocks[block].role;
-        let size = role.style().size * self.scale;
-        let leading = self.leading(role);
+        let size = self.blocks[block].style.size * self.scale;
+        let leading = self.leading(block);
         let (a, b) = self.blocks[block].lines;
         for baseline in &mut self.baselines[a..b] {
             *baseline = *y + leading / 2.0 + CAP_CENTRE * size;
@@ -408,7 +561,7 @@ impl PlacedPage {
         self.marks.push(Mark::Rule {
             x: MARGIN_X,
             y,
-            width: CONTENT_W,
+            width: self.geometry.content_w,
             thickness,
             color,
         });
@@ -458,6 +611,11 @@ mod tests {
             ],
             footer: vec!["Generated now".into(), "Second footer line".into()],
             refund_id: "R1".into(),
+            issuer: Vec::new(),
+            logo: None,
+            accent: None,
+            paper: Default::default(),
+            verify: None,
         }
     }
 
@@ -470,7 +628,7 @@ mod tests {
     fn baselines(placed: &PlacedPage, mark: usize) -> Vec<f32> {
         match placed.marks()[mark] {
             Mark::Text { block, x } => placed.lines_of(block, x).map(|l| l.baseline).collect(),
-            Mark::Rule { .. } => panic!("mark {mark} is a rule"),
+            other => panic!("mark {mark} is {other:?}, not text"),
         }
     }
 
@@ -494,6 +652,7 @@ mod tests {
                     assert_eq!(rows.len(), 4);
                     rows.iter().flat_map(|&(l, v)| [l, v]).collect()
                 }
+                Element::Figure { .. } => panic!("this page has no pictures"),
             };
             for mark in marks {
                 for b in baselines(&placed, mark) {
@@ -501,7 +660,7 @@ mod tests {
                         b >= last_baseline - 30.0,
                         "reading order goes down the page"
                     );
-                    assert!(b > MARGIN_TOP && b < PAGE_H - MARGIN_BOTTOM);
+                    assert!(b > MARGIN_TOP && b < 842.0 - MARGIN_BOTTOM);
                     last_baseline = last_baseline.max(b);
                 }
             }
@@ -523,7 +682,7 @@ mod tests {
             .rev()
             .find_map(|m| match m {
                 Mark::Rule { y, .. } => Some(*y),
-                Mark::Text { .. } => None,
+                _ => None,
             })
             .unwrap();
         assert!(body_bottom < footer_rule, "{body_bottom} < {footer_rule}");
@@ -547,7 +706,7 @@ mod tests {
             .filter(|&m| matches!(shrunk.marks()[m], Mark::Text { .. }))
             .flat_map(|m| baselines(&shrunk, m))
             .fold(0.0f32, f32::max);
-        assert!(lowest < PAGE_H - MARGIN_BOTTOM);
+        assert!(lowest < 842.0 - MARGIN_BOTTOM);
         let refused = placed(400).err().expect("400 rows cannot fit");
         assert_eq!(refused.percent, (shrunk_floor() * 100.0).round() as u32);
     }
@@ -559,5 +718,70 @@ mod tests {
             scale *= SHRINK_STEP;
         }
         scale
+    }
+
+    #[test]
+    fn a_qr_code_sits_top_right_clear_of_the_header_text_and_above_the_header_rule() {
+        use crate::receipt::page::Verify;
+        let mut with_qr = page(3);
+        with_qr.issuer = vec![
+            "Loja Verde Moda Sustentável Ltda., a name long enough to need the whole header width"
+                .into(),
+            "Rua Augusta, 1500".into(),
+        ];
+        with_qr.verify = Some(Verify {
+            url: "https://r.example/v/abc".into(),
+            caption: "Scan to check this receipt is genuine".into(),
+            width: 25,
+            modules: vec![true; 625],
+        });
+        let mut placed = PlacedPage::default();
+        placed
+            .place(FontSet::shared(), &with_qr, &mut |_| {})
+            .unwrap();
+        let (qr_x, qr_y, size) = placed
+            .marks()
+            .iter()
+            .find_map(|m| match *m {
+                Mark::Qr { x, y, size } => Some((x, y, size)),
+                _ => None,
+            })
+            .expect("a QR mark");
+        assert_eq!(qr_x + size, 595.0 - MARGIN_X, "flush with the right margin");
+        assert_eq!(qr_y, MARGIN_TOP);
+        let header_rule = placed
+            .marks()
+            .iter()
+            .find_map(|m| match *m {
+                Mark::Rule { y, .. } => Some(y),
+                _ => None,
+            })
+            .unwrap();
+        assert!(header_rule > qr_y + size, "the rule runs under the code");
+        // Every header line left of the code ends before the quiet zone starts.
+        for mark in placed.marks() {
+            let Mark::Text { block, x } = *mark else {
+                continue;
+            };
+            for line in placed.lines_of(block, x) {
+                if line.baseline > header_rule || x >= qr_x {
+                    continue;
+                }
+                let width: f32 = line.clusters.iter().map(|c| c.advance).sum::<f32>() * line.size;
+                assert!(
+                    x + width <= qr_x - QR_GAP + 0.01,
+                    "{x} + {width} runs into the code"
+                );
+            }
+        }
+        let figures = placed
+            .structure()
+            .iter()
+            .filter(|e| matches!(e, Element::Figure { alt, .. } if alt.contains("https://r.example/v/abc")))
+            .count();
+        assert_eq!(
+            figures, 1,
+            "the code is a figure whose alt text holds the URL"
+        );
     }
 }

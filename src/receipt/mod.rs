@@ -8,4 +8,5 @@ pub mod lines;
 pub mod page;
 pub mod pdf;
 pub mod slim_font;
+pub mod template;
 pub mod work;

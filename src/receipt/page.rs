@@ -1,8 +1,11 @@
 //! What one receipt page shows, already localized and formatted. The renderer only lays
 //! it out; it never formats an amount or a date itself.
 
+use super::layout::Rgb;
+use super::template::{Logo, Paper};
+
 /// One page of a receipt document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReceiptPage {
     /// BCP 47 tag of the page's language (`en`, `zh-CN`, `pt-BR`): the document language.
     pub lang: &'static str,
@@ -18,6 +21,27 @@ pub struct ReceiptPage {
     pub footer: Vec<String>,
     /// The refund ID, named in warnings (e.g. a character no shipped font can draw).
     pub refund_id: String,
+    /// The issuer's block at the head of the page, from its template: legal name first,
+    /// then address, tax ID and support lines. Empty with the default template.
+    pub issuer: Vec<String>,
+    pub logo: Option<Logo>,
+    /// Headings and the header rule in the template's colour; recibo's own when `None`.
+    pub accent: Option<Rgb>,
+    pub paper: Paper,
+    /// The verification QR code, when the template asks for one.
+    pub verify: Option<Verify>,
+}
+
+/// A QR code of the receipt's verification address, already encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verify {
+    pub url: String,
+    /// One localized line under the code.
+    pub caption: String,
+    /// Modules per side.
+    pub width: usize,
+    /// Row by row, `true` for a dark module.
+    pub modules: Vec<bool>,
 }
 
 /// A heading and its rows of a two-column table.

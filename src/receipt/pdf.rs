@@ -1,4 +1,4 @@
-//! Refund receipts as tagged PDF: one A4 page per [`ReceiptPage`].
+//! Refund receipts as tagged PDF: one page per [`ReceiptPage`], on its template's paper.
 //!
 //! Text arrives localized and formatted, and [`super::layout`] places it; this module only
 //! paints the placed marks and tags them. Glyphs were chosen per character from the shipped
@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use krilla::color::rgb;
 use krilla::configure::{Archival, ConfigurationBuilder, ValidationError};
 use krilla::error::KrillaError;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::metadata::{self, Metadata};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
@@ -29,8 +29,9 @@ use krilla::{Document, SerializeSettings};
 use unicode_normalization::UnicodeNormalization;
 
 use super::fonts::{FontSet, Weight};
-use super::layout::{Element, Mark, PAGE_H, PAGE_W, PlacedLine, PlacedPage, Rgb, Style};
-use super::page::ReceiptPage;
+use super::layout::{Element, INK, Mark, PlacedLine, PlacedPage, Rgb, Style};
+use super::page::{ReceiptPage, Verify};
+use super::template::Logo;
 
 /// Outline width, in em, that makes a regular face look bold.
 const FAUX_BOLD_STROKE: f32 = 0.035;
@@ -73,9 +74,13 @@ pub enum RenderError {
     #[error("no receipt pages to render")]
     NoPages,
     #[error(
-        "receipt for refund {refund_id} does not fit on one A4 page, even with text shrunk to {percent}%"
+        "receipt for refund {refund_id} does not fit on one {paper} page, even with text shrunk to {percent}%"
     )]
-    DoesNotFit { refund_id: String, percent: u32 },
+    DoesNotFit {
+        refund_id: String,
+        paper: &'static str,
+        percent: u32,
+    },
     #[error("PDF/A-2b requires a creation date: set RenderOptions::creation_date")]
     PdfaNeedsCreationDate,
     #[error("the PDF does not conform to {standard}: {}", .problems.join("; "))]
@@ -147,11 +152,14 @@ impl Renderer {
                 .place(self.fonts, page, &mut missing)
                 .map_err(|e| RenderError::DoesNotFit {
                     refund_id: page.refund_id.clone(),
+                    paper: page.paper.name(),
                     percent: e.percent,
                 })?;
 
-            let mut pdf_page =
-                document.start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 size"));
+            let (width, height) = placed.size();
+            let mut pdf_page = document.start_page_with(
+                PageSettings::from_wh(width, height).expect("a paper size is positive"),
+            );
             let mut surface = pdf_page.surface();
             let mut painter = Painter {
                 surface: &mut surface,
@@ -159,7 +167,7 @@ impl Renderer {
                 glyphs: &mut glyphs,
                 color: None,
             };
-            let nodes = painter.paint(&placed);
+            let nodes = painter.paint(&placed, page);
             surface.finish();
             pdf_page.finish();
 
@@ -214,7 +222,7 @@ struct Painter<'a, 's> {
 impl Painter<'_, '_> {
     /// Paints every mark of the page in order and returns its structure nodes in reading
     /// order.
-    fn paint(&mut self, placed: &PlacedPage) -> Vec<Node> {
+    fn paint(&mut self, placed: &PlacedPage, page: &ReceiptPage) -> Vec<Node> {
         // Span identifiers of each text mark's lines, for the structure below.
         let mut spans: Vec<Vec<Identifier>> = Vec::with_capacity(placed.marks().len());
         for mark in placed.marks() {
@@ -239,6 +247,16 @@ impl Painter<'_, '_> {
                     thickness,
                     color,
                 } => self.rule(x, y, width, thickness, color),
+                Mark::Logo { x, y, w, h } => {
+                    if let Some(logo) = &page.logo {
+                        ids.push(self.logo(logo, x, y, w, h));
+                    }
+                }
+                Mark::Qr { x, y, size } => {
+                    if let Some(verify) = &page.verify {
+                        ids.push(self.qr(verify, x, y, size));
+                    }
+                }
             }
             spans.push(ids);
         }
@@ -270,9 +288,63 @@ impl Painter<'_, '_> {
                     }
                     nodes.push(table.into());
                 }
+                Element::Figure { mark, alt } => push_group(
+                    &mut nodes,
+                    group(Tag::Figure(Some(alt.clone())).into(), *mark),
+                ),
             }
         }
         nodes
+    }
+
+    /// The logo, drawn into its box.
+    fn logo(&mut self, logo: &Logo, x: f32, y: f32, w: f32, h: f32) -> Identifier {
+        let id = self.surface.start_tagged(ContentTag::Other);
+        self.surface
+            .push_transform(&Transform::from_translate(x, y));
+        if let Some(size) = Size::from_wh(w, h) {
+            self.surface.draw_image(logo.image.clone(), size);
+        }
+        self.surface.pop();
+        self.surface.end_tagged();
+        id
+    }
+
+    /// The QR code as one filled path: a rectangle per run of dark modules in a row, so
+    /// the symbol stays sharp at any zoom and costs a few hundred bytes.
+    fn qr(&mut self, verify: &Verify, x: f32, y: f32, size: f32) -> Identifier {
+        let n = verify.width;
+        let module = size / n as f32;
+        let mut path = PathBuilder::new();
+        for row in 0..n {
+            let cells = &verify.modules[row * n..(row + 1) * n];
+            let mut col = 0;
+            while col < n {
+                if !cells[col] {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < n && cells[col] {
+                    col += 1;
+                }
+                if let Some(rect) = Rect::from_xywh(
+                    x + start as f32 * module,
+                    y + row as f32 * module,
+                    (col - start) as f32 * module,
+                    module,
+                ) {
+                    path.push_rect(rect);
+                }
+            }
+        }
+        let id = self.surface.start_tagged(ContentTag::Other);
+        if let Some(path) = path.finish() {
+            self.set_color(INK);
+            self.surface.draw_path(&path);
+        }
+        self.surface.end_tagged();
+        id
     }
 
     /// Draws one line as one `draw_glyphs` call per run of characters sharing a face.

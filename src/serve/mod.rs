@@ -37,6 +37,7 @@ use tokio::sync::Semaphore;
 use crate::error::{Error, Result};
 use crate::locale::Locales;
 use crate::receipt::pdf::Renderer;
+use crate::receipt::template::Branding;
 use crate::source::FileSource;
 use crate::source::gateway::{GatewayClient, GatewayConfig};
 
@@ -69,6 +70,8 @@ pub struct Config {
     pub templates: Option<PathBuf>,
     /// Largest `limit` of a JSON page.
     pub max_page: usize,
+    /// The templates receipts are printed with.
+    pub branding: Branding,
 }
 
 /// What the request handlers share.
@@ -92,6 +95,7 @@ pub(crate) struct App {
     templates: Option<PathBuf>,
     request_timeout: Duration,
     max_page: usize,
+    branding: Branding,
 }
 
 /// Runs the server until SIGTERM or SIGINT, then lets the requests in flight finish (for
@@ -153,6 +157,7 @@ pub fn run(config: Config) -> Result<u64> {
         templates: config.templates.clone(),
         request_timeout: config.request_timeout,
         max_page: config.max_page.max(1),
+        branding: config.branding.clone(),
     });
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -291,6 +291,7 @@ fn render_now(app: &App, found: &Found, lang: Lang, zone: Tz) -> Result<Rendered
             lang,
             zone,
             generated_at: found.generated_at,
+            branding: &app.branding,
         },
     );
     let options = RenderOptions {

@@ -120,6 +120,7 @@ pub fn recibo_with(
         .env_remove("RUST_LOG")
         .env_remove("RECIBO_TEMPLATES")
         .env_remove("RECIBO_DB")
+        .env_remove("RECIBO_RECEIPT_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -1,0 +1,494 @@
+//! Receipt templates: who issues a receipt and how it looks. A template is a TOML file
+//! (`templates/receipts/NAME.toml`, or any path) naming the issuer's legal name, logo,
+//! address, tax ID, support contact, accent colour, paper size, per-language footer and the
+//! URL pattern of the verification QR code. The built-in `default` is recibo's plain look.
+//!
+//! A template is read and checked whole before any receipt is rendered: an unknown key, a
+//! missing or unreadable logo, a colour that is not one, an unknown language in `[footer]`
+//! or a `verify_url` without `{code}` is an error naming the file and the key.
+//!
+//! Several templates may be given; a refund gets the first whose `merchants` lists its
+//! merchant ID, else the first without a `merchants` list, else `default`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::layout::Rgb;
+use crate::error::{Error, Result};
+use crate::locale::Lang;
+use crate::model::Transaction;
+
+/// The environment variable holding the key verification codes are made with.
+pub const RECEIPT_KEY_ENV: &str = "RECIBO_RECEIPT_KEY";
+
+/// A key shorter than this is refused: the codes must not be guessable.
+const MIN_KEY_BYTES: usize = 16;
+
+/// Bytes of the HMAC kept in a code: 120 bits, written as 24 base32 letters and digits.
+const CODE_BYTES: usize = 15;
+
+/// Paper a receipt is printed on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Paper {
+    #[default]
+    A4,
+    Letter,
+}
+
+impl Paper {
+    /// Width and height in points.
+    pub fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (595.0, 842.0),
+            Paper::Letter => (612.0, 792.0),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::Letter => "Letter",
+        }
+    }
+}
+
+/// A logo image, checked when the template is read, decoded once and shared by every
+/// receipt drawn with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logo {
+    pub image: krilla::image::Image,
+    /// Pixel size: the logo is drawn at this aspect ratio.
+    pub width: u32,
+    pub height: u32,
+    /// What a screen reader says for it.
+    pub alt: String,
+}
+
+/// The tax ID line: `CNPJ: 12.345.678/0001-90`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxId {
+    pub label: String,
+    pub value: String,
+}
+
+/// A checked template.
+#[derive(Clone, Debug, Default)]
+pub struct Template {
+    /// `default`, or the file as given: what metadata and messages name it by.
+    pub name: String,
+    pub issuer: Option<String>,
+    pub logo: Option<Logo>,
+    pub address: Vec<String>,
+    pub tax_id: Option<TaxId>,
+    pub support: Option<String>,
+    pub accent: Option<Rgb>,
+    pub paper: Paper,
+    /// `https://.../{code}`: the receipt carries a QR code of it.
+    pub verify_url: Option<String>,
+    pub merchants: Vec<String>,
+    pub footer: BTreeMap<&'static str, String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateFile {
+    #[serde(default)]
+    description: Option<String>,
+    issuer: Option<String>,
+    logo: Option<String>,
+    logo_alt: Option<String>,
+    #[serde(default)]
+    address: Vec<String>,
+    tax_id: Option<TaxId>,
+    support: Option<String>,
+    accent: Option<String>,
+    paper: Option<String>,
+    verify_url: Option<String>,
+    #[serde(default)]
+    merchants: Vec<String>,
+    #[serde(default)]
+    footer: BTreeMap<String, String>,
+}
+
+impl Template {
+    /// recibo's plain look: no issuer block, no logo, no QR code.
+    pub fn builtin() -> Template {
+        Template {
+            name: "default".into(),
+            ..Template::default()
+        }
+    }
+
+    /// `spec` is `default`, a template name looked up in `dir` (`NAME.toml`), or a path to
+    /// a `.toml` file.
+    pub fn resolve(spec: &str, dir: Option<&Path>) -> Result<Template> {
+        let spec = spec.trim();
+        if spec.eq_ignore_ascii_case("default") {
+            return Ok(Template::builtin());
+        }
+        let path = if spec.ends_with(".toml") || spec.contains('/') {
+            PathBuf::from(spec)
+        } else {
+            let dir = dir.unwrap_or(Path::new("templates/receipts"));
+            dir.join(format!("{spec}.toml"))
+        };
+        if !path.is_file() {
+            return Err(Error::usage(format!(
+                "receipt template {spec:?}: no such file {} (a template is `default`, a NAME \
+                 in templates/receipts/ or a path to a .toml file)",
+                path.display()
+            )));
+        }
+        Template::load(&path)
+    }
+
+    /// Reads and checks the template in `path`; relative paths inside it (the logo) are
+    /// taken from the file's folder.
+    pub fn load(path: &Path) -> Result<Template> {
+        let name = path.display().to_string();
+        let fail =
+            |key: &str, why: String| Error::usage(format!("receipt template {name}: {key}: {why}"));
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::usage(format!("receipt template {name}: {e}")))?;
+        let file: TemplateFile = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+            Error::usage(format!("receipt template {name}{at}: {}", e.message()))
+        })?;
+        let _ = file.description;
+        let folder = path.parent().unwrap_or(Path::new(""));
+
+        let accent = file
+            .accent
+            .as_deref()
+            .map(|c| {
+                parse_colour(c).ok_or_else(|| {
+                    fail(
+                        "accent",
+                        format!("{c:?} is not a colour (write #RRGGBB or #RGB)"),
+                    )
+                })
+            })
+            .transpose()?;
+        let paper = match file.paper.as_deref().map(str::trim) {
+            None => Paper::A4,
+            Some(p) if p.eq_ignore_ascii_case("a4") => Paper::A4,
+            Some(p) if p.eq_ignore_ascii_case("letter") => Paper::Letter,
+            Some(p) => return Err(fail("paper", format!("{p:?} is not A4 or Letter"))),
+        };
+        if let Some(url) = &file.verify_url {
+            check_verify_url(url).map_err(|why| fail("verify_url", why))?;
+        }
+        let mut footer = BTreeMap::new();
+        for (tag, line) in file.footer {
+            let lang = tag.parse::<Lang>().ok().ok_or_else(|| {
+                fail(
+                    &format!("footer.{tag}"),
+                    "is not a receipt language (en, zh-CN or pt-BR)".into(),
+                )
+            })?;
+            footer.insert(lang.tag(), line.trim().to_string());
+        }
+        let issuer = file
+            .issuer
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        let logo = match &file.logo {
+            None => None,
+            Some(logo) => {
+                let alt = file
+                    .logo_alt
+                    .clone()
+                    .or_else(|| issuer.as_ref().map(|i| format!("{i} logo")))
+                    .unwrap_or_else(|| "Logo".into());
+                Some(
+                    load_logo(&folder.join(logo), alt)
+                        .map_err(|why| fail("logo", format!("{logo}: {why}")))?,
+                )
+            }
+        };
+        Ok(Template {
+            name,
+            issuer,
+            logo,
+            address: file
+                .address
+                .into_iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            tax_id: file.tax_id,
+            support: file
+                .support
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            accent,
+            paper,
+            verify_url: file.verify_url,
+            merchants: file
+                .merchants
+                .into_iter()
+                .map(|m| m.trim().to_string())
+                .collect(),
+            footer,
+        })
+    }
+}
+
+/// `#RRGGBB` or `#RGB`.
+fn parse_colour(text: &str) -> Option<Rgb> {
+    let hex = text.trim().strip_prefix('#')?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let digit = |i: usize, n: usize| u8::from_str_radix(&hex[i..i + n], 16).ok();
+    match hex.len() {
+        6 => Some((digit(0, 2)?, digit(2, 2)?, digit(4, 2)?)),
+        3 => Some((digit(0, 1)? * 17, digit(1, 1)? * 17, digit(2, 1)? * 17)),
+        _ => None,
+    }
+}
+
+/// A verification URL pattern: http(s), with `{code}` exactly once and no other braces.
+fn check_verify_url(url: &str) -> std::result::Result<(), String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!("{url:?} must start with https:// (or http://)"));
+    }
+    if url.matches("{code}").count() != 1 {
+        return Err(format!(
+            "{url:?} must hold {{code}} once, where the code goes"
+        ));
+    }
+    let rest = url.replace("{code}", "");
+    if rest.contains(['{', '}']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{url:?}: only {{code}} may stand in braces, and no spaces"
+        ));
+    }
+    Ok(())
+}
+
+/// A PNG or JPEG, known by its first bytes, whatever its name says.
+fn load_logo(path: &Path, alt: String) -> std::result::Result<Logo, String> {
+    // A logo is a small picture; a huge file is a mistake, never read whole.
+    const MAX_LOGO_BYTES: u64 = 4 << 20;
+    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if size > MAX_LOGO_BYTES {
+        return Err(format!("{size} bytes; a logo may hold at most 4 MiB"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    // Not interpolated: PDF/A forbids it, and a logo is drawn near its own size anyway.
+    let image = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        krilla::image::Image::from_png(bytes.into(), false)
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        krilla::image::Image::from_jpeg(bytes.into(), false)
+    } else {
+        return Err("is neither a PNG nor a JPEG image".into());
+    }
+    .map_err(|e| format!("cannot be read as an image: {e}"))?;
+    let (width, height) = image.size();
+    if width == 0 || height == 0 {
+        return Err("has no pixels".into());
+    }
+    Ok(Logo {
+        image,
+        width,
+        height,
+        alt,
+    })
+}
+
+/// The key verification codes are made with, from [`RECEIPT_KEY_ENV`]. Never shown.
+#[derive(Clone)]
+pub struct ReceiptKey(Arc<Vec<u8>>);
+
+impl std::fmt::Debug for ReceiptKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReceiptKey(***)")
+    }
+}
+
+impl ReceiptKey {
+    pub fn new(secret: &[u8]) -> Result<ReceiptKey> {
+        if secret.len() < MIN_KEY_BYTES {
+            return Err(Error::usage(format!(
+                "{RECEIPT_KEY_ENV} is {} bytes long; a receipt key needs at least \
+                 {MIN_KEY_BYTES} (e.g. `openssl rand -hex 32`)",
+                secret.len()
+            )));
+        }
+        Ok(ReceiptKey(Arc::new(secret.to_vec())))
+    }
+
+    /// The key in the environment, `None` when it is not set.
+    pub fn from_env() -> Result<Option<ReceiptKey>> {
+        match std::env::var_os(RECEIPT_KEY_ENV) {
+            None => Ok(None),
+            Some(v) => ReceiptKey::new(v.as_encoded_bytes()).map(Some),
+        }
+    }
+
+    /// The refund's verification code: 120 bits of an HMAC-SHA-256 over its merchant ID
+    /// and refund ID, in lower-case base32. Stable while the key is; without the key it
+    /// cannot be worked out from IDs a stranger may know.
+    pub fn code(&self, refund: &Transaction) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(b"recibo receipt code v1");
+        for part in [refund.customer_id.trim(), refund.transaction_id.trim()] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        base32(&mac.finalize().into_bytes()[..CODE_BYTES])
+    }
+}
+
+/// RFC 4648 base32 in lower case, without padding (`bytes` a multiple of 5 long).
+fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::with_capacity(bytes.len() * 8 / 5);
+    for chunk in bytes.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = buf.iter().fold(0u64, |n, &b| (n << 8) | u64::from(b));
+        for i in (0..8).rev() {
+            out.push(ALPHABET[((n >> (i * 5)) & 31) as usize] as char);
+        }
+    }
+    out
+}
+
+/// The templates a run may use and the key for their codes: picks each refund's template.
+#[derive(Clone, Debug)]
+pub struct Branding {
+    templates: Vec<Arc<Template>>,
+    fallback: Arc<Template>,
+    key: Option<ReceiptKey>,
+    /// `--verify-url`: a pattern for templates that give none.
+    verify_url: Option<String>,
+}
+
+impl Default for Branding {
+    fn default() -> Self {
+        Branding {
+            templates: Vec::new(),
+            fallback: Arc::new(Template::builtin()),
+            key: None,
+            verify_url: None,
+        }
+    }
+}
+
+impl Branding {
+    /// The templates `specs` name (see [`Template::resolve`]), `verify_url` for those
+    /// without one, and the receipt key, which a QR code needs.
+    pub fn new(
+        specs: &[String],
+        dir: Option<&Path>,
+        verify_url: Option<&str>,
+        key: Option<ReceiptKey>,
+    ) -> Result<Branding> {
+        if let Some(url) = verify_url {
+            check_verify_url(url).map_err(|why| Error::usage(format!("--verify-url: {why}")))?;
+        }
+        let templates: Vec<Arc<Template>> = specs
+            .iter()
+            .map(|s| Template::resolve(s, dir).map(Arc::new))
+            .collect::<Result<_>>()?;
+        let fallback = templates
+            .iter()
+            .find(|t| t.merchants.is_empty())
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Template::builtin()));
+        let branding = Branding {
+            templates,
+            fallback,
+            key,
+            verify_url: verify_url.map(str::to_string),
+        };
+        let wants_codes = branding.verify_url.is_some()
+            || branding.templates.iter().any(|t| t.verify_url.is_some());
+        if wants_codes && branding.key.is_none() {
+            return Err(Error::usage(format!(
+                "a verification URL needs {RECEIPT_KEY_ENV} set to a secret of at least \
+                 {MIN_KEY_BYTES} bytes: its codes are made with it"
+            )));
+        }
+        Ok(branding)
+    }
+
+    /// The template `refund` is printed with.
+    pub fn template_for(&self, refund: &Transaction) -> &Template {
+        let merchant = refund.customer_id.trim();
+        self.templates
+            .iter()
+            .find(|t| t.merchants.iter().any(|m| m == merchant))
+            .unwrap_or(&self.fallback)
+    }
+
+    /// The URL the receipt's QR code holds, when its template (or `--verify-url`) asks.
+    pub fn verify_url(&self, template: &Template, refund: &Transaction) -> Option<String> {
+        let pattern = template.verify_url.as_ref().or(self.verify_url.as_ref())?;
+        let key = self.key.as_ref()?;
+        Some(pattern.replace("{code}", &key.code(refund)))
+    }
+
+    pub fn key(&self) -> Option<&ReceiptKey> {
+        self.key.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_and_urls_are_checked() {
+        assert_eq!(parse_colour("#1B5E20"), Some((0x1b, 0x5e, 0x20)));
+        assert_eq!(parse_colour("#fff"), Some((255, 255, 255)));
+        for bad in ["1B5E20", "#12", "#GGGGGG", "green", "#1234567"] {
+            assert_eq!(parse_colour(bad), None, "{bad}");
+        }
+        assert!(check_verify_url("https://r.example/v/{code}").is_ok());
+        for bad in [
+            "https://r.example/v/",
+            "ftp://r.example/{code}",
+            "https://r.example/{code}/{code}",
+            "https://r.example/{id}/{code}",
+            "https://r.example/ {code}",
+        ] {
+            assert!(check_verify_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes_are_stable_per_key_and_differ_between_keys_and_refunds() {
+        let mut refund = crate::store::blank();
+        refund.customer_id = "2188120000002468".into();
+        refund.transaction_id = "R1".into();
+        let a = ReceiptKey::new(b"0123456789abcdef-one").unwrap();
+        let b = ReceiptKey::new(b"0123456789abcdef-two").unwrap();
+        let code = a.code(&refund);
+        assert_eq!(code.len(), 24);
+        assert!(
+            code.bytes()
+                .all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c))
+        );
+        assert_eq!(code, a.code(&refund));
+        assert_ne!(code, b.code(&refund));
+        let mut other = refund.clone();
+        other.transaction_id = "R2".into();
+        assert_ne!(code, a.code(&other));
+        assert!(ReceiptKey::new(b"short").is_err());
+        assert_eq!(format!("{a:?}"), "ReceiptKey(***)");
+        assert_eq!(base32(b"\0\0\0\0\0"), "aaaaaaaa");
+        assert_eq!(base32(b"fooba"), "mzxw6ytb");
+    }
+}
