@@ -1472,3 +1472,129 @@ fn a_server_on_a_sqlite_store_answers_as_one_on_its_files() {
 fn a_server_on_a_postgres_store_answers_as_one_on_its_files() {
     a_server_on_a_store_answers_as_one_on_its_files(true);
 }
+
+/// What zbarimg reads from a PDF's first page rendered at 150 dpi.
+fn qr_of(dir: &Path, name: &str, pdf: &[u8]) -> Vec<String> {
+    let file = dir.join(format!("{name}.pdf"));
+    std::fs::write(&file, pdf).unwrap();
+    let png = dir.join(name);
+    let status = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&file)
+        .arg(&png)
+        .status()
+        .expect("pdftoppm (poppler-utils) is installed by tests/run.sh");
+    assert!(status.success());
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(png.with_extension("png"))
+        .output()
+        .expect("zbarimg (zbar-tools) is installed by tests/run.sh");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stopped() {
+    let key = "serve-receipt-key-0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+    std::fs::write(
+        dir.path().join("brand.toml"),
+        "issuer = \"Acme Issuer Ltd.\"\nverify_url = \"https://receipts.example.com/v/{code}\"\n",
+    )
+    .unwrap();
+    let server = Server::start_in(
+        dir,
+        &["-i", "data.csv", "--template", "brand.toml"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN), ("RECIBO_RECEIPT_KEY", key)],
+    );
+    let pdf = server.get("/v1/refunds/2026102000042/receipt.pdf?lang=en");
+    assert_eq!(pdf.status, 200);
+    let urls = qr_of(server.dir.path(), "scanned", &pdf.body);
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    let code = urls[0]
+        .strip_prefix("https://receipts.example.com/v/")
+        .expect("the template's URL")
+        .to_string();
+
+    // JSON, with no token: what the customer needs, and nothing more.
+    let check = get(&server.url(&format!("/v1/receipts/{code}")), &[]);
+    assert_eq!(
+        check.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&check.body)
+    );
+    let body = check.json();
+    assert_eq!(body["refundId"], "2026102000042");
+    assert_eq!(body["amount"], "90.00");
+    assert_eq!(body["currency"], "CNY");
+    assert_eq!(body["status"], "SUCCESS");
+    assert_eq!(body["refundedAt"], "2026-10-20T01:30:00Z");
+    assert_eq!(body.as_object().unwrap().len(), 6, "{body}");
+    assert_eq!(check.header("cache-control"), "no-store");
+
+    // The page, in the reader's language, with no script allowed.
+    let page = get(
+        &server.url(&format!("/v/{code}")),
+        &[("accept-language", "pt-BR,pt;q=0.9")],
+    );
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8(page.body.clone()).unwrap();
+    assert!(
+        html.contains("lang=\"pt-BR\"") && html.contains("2026102000042"),
+        "{html}"
+    );
+    assert!(html.contains("autêntico"), "{html}");
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert!(!html.contains("<script"));
+
+    // Unknown, malformed and another refund's altered code all get the same 404.
+    let mut altered = code.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == 'a' { 'b' } else { 'a' });
+    let answers: Vec<(u16, Vec<u8>)> = [
+        altered.as_str(),
+        "abc",
+        "2026102000042",
+        "AAAAAAAAAAAAAAAAAAAAAAAA",
+    ]
+    .iter()
+    .map(|c| {
+        let r = get(&server.url(&format!("/v1/receipts/{c}")), &[]);
+        (r.status, r.body)
+    })
+    .collect();
+    for answer in &answers {
+        assert_eq!(answer, &answers[0]);
+    }
+    assert_eq!(answers[0].0, 404);
+    // The code never reaches the log.
+    assert!(!server.log().contains(&code), "{}", server.log());
+
+    // Guessing is stopped: the window's lookups are used up (6 so far).
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let r = get(&server.url(&format!("/v1/receipts/{altered}")), &[]);
+        statuses.push((r.status, r.header("retry-after").to_string()));
+    }
+    let limited: Vec<_> = statuses.iter().filter(|(s, _)| *s == 429).collect();
+    assert_eq!(limited.len(), 6, "{statuses:?}");
+    assert!(
+        limited
+            .iter()
+            .all(|(_, wait)| wait.parse::<u64>().is_ok_and(|w| w >= 1))
+    );
+    assert_eq!(
+        get(&server.url(&format!("/v/{code}")), &[]).status,
+        429,
+        "the page shares the window"
+    );
+}

@@ -91,3 +91,8 @@ footer-validity = This receipt was generated electronically and is valid without
 issuer-support = Support: { $contact }
 # Under the QR code, which holds the receipt's verification address
 verify-caption = Scan to check this receipt is genuine
+# The page a scanned QR code opens
+verify-page-title = Refund receipt check
+verify-page-genuine = This receipt is genuine: it was issued for the refund below.
+verify-page-unknown = No receipt has this code. Check the address, or ask whoever issued the receipt.
+label-receipt-number = Receipt number

@@ -80,3 +80,7 @@ footer-validity = Este comprovante foi gerado eletronicamente e é válido sem a
 
 issuer-support = Atendimento: { $contact }
 verify-caption = Escaneie para confirmar que este comprovante é autêntico
+verify-page-title = Verificação de comprovante de estorno
+verify-page-genuine = Este comprovante é autêntico: foi emitido para o estorno abaixo.
+verify-page-unknown = Nenhum comprovante tem este código. Confira o endereço ou consulte quem emitiu o comprovante.
+label-receipt-number = Número do comprovante

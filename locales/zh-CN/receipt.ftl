@@ -81,3 +81,7 @@ footer-validity = 本凭证以电子方式生成，无需签名即有效。
 
 issuer-support = 客服：{ $contact }
 verify-caption = 扫码验证本凭证真伪
+verify-page-title = 退款凭证验证
+verify-page-genuine = 此凭证真实有效：它是为以下退款出具的。
+verify-page-unknown = 没有与此编码对应的凭证。请检查地址，或联系凭证出具方。
+label-receipt-number = 凭证编号

@@ -26,6 +26,7 @@ pub mod metrics;
 pub(crate) mod receipts;
 pub(crate) mod routes;
 pub mod state;
+mod verify;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,6 +97,8 @@ pub(crate) struct App {
     request_timeout: Duration,
     max_page: usize,
     branding: Branding,
+    /// Verification lookups per client address.
+    lookups: verify::LookupLimit,
 }
 
 /// Runs the server until SIGTERM or SIGINT, then lets the requests in flight finish (for
@@ -158,6 +161,7 @@ pub fn run(config: Config) -> Result<u64> {
         request_timeout: config.request_timeout,
         max_page: config.max_page.max(1),
         branding: config.branding.clone(),
+        lookups: verify::LookupLimit::default(),
     });
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

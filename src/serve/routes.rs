@@ -25,7 +25,18 @@ pub const EXPORT: &str = "/v1/transactions/export";
 pub const TRANSACTIONS: &str = "/v1/transactions";
 pub const HEALTHZ: &str = "/healthz";
 pub const METRICS: &str = "/metrics";
-const ROUTES: [&str; 5] = [RECEIPT, EXPORT, TRANSACTIONS, HEALTHZ, METRICS];
+/// A receipt's verification, by the code in its QR code: no token.
+pub const VERIFY_PAGE: &str = "/v/{code}";
+pub const VERIFY_JSON: &str = "/v1/receipts/{code}";
+const ROUTES: [&str; 7] = [
+    RECEIPT,
+    EXPORT,
+    TRANSACTIONS,
+    HEALTHZ,
+    METRICS,
+    VERIFY_PAGE,
+    VERIFY_JSON,
+];
 
 /// Longest request target accepted (path and query).
 const MAX_URI: usize = 8 * 1024;
@@ -143,6 +154,8 @@ pub fn router(app: Arc<App>) -> Router {
         ));
     Router::new()
         .route(HEALTHZ, get(healthz))
+        .route(VERIFY_PAGE, get(super::verify::page))
+        .route(VERIFY_JSON, get(super::verify::json))
         .merge(protected)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -288,7 +301,12 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
         .and_then(|m| ROUTES.iter().find(|r| **r == m.as_str()).copied())
         .unwrap_or("unmatched");
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    // A verification code lets whoever holds it see its refund: logs keep the route only.
+    let path = if route == VERIFY_PAGE || route == VERIFY_JSON {
+        route.to_string()
+    } else {
+        request.uri().path().to_string()
+    };
     let response = next.run(request).await;
     let elapsed = start.elapsed();
     let status = response.status().as_u16();

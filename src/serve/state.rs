@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use crate::error::{Error, Result};
 use crate::locale::Lang;
 use crate::model::Transaction;
+use crate::receipt::template::ReceiptKey;
 use crate::receipt::work::original_among;
 use crate::source::{FileSource, ReadStats};
 
@@ -32,6 +33,9 @@ pub struct Snapshot {
     /// ETags of receipts already rendered from this snapshot, so a conditional request
     /// that matches is answered without rendering.
     etags: Mutex<HashMap<(String, Lang, Tz), String>>,
+    /// Verification codes of the successful refunds, under the server's receipt key, to
+    /// their positions: made on the first lookup.
+    codes: std::sync::OnceLock<HashMap<String, u32>>,
 }
 
 impl Snapshot {
@@ -79,7 +83,21 @@ impl Snapshot {
             generation,
             stats,
             etags: Mutex::new(HashMap::new()),
+            codes: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The successful refund whose verification code under `key` is `code`.
+    pub fn with_code(&self, key: &ReceiptKey, code: &str) -> Option<&Transaction> {
+        let codes = self.codes.get_or_init(|| {
+            self.transactions
+                .iter()
+                .enumerate()
+                .filter(|(_, tx)| tx.is_successful_refund())
+                .map(|(i, tx)| (key.code(tx), i as u32))
+                .collect()
+        });
+        codes.get(code).map(|&i| &self.transactions[i as usize])
     }
 
     /// Positions of the transactions carrying `id` among their IDs, in input order.
