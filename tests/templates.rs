@@ -509,3 +509,131 @@ fn a_job_names_its_template_from_its_own_folder_and_a_bad_one_stops_it_before_re
         refused.stderr
     );
 }
+
+#[test]
+fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let template = example_template();
+    let (_, refund) = successful_refunds(d)
+        .into_iter()
+        .find(|(m, _)| m == LOJA_VERDE)
+        .unwrap();
+    // A folder and a ZIP of a bulk run, in every language.
+    run(
+        d,
+        &[
+            "receipts",
+            "-i",
+            &samples(),
+            "--id",
+            &refund,
+            "--lang",
+            "all",
+            "--template",
+            &template,
+            "--generated-at",
+            GENERATED_AT,
+            "--out",
+            "dir",
+            "--zip",
+            "r.zip",
+            "--merge",
+            "all.pdf",
+        ],
+        Some(KEY),
+    )
+    .assert_code(0);
+    let ok = run(
+        d,
+        &[
+            "verify",
+            "dir",
+            "r.zip",
+            "-i",
+            &samples(),
+            "--template",
+            &template,
+        ],
+        Some(KEY),
+    );
+    ok.assert_code(0);
+    let lines = ok.stdout_text();
+    assert_eq!(lines.lines().count(), 6, "{lines}");
+    assert!(lines.lines().all(|l| l.ends_with(": authentic")), "{lines}");
+
+    // The same receipt rendered from data with another amount: recibo's own output, and yet
+    // not what the real data gives.
+    let real = std::fs::read_to_string(samples()).unwrap();
+    let row = real
+        .lines()
+        .find(|l| l.split(',').nth(5) == Some(refund.as_str()))
+        .unwrap();
+    let amount = row.split(',').nth(15).unwrap();
+    assert!(amount.starts_with('-'), "{row}");
+    let forged_row = row.replacen(&format!(",{amount},"), ",-9999.99,", 1);
+    std::fs::write(d.join("forged.csv"), real.replace(row, &forged_row)).unwrap();
+    let mut args = vec![
+        "receipt",
+        refund.as_str(),
+        "-i",
+        "forged.csv",
+        "--lang",
+        "pt-BR",
+    ];
+    args.extend([
+        "--template",
+        &template,
+        "--generated-at",
+        GENERATED_AT,
+        "-o",
+        "forged.pdf",
+    ]);
+    run(d, &args, Some(KEY)).assert_code(0);
+    // One byte changed in an authentic file.
+    let mut bytes = std::fs::read(d.join(format!("dir/{refund}_en.pdf"))).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(d.join("flipped.pdf"), bytes).unwrap();
+    let bad = run(
+        d,
+        &[
+            "verify",
+            "forged.pdf",
+            "flipped.pdf",
+            "all.pdf",
+            "-i",
+            &samples(),
+            "--template",
+            &template,
+        ],
+        Some(KEY),
+    );
+    bad.assert_code(1);
+    let out = bad.stdout_text();
+    assert!(out.contains("forged.pdf: altered"), "{out}");
+    assert!(out.contains("flipped.pdf: altered"), "{out}");
+    assert!(out.contains("all.pdf: not a receipt"), "{out}");
+    // A refund the data lacks, and a template not given.
+    let other = run(d, &["verify", "dir", "-i", "forged.csv"], Some(KEY));
+    other.assert_code(1);
+    assert!(
+        other
+            .stdout_text()
+            .contains("cannot check: rendered with template"),
+        "{}",
+        other.stdout_text()
+    );
+    std::fs::write(d.join("empty.csv"), real.lines().next().unwrap()).unwrap();
+    let unknown = run(
+        d,
+        &["verify", "dir", "-i", "empty.csv", "--template", &template],
+        Some(KEY),
+    );
+    unknown.assert_code(1);
+    assert!(
+        unknown.stdout_text().contains("unknown refund"),
+        "{}",
+        unknown.stdout_text()
+    );
+}

@@ -68,6 +68,18 @@ Exit codes: 0 written, 1 not a successful refund, 2 bad usage or no transaction 
 3 input unreadable, 4 output unwritable.")]
     Receipt(ReceiptArgs),
 
+    /// Check receipts: render each again from the data and compare the bytes.
+    #[command(after_help = "Examples:
+  recibo verify branded.pdf -i samples/transactions.csv --template loja-verde
+  recibo verify receipts/ october.zip --db sqlite:store.db
+
+Each receipt records what it was rendered from (refund, language, zone, generation time,
+template, recibo version) in its metadata. Each file is reported as authentic, altered,
+unknown refund, not a receipt, or cannot check (another recibo version, a template not
+given with --template). A template's QR code needs RECIBO_RECEIPT_KEY as when rendered.
+Exit codes: 0 every file authentic, 1 any other answer, 2 bad usage, 3 input unreadable.")]
+    Verify(VerifyArgs),
+
     /// Render receipts for every successful refund the filters select, in parallel.
     #[command(after_help = "Examples:
   recibo receipts -i samples/transactions.csv --from 2026-10-01 --to 2026-11-01 --acquirer Antom \\
@@ -464,6 +476,24 @@ pub struct RenderArgs {
     /// Put a QR code of this URL on each receipt, `{code}` standing for the receipt's
     /// verification code (e.g. https://receipts.example.com/v/{code}); a template's
     /// `verify_url` wins. The codes are made with the secret in RECIBO_RECEIPT_KEY.
+    #[arg(long, value_name = "URL")]
+    pub verify_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Receipt PDFs, folders of them (not descending), or ZIP archives of a bulk run.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten, next_help_heading = "Input")]
+    pub input: InputArgs,
+
+    /// The templates the receipts were rendered with, as given to `--template` then.
+    #[arg(long = "template", value_name = "NAME|FILE")]
+    pub templates: Vec<String>,
+
+    /// The `--verify-url` the receipts were rendered with.
     #[arg(long, value_name = "URL")]
     pub verify_url: Option<String>,
 }

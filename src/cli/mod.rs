@@ -15,6 +15,7 @@ pub mod receipts;
 pub mod run;
 pub mod sample;
 pub mod serve;
+pub mod verify;
 
 use std::io::IsTerminal;
 
@@ -66,6 +67,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Export(a) => export::run(a, cli.quiet),
         Command::Columns(a) => columns::run(a),
         Command::Receipt(a) => receipt::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Receipts(a) => receipts::run(a, cli.quiet),
         Command::Serve(a) => serve::run(a),
         Command::Run(a) => run::run(a, cli.quiet),

@@ -12,6 +12,7 @@ use fluent_bundle::FluentArgs;
 use sha2::{Digest, Sha256};
 
 use super::page::{ReceiptPage, Row, Section, Verify};
+use super::stamp::Stamp;
 use super::template::Branding;
 use crate::locale::{Lang, Locales};
 use crate::model::{Transaction, TxStatus};
@@ -202,6 +203,17 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
         accent: template.accent,
         paper: template.paper,
         verify,
+        stamp: Some(Stamp {
+            refund_id: refund.transaction_id.clone(),
+            merchant_id: refund.customer_id.clone(),
+            lang: lang.tag().to_string(),
+            zone: input.zone.name().to_string(),
+            generated_at: input.generated_at,
+            template: template.name.clone(),
+            // Set by the renderer, which knows.
+            pdfa: false,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }),
     }
 }
 

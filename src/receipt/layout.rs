@@ -616,6 +616,7 @@ mod tests {
             accent: None,
             paper: Default::default(),
             verify: None,
+            stamp: None,
         }
     }
 

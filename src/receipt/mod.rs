@@ -8,5 +8,6 @@ pub mod lines;
 pub mod page;
 pub mod pdf;
 pub mod slim_font;
+pub mod stamp;
 pub mod template;
 pub mod work;

@@ -30,6 +30,8 @@ pub struct ReceiptPage {
     pub paper: Paper,
     /// The verification QR code, when the template asks for one.
     pub verify: Option<Verify>,
+    /// What the page was made from, written into a one-receipt document's metadata.
+    pub stamp: Option<super::stamp::Stamp>,
 }
 
 /// A QR code of the receipt's verification address, already encoded.

@@ -183,7 +183,7 @@ impl Renderer {
         let mut tree = TagTree::from(tree_children);
         tree = tree.with_lang(Some(first.lang.to_string()));
         document.set_tag_tree(tree);
-        document.set_metadata(self.metadata(first, options));
+        document.set_metadata(self.metadata(first, pages.len() == 1, options));
 
         let bytes = document.finish().map_err(|e| match e {
             KrillaError::Validation(errors) => RenderError::Validation {
@@ -198,7 +198,7 @@ impl Renderer {
         })
     }
 
-    fn metadata(&self, first: &ReceiptPage, options: &RenderOptions) -> Metadata {
+    fn metadata(&self, first: &ReceiptPage, alone: bool, options: &RenderOptions) -> Metadata {
         let title = plain(options.document_title.as_deref().unwrap_or(&first.title));
         let mut metadata = Metadata::new()
             .title(title)
@@ -206,6 +206,14 @@ impl Renderer {
             .creator("recibo".to_string());
         if let Some(date) = options.creation_date {
             metadata = metadata.creation_date(pdf_date(date));
+        }
+        // A receipt on its own says what it was made from, for `recibo verify`.
+        if let Some(stamp) = first.stamp.as_ref().filter(|_| alone) {
+            let stamp = super::stamp::Stamp {
+                pdfa: options.pdfa,
+                ..stamp.clone()
+            };
+            metadata = metadata.keywords(vec![stamp.to_keyword()]);
         }
         metadata
     }

@@ -1,0 +1,214 @@
+//! `recibo verify`: renders each receipt again from the data with the parameters it
+//! records ([`Stamp`]) and compares the bytes. A receipt is only ever the bytes recibo
+//! made for its refund: any edit, however small, makes it `altered`.
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono_tz::Tz;
+
+use super::Outcome;
+use super::args::VerifyArgs;
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::locale::{Lang, Locales};
+use crate::output::sha256_hex;
+use crate::receipt::content::{ReceiptInput, build_page};
+use crate::receipt::pdf::{RenderOptions, Renderer};
+use crate::receipt::stamp::Stamp;
+use crate::receipt::template::{Branding, ReceiptKey};
+use crate::receipt::work::collect;
+
+/// A PDF larger than this is no receipt of recibo's; it is not read whole.
+const MAX_PDF_BYTES: u64 = 16 << 20;
+
+/// One file to check: its name, the SHA-256 of its bytes and its stamp.
+struct Claim {
+    name: String,
+    sha256: String,
+    stamp: Option<Stamp>,
+}
+
+pub fn run(args: &VerifyArgs) -> Result<Outcome> {
+    let branding = Branding::new(
+        &args.templates,
+        None,
+        args.verify_url.as_deref(),
+        ReceiptKey::from_env()?,
+    )?;
+    let mut claims = Vec::new();
+    for path in &args.files {
+        gather(path, &mut claims)?;
+    }
+    if claims.is_empty() {
+        return Err(Error::usage("no PDF files to verify"));
+    }
+
+    let ids: Vec<String> = claims
+        .iter()
+        .filter_map(|c| c.stamp.as_ref().map(|s| s.refund_id.clone()))
+        .collect();
+    let filter = Filter {
+        ids: ids.clone(),
+        ..Filter::default()
+    };
+    let source = args.input.source(Tz::UTC, &Filter::default())?;
+    let work = collect(&filter, source.rereadable(), |pass, each| {
+        source.read_pass(pass, each)
+    })?;
+    let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
+    let renderer = Renderer::new();
+    let version = env!("CARGO_PKG_VERSION");
+
+    let mut report = String::new();
+    let mut failed = 0u64;
+    for claim in &claims {
+        let verdict = match &claim.stamp {
+            None => "not a receipt: no recibo stamp in its metadata (a merged PDF has none)".into(),
+            Some(stamp) if stamp.version != version => format!(
+                "cannot check: rendered by recibo {}, this is {version}",
+                stamp.version
+            ),
+            Some(stamp) => {
+                let refund = work.refunds.iter().find(|r| {
+                    r.transaction_id == stamp.refund_id
+                        && r.customer_id == stamp.merchant_id
+                        && r.is_successful_refund()
+                });
+                match refund {
+                    None => format!(
+                        "unknown refund: {:?} is no successful refund of merchant {:?} in the data",
+                        stamp.refund_id, stamp.merchant_id
+                    ),
+                    Some(refund) => {
+                        let template = branding.template_for(refund);
+                        let lang = stamp.lang.parse::<Lang>().ok();
+                        let zone = stamp.zone.parse::<Tz>().ok();
+                        match (lang, zone) {
+                            _ if template.name != stamp.template => format!(
+                                "cannot check: rendered with template {:?}; give it with --template",
+                                stamp.template
+                            ),
+                            (Some(lang), Some(zone)) => {
+                                let page = build_page(
+                                    &locales,
+                                    &ReceiptInput {
+                                        refund,
+                                        original: work.original_of(refund),
+                                        lang,
+                                        zone,
+                                        generated_at: stamp.generated_at,
+                                        branding: &branding,
+                                    },
+                                );
+                                let options = RenderOptions {
+                                    pdfa: stamp.pdfa,
+                                    creation_date: Some(stamp.generated_at),
+                                    document_title: None,
+                                };
+                                let pdf = renderer
+                                    .render(std::slice::from_ref(&page), &options)
+                                    .map_err(|e| Error::System(e.to_string()))?;
+                                if sha256_hex(&pdf.bytes) == claim.sha256 {
+                                    "authentic".to_string()
+                                } else {
+                                    format!(
+                                        "altered: not the receipt the data gives for refund {} ({})",
+                                        refund.transaction_id,
+                                        lang.tag()
+                                    )
+                                }
+                            }
+                            _ => "not a receipt: its stamp names no known language or zone".into(),
+                        }
+                    }
+                }
+            }
+        };
+        if verdict != "authentic" {
+            failed += 1;
+        }
+        report.push_str(&format!("{}: {verdict}\n", claim.name));
+    }
+    print!("{report}");
+    let summary = format!(
+        "{} of {} receipts authentic",
+        claims.len() as u64 - failed,
+        claims.len()
+    );
+    if failed > 0 {
+        return Err(Error::Refused(summary));
+    }
+    Ok(Outcome {
+        summary,
+        skipped: 0,
+    })
+}
+
+/// The PDFs `path` names: a file, a folder's `.pdf` files in name order, or a ZIP's.
+fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
+    let name = path.display().to_string();
+    let fail = |e: std::io::Error| Error::source(&name, e);
+    if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(fail)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")))
+            .collect();
+        files.sort();
+        for file in files {
+            gather(&file, claims)?;
+        }
+        return Ok(());
+    }
+    let file = std::fs::File::open(path).map_err(fail)?;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        let mut archive =
+            zip::ZipArchive::new(file).map_err(|e| Error::source(&name, e.to_string()))?;
+        for i in 0..archive.len() {
+            let entry = archive
+                .by_index(i)
+                .map_err(|e| Error::source(&name, e.to_string()))?;
+            let inner = entry
+                .name()
+                .map_err(|e| Error::source(&name, e.to_string()))?
+                .to_string();
+            if !entry.is_file() || !inner.to_ascii_lowercase().ends_with(".pdf") {
+                continue;
+            }
+            let entry_name = format!("{name}:{inner}");
+            let bytes = read_bounded(entry, &entry_name)?;
+            claims.push(claim(entry_name, &bytes));
+        }
+        return Ok(());
+    }
+    let bytes = read_bounded(file, &name)?;
+    claims.push(claim(name, &bytes));
+    Ok(())
+}
+
+fn read_bounded(reader: impl Read, name: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_PDF_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::source(name, e))?;
+    if bytes.len() as u64 > MAX_PDF_BYTES {
+        return Err(Error::source(
+            name,
+            format!("larger than {MAX_PDF_BYTES} bytes: no receipt of recibo's"),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn claim(name: String, bytes: &[u8]) -> Claim {
+    Claim {
+        name,
+        sha256: sha256_hex(bytes),
+        stamp: Stamp::find(bytes),
+    }
+}

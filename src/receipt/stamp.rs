@@ -1,0 +1,138 @@
+//! What a receipt was rendered from, recorded in its metadata (the document's keywords), so
+//! that `recibo verify` can render it again from the data and compare the bytes.
+//!
+//! The stamp is one line of ASCII: `recibo-receipt/1` and `key=value` pairs, values
+//! percent-encoded so that no space, comma, parenthesis or non-ASCII byte appears in them.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Marks a receipt's keywords as recibo's stamp, in this format's version.
+const PREFIX: &str = "recibo-receipt/1";
+
+/// The render parameters of one receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub refund_id: String,
+    pub merchant_id: String,
+    pub lang: String,
+    pub zone: String,
+    pub generated_at: DateTime<Utc>,
+    pub template: String,
+    pub pdfa: bool,
+    /// The recibo version that rendered it: only the same version renders the same bytes.
+    pub version: String,
+}
+
+impl Stamp {
+    pub fn to_keyword(&self) -> String {
+        let pairs = [
+            ("refund", self.refund_id.as_str()),
+            ("merchant", self.merchant_id.as_str()),
+            ("lang", self.lang.as_str()),
+            ("zone", self.zone.as_str()),
+            (
+                "generated",
+                &self
+                    .generated_at
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ),
+            ("template", self.template.as_str()),
+            ("pdfa", if self.pdfa { "1" } else { "0" }),
+            ("version", self.version.as_str()),
+        ];
+        let mut out = String::from(PREFIX);
+        for (key, value) in pairs {
+            out.push(' ');
+            out.push_str(key);
+            out.push('=');
+            encode(value, &mut out);
+        }
+        out
+    }
+
+    /// The stamp in a PDF's bytes (its document information's keywords), if it has one.
+    pub fn find(pdf: &[u8]) -> Option<Stamp> {
+        let needle = format!("({PREFIX} ");
+        let start = memchr::memmem::find(pdf, needle.as_bytes())? + 1;
+        let end = start + memchr::memchr(b')', &pdf[start..])?;
+        let line = std::str::from_utf8(&pdf[start..end]).ok()?;
+        Stamp::parse(line)
+    }
+
+    fn parse(line: &str) -> Option<Stamp> {
+        let mut words = line.split(' ');
+        if words.next()? != PREFIX {
+            return None;
+        }
+        let mut get = std::collections::HashMap::new();
+        for word in words {
+            let (k, v) = word.split_once('=')?;
+            get.insert(k, decode(v)?);
+        }
+        let mut take = |k: &str| get.remove(k);
+        Some(Stamp {
+            refund_id: take("refund")?,
+            merchant_id: take("merchant")?,
+            lang: take("lang")?,
+            zone: take("zone")?,
+            generated_at: DateTime::parse_from_rfc3339(&take("generated")?)
+                .ok()?
+                .with_timezone(&Utc),
+            template: take("template")?,
+            pdfa: take("pdfa")? == "1",
+            version: take("version")?,
+        })
+    }
+}
+
+fn encode(value: &str, out: &mut String) {
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.:/+~@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+fn decode(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_survives_awkward_values() {
+        let stamp = Stamp {
+            refund_id: "R 1,(x)\\ é%".into(),
+            merchant_id: "M=2".into(),
+            lang: "pt-BR".into(),
+            zone: "America/Sao_Paulo".into(),
+            generated_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            template: "templates/receipts/loja verde.toml".into(),
+            pdfa: true,
+            version: "0.1.0".into(),
+        };
+        let keyword = stamp.to_keyword();
+        assert!(keyword.is_ascii());
+        assert!(!keyword[PREFIX.len()..].contains(['(', ')', '\\', ',']));
+        let pdf = format!("<< /Keywords ({keyword}) >>");
+        assert_eq!(Stamp::find(pdf.as_bytes()), Some(stamp));
+        assert_eq!(Stamp::find(b"<< /Keywords (something else) >>"), None);
+    }
+}
