@@ -174,8 +174,13 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
     }
     let verify = input
         .branding
-        .verify_url(template, refund)
-        .and_then(|url| qr_code(url, text("verify-caption")));
+        .verify_symbol(template, refund)
+        .map(|(url, width, modules)| Verify {
+            url,
+            caption: text("verify-caption"),
+            width,
+            modules,
+        });
 
     ReceiptPage {
         lang: lang.tag(),
@@ -215,25 +220,6 @@ pub fn build_page(locales: &Locales, input: &ReceiptInput) -> ReceiptPage {
             version: env!("CARGO_PKG_VERSION").to_string(),
         }),
     }
-}
-
-/// `url` as a QR code (error correction level M: a smudged print still scans). A URL too
-/// long for any QR code gives none; a template's URL pattern is far shorter than that.
-fn qr_code(url: String, caption: String) -> Option<Verify> {
-    let code =
-        qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
-    let width = code.width();
-    let modules = code
-        .into_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
-    Some(Verify {
-        url,
-        caption,
-        width,
-        modules,
-    })
 }
 
 /// The name at the head of the page: the merchant's, or else its merchant ID, from the

@@ -734,7 +734,7 @@ mod tests {
             url: "https://r.example/v/abc".into(),
             caption: "Scan to check this receipt is genuine".into(),
             width: 25,
-            modules: vec![true; 625],
+            modules: std::sync::Arc::new(vec![true; 625]),
         });
         let mut placed = PlacedPage::default();
         placed

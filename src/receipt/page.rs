@@ -42,8 +42,9 @@ pub struct Verify {
     pub caption: String,
     /// Modules per side.
     pub width: usize,
-    /// Row by row, `true` for a dark module.
-    pub modules: Vec<bool>,
+    /// Row by row, `true` for a dark module; shared by the refund's receipts in every
+    /// language.
+    pub modules: std::sync::Arc<Vec<bool>>,
 }
 
 /// A heading and its rows of a two-column table.

@@ -365,6 +365,12 @@ fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// A QR symbol: modules per side, and the modules row by row (`true` dark).
+type Symbol = (usize, Arc<Vec<bool>>);
+
+/// Symbols kept for reuse at most; a bulk run renders a refund's languages one after another.
+const SYMBOLS_KEPT: usize = 1024;
+
 /// The templates a run may use and the key for their codes: picks each refund's template.
 #[derive(Clone, Debug)]
 pub struct Branding {
@@ -373,6 +379,9 @@ pub struct Branding {
     key: Option<ReceiptKey>,
     /// `--verify-url`: a pattern for templates that give none.
     verify_url: Option<String>,
+    /// The symbols of recent URLs: choosing a symbol's mask is most of a QR code's cost,
+    /// and a refund's receipts in each language carry the same one.
+    symbols: Arc<std::sync::Mutex<std::collections::HashMap<String, Symbol>>>,
 }
 
 impl Default for Branding {
@@ -382,6 +391,7 @@ impl Default for Branding {
             fallback: Arc::new(Template::builtin()),
             key: None,
             verify_url: None,
+            symbols: Arc::default(),
         }
     }
 }
@@ -412,6 +422,7 @@ impl Branding {
             fallback,
             key,
             verify_url: verify_url.map(str::to_string),
+            symbols: Arc::default(),
         };
         let wants_codes = branding.verify_url.is_some()
             || branding.templates.iter().any(|t| t.verify_url.is_some());
@@ -438,6 +449,37 @@ impl Branding {
         let pattern = template.verify_url.as_ref().or(self.verify_url.as_ref())?;
         let key = self.key.as_ref()?;
         Some(pattern.replace("{code}", &key.code(refund)))
+    }
+
+    /// The verification URL of `refund` and its QR symbol (error correction level M: a
+    /// smudged print still scans), when its template asks for one. A URL too long for any
+    /// QR code gives none; a URL pattern is far shorter than that.
+    pub fn verify_symbol(
+        &self,
+        template: &Template,
+        refund: &Transaction,
+    ) -> Option<(String, usize, Arc<Vec<bool>>)> {
+        let url = self.verify_url(template, refund)?;
+        let symbols = self.symbols.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((width, modules)) = symbols.get(&url) {
+            return Some((url, *width, Arc::clone(modules)));
+        }
+        drop(symbols);
+        let code =
+            qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+        let width = code.width();
+        let modules: Arc<Vec<bool>> = Arc::new(
+            code.into_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect(),
+        );
+        let mut symbols = self.symbols.lock().unwrap_or_else(|p| p.into_inner());
+        if symbols.len() >= SYMBOLS_KEPT {
+            symbols.clear();
+        }
+        symbols.insert(url.clone(), (width, Arc::clone(&modules)));
+        Some((url, width, modules))
     }
 
     pub fn key(&self) -> Option<&ReceiptKey> {
