@@ -319,7 +319,8 @@ impl Painter<'_, '_> {
     }
 
     /// The QR code as one filled path: a rectangle per run of dark modules in a row, so
-    /// the symbol stays sharp at any zoom and costs a few hundred bytes.
+    /// the symbol stays sharp at any zoom. The path is in module units under a scale, so
+    /// its coordinates are small integers, which keeps it to a few hundred bytes.
     fn qr(&mut self, verify: &Verify, x: f32, y: f32, size: f32) -> Identifier {
         let n = verify.width;
         let module = size / n as f32;
@@ -336,12 +337,9 @@ impl Painter<'_, '_> {
                 while col < n && cells[col] {
                     col += 1;
                 }
-                if let Some(rect) = Rect::from_xywh(
-                    x + start as f32 * module,
-                    y + row as f32 * module,
-                    (col - start) as f32 * module,
-                    module,
-                ) {
+                if let Some(rect) =
+                    Rect::from_xywh(start as f32, row as f32, (col - start) as f32, 1.0)
+                {
                     path.push_rect(rect);
                 }
             }
@@ -349,7 +347,10 @@ impl Painter<'_, '_> {
         let id = self.surface.start_tagged(ContentTag::Other);
         if let Some(path) = path.finish() {
             self.set_color(INK);
+            self.surface
+                .push_transform(&Transform::from_row(module, 0.0, 0.0, module, x, y));
             self.surface.draw_path(&path);
+            self.surface.pop();
         }
         self.surface.end_tagged();
         id
