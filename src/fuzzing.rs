@@ -37,14 +37,17 @@ pub fn page_query(uri: &Uri) -> Result<(Filter, Option<String>, Option<String>),
     crate::serve::export::page_request(uri).map_err(refusal)
 }
 
-/// `GET /v1/refunds/{id}/receipt.pdf?...`: the language and zone, with `Accept-Language`
-/// as the fallback for the language.
-pub fn receipt_query(uri: &Uri, accept_language: Option<&[u8]>) -> Result<(Lang, Tz), Refusal> {
+/// `GET /v1/refunds/{id}/receipt.pdf?...`: the language, zone and template name, with
+/// `Accept-Language` as the fallback for the language.
+pub fn receipt_query(
+    uri: &Uri,
+    accept_language: Option<&[u8]>,
+) -> Result<(Lang, Tz, Option<String>), Refusal> {
     let mut headers = HeaderMap::new();
     if let Some(value) = accept_language.and_then(|v| HeaderValue::from_bytes(v).ok()) {
         headers.insert(header::ACCEPT_LANGUAGE, value);
     }
-    crate::serve::receipts::language_and_zone(uri, &headers).map_err(refusal)
+    crate::serve::receipts::receipt_query(uri, &headers, true).map_err(refusal)
 }
 
 /// A gateway answer with HTTP 200, as the client reads it: the JSON envelope, its

@@ -1598,3 +1598,59 @@ fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stoppe
         "the page shares the window"
     );
 }
+
+#[test]
+fn a_receipt_request_may_choose_among_the_served_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+    std::fs::write(
+        dir.path().join("first.toml"),
+        "issuer = \"First Issuer Ltd.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("second.toml"),
+        "issuer = \"Second Issuer S.A.\"\n",
+    )
+    .unwrap();
+    let server = Server::start_in(
+        dir,
+        &[
+            "-i",
+            "data.csv",
+            "--template",
+            "first.toml",
+            "--template",
+            "second.toml",
+        ],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    let path = "/v1/refunds/2026102000042/receipt.pdf?lang=en";
+    let first = server.get(path);
+    let second = server.get(&format!("{path}&template=second"));
+    let plain = server.get(&format!("{path}&template=default"));
+    for reply in [&first, &second, &plain] {
+        assert_eq!(reply.status, 200);
+    }
+    let text = |name: &str, r: &Reply| squeeze(&pdftotext(server.dir.path(), name, &r.body));
+    assert!(text("first", &first).contains("FirstIssuerLtd."));
+    let chosen = text("second", &second);
+    assert!(chosen.contains("SecondIssuerS.A.") && !chosen.contains("FirstIssuer"));
+    assert!(!text("plain", &plain).contains("Issuer"));
+    // Each template's receipt has its own ETag: a client holding one never gets a 304 for
+    // another.
+    assert_ne!(first.header("etag"), second.header("etag"));
+    let cached = server.get_with(
+        &format!("{path}&template=second"),
+        &[("if-none-match", first.header("etag"))],
+    );
+    assert_eq!(cached.status, 200);
+    let unknown = server.get(&format!("{path}&template=third"));
+    assert_eq!(unknown.status, 400);
+    let body = unknown.json();
+    assert_eq!(
+        body["supported"],
+        serde_json::json!(["default", "first", "second"]),
+        "{body}"
+    );
+}

@@ -482,6 +482,35 @@ impl Branding {
         Some((url, width, modules))
     }
 
+    /// This branding with every receipt printed with the template `name` (`default`, a
+    /// template's file name without `.toml`, or its name as given), whatever the merchant;
+    /// `None` when it has no such template.
+    pub fn pick(&self, name: &str) -> Option<Branding> {
+        let chosen = if name.eq_ignore_ascii_case("default") {
+            Arc::new(Template::builtin())
+        } else {
+            Arc::clone(self.templates.iter().find(|t| {
+                t.name == name || Path::new(&t.name).file_stem().is_some_and(|s| s == name)
+            })?)
+        };
+        Some(Branding {
+            templates: Vec::new(),
+            fallback: chosen,
+            ..self.clone()
+        })
+    }
+
+    /// The names [`Branding::pick`] takes.
+    pub fn names(&self) -> Vec<String> {
+        std::iter::once("default".to_string())
+            .chain(self.templates.iter().map(|t| {
+                Path::new(&t.name)
+                    .file_stem()
+                    .map_or(t.name.clone(), |s| s.to_string_lossy().into_owned())
+            }))
+            .collect()
+    }
+
     pub fn key(&self) -> Option<&ReceiptKey> {
         self.key.as_ref()
     }

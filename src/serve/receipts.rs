@@ -27,6 +27,7 @@ use crate::output::sha256_hex;
 use crate::receipt::bulk::safe_file_name;
 use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
 use crate::receipt::pdf::RenderOptions;
+use crate::receipt::template::Branding;
 use crate::receipt::work::{NoReceipt, original_among, receipt_refund};
 use crate::request::{Zone, single_lang};
 
@@ -52,14 +53,29 @@ pub async fn receipt(
 ) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let id = id.trim().to_string();
-    let (lang, zone) = language_and_zone(&uri, &headers)?;
+    let (lang, zone, template) = receipt_query(&uri, &headers, true)?;
+    let branding = match &template {
+        None => app.branding.clone(),
+        Some(name) => app.branding.pick(name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "template: no receipt template {name:?} is served (give it with --template)"
+            ))
+            .with("supported", app.branding.names())
+        })?,
+    };
+    // The ETag memo knows one receipt per ID, language and zone: a template is part of
+    // what the ID names here.
+    let memo = match &template {
+        None => id.clone(),
+        Some(name) => format!("{id}\u{1f}{name}"),
+    };
     let found = find(&app, &id).await?;
     let if_none_match = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let (Some(snapshot), Some(wanted)) = (&found.snapshot, &if_none_match)
-        && let Some(etag) = snapshot.etag(&id, lang, zone)
+        && let Some(etag) = snapshot.etag(&memo, lang, zone)
         && etag_matches(wanted, &etag)
     {
         return Ok(not_modified(&etag, lang));
@@ -68,9 +84,9 @@ pub async fn receipt(
     let file_name = safe_file_name(&found.refund.transaction_id, lang);
     let number = receipt_number(&found.refund);
     let snapshot = found.snapshot.clone();
-    let rendered = render(&app, found, lang, zone).await?;
+    let rendered = render(&app, found, lang, zone, branding).await?;
     if let Some(snapshot) = snapshot {
-        snapshot.remember_etag(&id, lang, zone, &rendered.etag);
+        snapshot.remember_etag(&memo, lang, zone, &rendered.etag);
     }
     if if_none_match.is_some_and(|wanted| etag_matches(&wanted, &rendered.etag)) {
         return Ok(not_modified(&rendered.etag, lang));
@@ -94,17 +110,28 @@ pub async fn receipt(
 
 /// `lang` wins; else the best offered language of `Accept-Language`; else English. Only
 /// an explicit `lang` the server does not offer is an error: `Accept-Language` lists what
-/// a reader would like, not what they insist on.
-pub(crate) fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang, Tz), ApiError> {
+/// a reader would like, not what they insist on. `template` only where `with_template`.
+pub(crate) fn receipt_query(
+    uri: &Uri,
+    headers: &HeaderMap,
+    with_template: bool,
+) -> Result<(Lang, Tz, Option<String>), ApiError> {
     let mut lang = None;
     let mut tz = None;
+    let mut template = None;
     for (key, value) in query_pairs(uri)? {
         let slot = match key.as_str() {
             "lang" => &mut lang,
             "tz" => &mut tz,
+            "template" if with_template => &mut template,
             other => {
+                let takes = if with_template {
+                    "a receipt takes lang, tz and template"
+                } else {
+                    "this page takes lang and tz"
+                };
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter {other:?}; a receipt takes lang and tz"
+                    "unknown parameter {other:?}; {takes}"
                 )));
             }
         };
@@ -129,7 +156,7 @@ pub(crate) fn language_and_zone(uri: &Uri, headers: &HeaderMap) -> Result<(Lang,
         Some(z) => z.parse::<Zone>().map_err(query_error)?.0,
         None => Tz::UTC,
     };
-    Ok((lang, zone))
+    Ok((lang, zone, template))
 }
 
 /// The refund `id` names: in the files first, then at the gateway.
@@ -238,7 +265,13 @@ fn refusal(refused: NoReceipt) -> ApiError {
 /// Renders on a blocking thread once a render slot is free. Refuses at once when
 /// `max_renders` receipts are already rendering or waiting, rather than letting waits pile
 /// up behind them.
-async fn render(app: &Arc<App>, found: Found, lang: Lang, zone: Tz) -> Result<Rendered, ApiError> {
+async fn render(
+    app: &Arc<App>,
+    found: Found,
+    lang: Lang,
+    zone: Tz,
+    branding: Branding,
+) -> Result<Rendered, ApiError> {
     let Ok(admitted) = Arc::clone(&app.renders).try_acquire_owned() else {
         app.metrics.renders_rejected.fetch_add(1, Ordering::Relaxed);
         return Err(ApiError::busy("receipts"));
@@ -253,7 +286,7 @@ async fn render(app: &Arc<App>, found: Found, lang: Lang, zone: Tz) -> Result<Re
     // in the cap until then.
     tokio::task::spawn_blocking(move || {
         let _held = (admitted, slot, in_flight);
-        render_now(&worker, &found, lang, zone)
+        render_now(&worker, &found, lang, zone, &branding)
     })
     .await
     .unwrap_or_else(|_| Err(ApiError::internal("the receipt renderer failed")))
@@ -280,7 +313,13 @@ impl Drop for InFlight {
     }
 }
 
-fn render_now(app: &App, found: &Found, lang: Lang, zone: Tz) -> Result<Rendered, ApiError> {
+fn render_now(
+    app: &App,
+    found: &Found,
+    lang: Lang,
+    zone: Tz,
+    branding: &Branding,
+) -> Result<Rendered, ApiError> {
     let start = Instant::now();
     let refund = &found.refund;
     let page = build_page(
@@ -291,7 +330,7 @@ fn render_now(app: &App, found: &Found, lang: Lang, zone: Tz) -> Result<Rendered
             lang,
             zone,
             generated_at: found.generated_at,
-            branding: &app.branding,
+            branding,
         },
     );
     let options = RenderOptions {

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::App;
 use super::export::client_address;
-use super::receipts::language_and_zone;
+use super::receipts::receipt_query;
 use super::routes::ApiError;
 use crate::model::Transaction;
 use crate::receipt::content::receipt_number;
@@ -124,7 +124,7 @@ pub async fn page(
     headers: HeaderMap,
     extensions: Extensions,
 ) -> Result<Response, ApiError> {
-    let (lang, zone) = language_and_zone(&uri, &headers)?;
+    let (lang, zone, _) = receipt_query(&uri, &headers, false)?;
     let refund = lookup(&app, &code, &extensions)?;
     let l = &app.locales;
     let text = |id: &str| escape(&l.message(lang, id));
