@@ -1576,10 +1576,12 @@ fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stoppe
         assert_eq!(answer, &answers[0]);
     }
     assert_eq!(answers[0].0, 404);
-    // The code never reaches the log.
+    // The code never reaches the log, not even in a path no route matches.
+    assert_eq!(get(&server.url(&format!("/v/{code}/x")), &[]).status, 404);
     assert!(!server.log().contains(&code), "{}", server.log());
 
-    // Guessing is stopped: the window's lookups are used up (6 so far).
+    // Guessing is stopped: the window's lookups are used up (6 so far; the unmatched path
+    // was no lookup).
     let mut statuses = Vec::new();
     for _ in 0..30 {
         let r = get(&server.url(&format!("/v1/receipts/{altered}")), &[]);

@@ -329,7 +329,7 @@ fn each_merchant_gets_its_template_and_letter_paper_is_letter_sized() {
 fn a_bad_template_is_refused_naming_file_and_key_before_any_receipt_is_written() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("not-a-picture.png"), "hello").unwrap();
-    let cases: [(&str, &str, &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str]); 8] = [
         (
             "unknown.toml",
             "issuer = \"A\"\ncolour = \"#fff\"\n",
@@ -351,6 +351,11 @@ fn a_bad_template_is_refused_naming_file_and_key_before_any_receipt_is_written()
             &["logo", "neither a PNG nor a JPEG"],
         ),
         ("paper.toml", "paper = \"A5\"\n", &["paper", "A5"]),
+        (
+            "devzero.toml",
+            "logo = \"/dev/zero\"\n",
+            &["logo", "not a regular file"],
+        ),
         (
             "footer.toml",
             "[footer]\nfr = \"Bonjour\"\n",

@@ -10,8 +10,8 @@ use crate::locale::Locales;
 use crate::model::{Transaction, TxType};
 use crate::output::{Target, write_atomically};
 use crate::receipt::bulk::safe_file_name;
-use crate::receipt::content::{ReceiptInput, build_page};
-use crate::receipt::pdf::{RenderOptions, Renderer};
+use crate::receipt::content::ReceiptInput;
+use crate::receipt::pdf::Renderer;
 use crate::receipt::work::{NoReceipt, Work, collect, receipt_refund};
 use crate::source::gateway::fetch_refund;
 
@@ -84,28 +84,21 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     })?;
 
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
-    let page = build_page(
-        &locales,
-        &ReceiptInput {
-            refund,
-            original: work.original_of(refund),
-            lang,
-            zone,
-            generated_at,
-            branding: &branding,
-        },
-    );
-    let options = RenderOptions {
-        pdfa: args.render.pdfa,
-        creation_date: Some(generated_at),
-        document_title: None,
+    let input = ReceiptInput {
+        refund,
+        original: work.original_of(refund),
+        lang,
+        zone,
+        generated_at,
+        branding: &branding,
     };
     let target = match &args.output {
         Some(o) => Target::parse(o),
         None => Target::File(safe_file_name(&refund.transaction_id, lang).into()),
     };
     let pdf = Renderer::new()
-        .render(std::slice::from_ref(&page), &options)
+        .receipt(&locales, &input, args.render.pdfa)
+        .1
         .map_err(|e| Error::output(&target, e))?;
     for missing in &pdf.missing_glyphs {
         tracing::warn!(

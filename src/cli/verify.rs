@@ -13,11 +13,11 @@ use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::locale::{Lang, Locales};
 use crate::output::sha256_hex;
-use crate::receipt::content::{ReceiptInput, build_page};
-use crate::receipt::pdf::{RenderOptions, Renderer};
+use crate::receipt::content::ReceiptInput;
+use crate::receipt::pdf::Renderer;
 use crate::receipt::stamp::Stamp;
 use crate::receipt::template::{Branding, ReceiptKey};
-use crate::receipt::work::collect;
+use crate::receipt::work::{Work, collect};
 
 /// A PDF larger than this is no receipt of recibo's; it is not read whole.
 const MAX_PDF_BYTES: u64 = 16 << 20;
@@ -58,72 +58,13 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     })?;
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let renderer = Renderer::new();
-    let version = env!("CARGO_PKG_VERSION");
 
     let mut report = String::new();
     let mut failed = 0u64;
     for claim in &claims {
         let verdict = match &claim.stamp {
             None => "not a receipt: no recibo stamp in its metadata (a merged PDF has none)".into(),
-            Some(stamp) if stamp.version != version => format!(
-                "cannot check: rendered by recibo {}, this is {version}",
-                stamp.version
-            ),
-            Some(stamp) => {
-                let refund = work.refunds.iter().find(|r| {
-                    r.transaction_id == stamp.refund_id
-                        && r.customer_id == stamp.merchant_id
-                        && r.is_successful_refund()
-                });
-                match refund {
-                    None => format!(
-                        "unknown refund: {:?} is no successful refund of merchant {:?} in the data",
-                        stamp.refund_id, stamp.merchant_id
-                    ),
-                    Some(refund) => {
-                        let template = branding.template_for(refund);
-                        let lang = stamp.lang.parse::<Lang>().ok();
-                        let zone = stamp.zone.parse::<Tz>().ok();
-                        match (lang, zone) {
-                            _ if template.name != stamp.template => format!(
-                                "cannot check: rendered with template {:?}; give it with --template",
-                                stamp.template
-                            ),
-                            (Some(lang), Some(zone)) => {
-                                let page = build_page(
-                                    &locales,
-                                    &ReceiptInput {
-                                        refund,
-                                        original: work.original_of(refund),
-                                        lang,
-                                        zone,
-                                        generated_at: stamp.generated_at,
-                                        branding: &branding,
-                                    },
-                                );
-                                let options = RenderOptions {
-                                    pdfa: stamp.pdfa,
-                                    creation_date: Some(stamp.generated_at),
-                                    document_title: None,
-                                };
-                                let pdf = renderer
-                                    .render(std::slice::from_ref(&page), &options)
-                                    .map_err(|e| Error::System(e.to_string()))?;
-                                if sha256_hex(&pdf.bytes) == claim.sha256 {
-                                    "authentic".to_string()
-                                } else {
-                                    format!(
-                                        "altered: not the receipt the data gives for refund {} ({})",
-                                        refund.transaction_id,
-                                        lang.tag()
-                                    )
-                                }
-                            }
-                            _ => "not a receipt: its stamp names no known language or zone".into(),
-                        }
-                    }
-                }
-            }
+            Some(stamp) => check(claim, stamp, &work, &branding, &locales, &renderer)?,
         };
         if verdict != "authentic" {
             failed += 1;
@@ -142,6 +83,66 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     Ok(Outcome {
         summary,
         skipped: 0,
+    })
+}
+
+/// What the data says of one stamped file.
+fn check(
+    claim: &Claim,
+    stamp: &Stamp,
+    work: &Work,
+    branding: &Branding,
+    locales: &Locales,
+    renderer: &Renderer,
+) -> Result<String> {
+    let version = env!("CARGO_PKG_VERSION");
+    if stamp.version != version {
+        return Ok(format!(
+            "cannot check: rendered by recibo {}, this is {version}",
+            stamp.version
+        ));
+    }
+    let Some(refund) = work.refunds.iter().find(|r| {
+        r.transaction_id == stamp.refund_id
+            && r.customer_id == stamp.merchant_id
+            && r.is_successful_refund()
+    }) else {
+        return Ok(format!(
+            "unknown refund: {:?} is no successful refund of merchant {:?} in the data",
+            stamp.refund_id, stamp.merchant_id
+        ));
+    };
+    // The template the receipt names, whoever's merchant it is: a server may have been
+    // asked for it by name.
+    let Some(branding) = branding.pick(&stamp.template) else {
+        return Ok(format!(
+            "cannot check: rendered with template {:?}; give it with --template",
+            stamp.template
+        ));
+    };
+    let (Ok(lang), Ok(zone)) = (stamp.lang.parse::<Lang>(), stamp.zone.parse::<Tz>()) else {
+        return Ok("not a receipt: its stamp names no known language or zone".into());
+    };
+    let input = ReceiptInput {
+        refund,
+        original: work.original_of(refund),
+        lang,
+        zone,
+        generated_at: stamp.generated_at,
+        branding: &branding,
+    };
+    let pdf = renderer
+        .receipt(locales, &input, stamp.pdfa)
+        .1
+        .map_err(|e| Error::System(e.to_string()))?;
+    Ok(if sha256_hex(&pdf.bytes) == claim.sha256 {
+        "authentic".to_string()
+    } else {
+        format!(
+            "altered: not the receipt the data gives for refund {} ({})",
+            refund.transaction_id,
+            lang.tag()
+        )
     })
 }
 

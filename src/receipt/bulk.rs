@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 
-use super::content::{ReceiptInput, build_page};
+use super::content::ReceiptInput;
 use super::page::ReceiptPage;
 use super::pdf::{RenderOptions, RenderedPdf, Renderer};
 use super::template::Branding;
@@ -398,7 +398,7 @@ fn render(
         .par_iter()
         .zip(names.par_iter())
         .map(|((refund, lang), name)| {
-            let page = build_page(
+            let (page, pdf) = renderer.receipt(
                 locales,
                 &ReceiptInput {
                     refund,
@@ -408,26 +408,24 @@ fn render(
                     generated_at: options.generated_at,
                     branding: &options.branding,
                 },
+                render_options.pdfa,
             );
-            let outcome = renderer
-                .render(std::slice::from_ref(&page), render_options)
-                .map_err(|e| e.to_string())
-                .map(|pdf| {
-                    let sha256 = sha256_hex(&pdf.bytes);
-                    let folder = options.out_dir.as_ref().map(|dir| {
-                        let path = dir.join(name);
-                        if !options.force && same_file(&path, &pdf.bytes) {
-                            Ok(ReceiptStatus::Unchanged)
-                        } else {
-                            write_in_batch(&path, &pdf.bytes).map(|()| ReceiptStatus::Written)
-                        }
-                    });
-                    RenderedReceipt {
-                        pdf,
-                        sha256,
-                        folder: folder.transpose(),
+            let outcome = pdf.map_err(|e| e.to_string()).map(|pdf| {
+                let sha256 = sha256_hex(&pdf.bytes);
+                let folder = options.out_dir.as_ref().map(|dir| {
+                    let path = dir.join(name);
+                    if !options.force && same_file(&path, &pdf.bytes) {
+                        Ok(ReceiptStatus::Unchanged)
+                    } else {
+                        write_in_batch(&path, &pdf.bytes).map(|()| ReceiptStatus::Written)
                     }
                 });
+                RenderedReceipt {
+                    pdf,
+                    sha256,
+                    folder: folder.transpose(),
+                }
+            });
             on_progress();
             Rendered { page, outcome }
         })

@@ -149,7 +149,7 @@ impl Geometry {
                 self.content_w - self.label_w(),
             ),
             Role::Footer => (7.5, 1.4, Weight::Regular, MUTED, self.content_w),
-            Role::Caption => (6.5, 1.3, Weight::Regular, MUTED, QR_SIZE + QR_GAP / 2.0),
+            Role::Caption => (6.5, 1.3, Weight::Regular, MUTED, QR_SIZE),
         };
         Style {
             size,

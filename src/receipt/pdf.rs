@@ -28,10 +28,12 @@ use krilla::text::{GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
 use unicode_normalization::UnicodeNormalization;
 
+use super::content::{ReceiptInput, build_page};
 use super::fonts::{FontSet, Weight};
 use super::layout::{Element, INK, Mark, PlacedLine, PlacedPage, Rgb, Style};
 use super::page::{ReceiptPage, Verify};
 use super::template::Logo;
+use crate::locale::Locales;
 
 /// Outline width, in em, that makes a regular face look bold.
 const FAUX_BOLD_STROKE: f32 = 0.035;
@@ -108,7 +110,25 @@ impl Renderer {
         }
     }
 
-    /// One PDF document with one A4 page per receipt page: a single receipt, or with
+    /// One receipt on its own: its page built from `input` and rendered, dated at its
+    /// generation time. The page comes back too, for a merged document.
+    pub fn receipt(
+        &self,
+        locales: &Locales,
+        input: &ReceiptInput,
+        pdfa: bool,
+    ) -> (ReceiptPage, Result<RenderedPdf, RenderError>) {
+        let page = build_page(locales, input);
+        let options = RenderOptions {
+            pdfa,
+            creation_date: Some(input.generated_at),
+            document_title: None,
+        };
+        let pdf = self.render(std::slice::from_ref(&page), &options);
+        (page, pdf)
+    }
+
+    /// One PDF document with one page per receipt page: a single receipt, or with
     /// several pages the merged document of many receipts.
     pub fn render(
         &self,

@@ -50,10 +50,11 @@ impl Stamp {
         out
     }
 
-    /// The stamp in a PDF's bytes (its document information's keywords), if it has one.
+    /// The stamp in a PDF's bytes (its document information's keywords), if it has one;
+    /// the last, as a PDF's later updates override its earlier ones.
     pub fn find(pdf: &[u8]) -> Option<Stamp> {
-        let needle = format!("({PREFIX} ");
-        let start = memchr::memmem::find(pdf, needle.as_bytes())? + 1;
+        let needle = format!("/Keywords({PREFIX} ");
+        let start = memchr::memmem::rfind(pdf, needle.as_bytes())? + "/Keywords(".len();
         let end = start + memchr::memchr(b')', &pdf[start..])?;
         let line = std::str::from_utf8(&pdf[start..end]).ok()?;
         Stamp::parse(line)
@@ -131,8 +132,11 @@ mod tests {
         let keyword = stamp.to_keyword();
         assert!(keyword.is_ascii());
         assert!(!keyword[PREFIX.len()..].contains(['(', ')', '\\', ',']));
-        let pdf = format!("<< /Keywords ({keyword}) >>");
+        let pdf = format!("<</Alt(\\({keyword}\\))/Keywords({keyword})>>");
         assert_eq!(Stamp::find(pdf.as_bytes()), Some(stamp));
-        assert_eq!(Stamp::find(b"<< /Keywords (something else) >>"), None);
+        assert_eq!(Stamp::find(b"<</Keywords(something else)>>"), None);
+        // Text elsewhere in the file that looks like a stamp is not one.
+        let elsewhere = format!("<</Alt({keyword})>>");
+        assert_eq!(Stamp::find(elsewhere.as_bytes()), None);
     }
 }

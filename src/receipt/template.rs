@@ -97,7 +97,9 @@ pub struct Template {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TemplateFile {
+    /// For the reader of the file; recibo does not print it.
     #[serde(default)]
+    #[allow(dead_code)]
     description: Option<String>,
     issuer: Option<String>,
     logo: Option<String>,
@@ -153,7 +155,8 @@ impl Template {
         let name = path.display().to_string();
         let fail =
             |key: &str, why: String| Error::usage(format!("receipt template {name}: {key}: {why}"));
-        let text = std::fs::read_to_string(path)
+        let text = read_small(path, MAX_TEMPLATE_BYTES)
+            .and_then(|b| String::from_utf8(b).map_err(|_| "is not UTF-8 text".to_string()))
             .map_err(|e| Error::usage(format!("receipt template {name}: {e}")))?;
         let file: TemplateFile = toml::from_str(&text).map_err(|e| {
             let line = e
@@ -162,7 +165,6 @@ impl Template {
             let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
             Error::usage(format!("receipt template {name}{at}: {}", e.message()))
         })?;
-        let _ = file.description;
         let folder = path.parent().unwrap_or(Path::new(""));
 
         let accent = file
@@ -275,15 +277,32 @@ fn check_verify_url(url: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// A template file is a few lines; more than this is a mistake.
+const MAX_TEMPLATE_BYTES: u64 = 64 << 10;
+/// A logo is a small picture.
+const MAX_LOGO_BYTES: u64 = 4 << 20;
+
+/// A regular file's bytes, at most `limit` of them: a device, a FIFO or a file that grows
+/// while it is read (`/dev/zero`, a symlink to one) is refused, never read without end.
+fn read_small(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    if !file.metadata().map_err(|e| e.to_string())?.is_file() {
+        return Err("is not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("is larger than {} KiB", limit >> 10));
+    }
+    Ok(bytes)
+}
+
 /// A PNG or JPEG, known by its first bytes, whatever its name says.
 fn load_logo(path: &Path, alt: String) -> std::result::Result<Logo, String> {
-    // A logo is a small picture; a huge file is a mistake, never read whole.
-    const MAX_LOGO_BYTES: u64 = 4 << 20;
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if size > MAX_LOGO_BYTES {
-        return Err(format!("{size} bytes; a logo may hold at most 4 MiB"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = read_small(path, MAX_LOGO_BYTES)?;
     // Not interpolated: PDF/A forbids it, and a logo is drawn near its own size anyway.
     let image = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         krilla::image::Image::from_png(bytes.into(), false)
@@ -509,6 +528,14 @@ impl Branding {
                     .map_or(t.name.clone(), |s| s.to_string_lossy().into_owned())
             }))
             .collect()
+    }
+
+    /// Whether any receipt it prints carries a verification code.
+    pub fn issues_codes(&self) -> bool {
+        self.key.is_some()
+            && (self.verify_url.is_some()
+                || self.fallback.verify_url.is_some()
+                || self.templates.iter().any(|t| t.verify_url.is_some()))
     }
 
     pub fn key(&self) -> Option<&ReceiptKey> {

@@ -143,6 +143,14 @@ pub fn run(config: Config) -> Result<u64> {
         }
         None => None,
     };
+    if store.is_none() && config.branding.issues_codes() {
+        // Codes are looked up among the loaded files' refunds; a store or the gateway
+        // cannot be asked for one yet.
+        tracing::warn!(
+            "receipts carry verification QR codes, but only data loaded with -i answers \
+             GET /v/{{code}}: from --db or --gateway every code gets 404"
+        );
+    }
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let app = Arc::new(App {
         store,

@@ -25,8 +25,7 @@ use crate::locale::Lang;
 use crate::model::Transaction;
 use crate::output::sha256_hex;
 use crate::receipt::bulk::safe_file_name;
-use crate::receipt::content::{ReceiptInput, build_page, receipt_number};
-use crate::receipt::pdf::RenderOptions;
+use crate::receipt::content::{ReceiptInput, receipt_number};
 use crate::receipt::template::Branding;
 use crate::receipt::work::{NoReceipt, original_among, receipt_refund};
 use crate::request::{Zone, single_lang};
@@ -322,25 +321,18 @@ fn render_now(
 ) -> Result<Rendered, ApiError> {
     let start = Instant::now();
     let refund = &found.refund;
-    let page = build_page(
-        &app.locales,
-        &ReceiptInput {
-            refund,
-            original: found.original.as_ref(),
-            lang,
-            zone,
-            generated_at: found.generated_at,
-            branding,
-        },
-    );
-    let options = RenderOptions {
-        pdfa: false,
-        creation_date: Some(found.generated_at),
-        document_title: None,
+    let input = ReceiptInput {
+        refund,
+        original: found.original.as_ref(),
+        lang,
+        zone,
+        generated_at: found.generated_at,
+        branding,
     };
     let pdf = app
         .renderer
-        .render(std::slice::from_ref(&page), &options)
+        .receipt(&app.locales, &input, false)
+        .1
         .map_err(|e| ApiError::internal(format!("refund {}: {e}", refund.transaction_id)))?;
     for missing in &pdf.missing_glyphs {
         tracing::warn!(

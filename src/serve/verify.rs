@@ -28,7 +28,8 @@ use crate::receipt::content::receipt_number;
 /// Lookups one client address may make per window; more get 429.
 const LOOKUPS_PER_WINDOW: u32 = 30;
 const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses remembered at most; past this the oldest windows are forgotten.
+/// Addresses remembered at most; past this, windows that ended are forgotten, and while
+/// none has, new addresses share one window.
 const MAX_CLIENTS: usize = 10_000;
 
 /// Lookups counted per client address, in fixed windows.
@@ -41,9 +42,22 @@ impl LookupLimit {
     /// Counts a lookup; the seconds to wait when the client has used its window up.
     fn admit(&self, client: Option<IpAddr>) -> Result<(), u64> {
         let now = Instant::now();
+        // An IPv6 client commonly holds a whole /64: it counts as one address.
+        let client = client.map(|ip| match ip {
+            IpAddr::V6(v6) => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(segments.into())
+            }
+            v4 => v4,
+        });
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.len() >= MAX_CLIENTS {
+        let mut client = client;
+        if clients.len() >= MAX_CLIENTS && !clients.contains_key(&client) {
             clients.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            if clients.len() >= MAX_CLIENTS {
+                client = None;
+            }
         }
         let (start, count) = clients.entry(client).or_insert((now, 0));
         if now.duration_since(*start) >= WINDOW {
@@ -85,7 +99,11 @@ fn lookup(app: &App, code: &str, extensions: &Extensions) -> Result<Option<Trans
     if !well_formed(&code) {
         return Ok(None);
     }
-    Ok(store.current().with_code(key, &code).cloned())
+    // The first lookup of a snapshot computes every refund's code: not on an async thread.
+    let (key, snapshot) = (key.clone(), store.current());
+    Ok(tokio::task::block_in_place(|| {
+        snapshot.with_code(&key, &code).cloned()
+    }))
 }
 
 fn unknown() -> ApiError {
@@ -252,6 +270,13 @@ mod tests {
         let wait = limit.admit(a).unwrap_err();
         assert!((1..=60).contains(&wait));
         assert!(limit.admit(b).is_ok(), "another address has its own window");
+        // The addresses of one IPv6 /64 share a window.
+        let v6 = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        for _ in 0..LOOKUPS_PER_WINDOW {
+            assert!(limit.admit(v6("2001:db8:1:2::1")).is_ok());
+        }
+        assert!(limit.admit(v6("2001:db8:1:2:ffff::9")).is_err());
+        assert!(limit.admit(v6("2001:db8:1:3::1")).is_ok());
         assert_eq!(
             escape("<img onerror='x'>&\""),
             "&lt;img onerror=&#39;x&#39;&gt;&amp;&quot;"

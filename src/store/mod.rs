@@ -386,10 +386,14 @@ fn import_into(
     });
     // The indexes come back whatever happened; a killed import leaves them to the next
     // writer, which makes any that are missing when it opens the store.
-    if bulk {
-        batches.end_bulk().map_err(write_error)?;
-    }
+    // A failure of the import itself is the error to report, not one rebuilding after it.
+    let ended = if bulk {
+        batches.end_bulk().map_err(write_error)
+    } else {
+        Ok(())
+    };
     stats.read = rest?;
+    ended?;
     stats.total = batches.count().map_err(write_error)?;
     stats.added = stats.total.saturating_sub(before);
     stats.updated = changed.saturating_sub(stats.added);

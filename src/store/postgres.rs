@@ -275,10 +275,22 @@ impl PgStore {
                 .client
                 .batch_execute(&staging_sql())
                 .map_err(|e| store.fail_output(e))?;
-            // An import killed while it built a new store's indexes left them out.
-            store
-                .under_schema_lock(&schema::index_sql())
+            // An import killed while it built a new store's indexes left them out. Only
+            // then: `CREATE INDEX IF NOT EXISTS` locks the table even when they are there,
+            // which would make every writer wait for the batches of another.
+            let present: i64 = store
+                .client
+                .query_one(
+                    "SELECT count(*) FROM pg_indexes WHERE tablename = $1 AND indexname <> $2",
+                    &[&TABLE, &format!("{TABLE}_key")],
+                )
+                .map(|r| r.get(0))
                 .map_err(|e| store.fail_output(e))?;
+            if present < schema::SECONDARY_INDEXES as i64 {
+                store
+                    .under_schema_lock(&schema::index_sql())
+                    .map_err(|e| store.fail_output(e))?;
+            }
         }
         Ok(store)
     }

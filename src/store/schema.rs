@@ -158,6 +158,9 @@ fn table_sql(name: &str, sql_type: fn(Kind) -> &'static str) -> String {
     format!("CREATE TABLE {name} (\n{}\n);\n", columns.join(",\n"))
 }
 
+/// How many indexes stand beside the key: the time index and one per indexed ID.
+pub const SECONDARY_INDEXES: usize = 1 + INDEXED_IDS.len();
+
 /// The statements that create the indexes beside the key, where missing.
 pub fn index_sql() -> String {
     let mut sql = format!("CREATE INDEX IF NOT EXISTS {TABLE}_time ON {TABLE} ({ORDER});\n");
