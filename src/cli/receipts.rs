@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::locale::Locales;
 use crate::receipt::bulk::{BulkOptions, BulkRun};
 use crate::receipt::pdf::Renderer;
-use crate::receipt::template::{Branding, ReceiptKey};
+use crate::receipt::template::Branding;
 use crate::receipt::work::{REFUNDS_PER_CHUNK, collect_in_chunks};
 use crate::request::{ReceiptRequest, ReceiptSpec};
 
@@ -25,12 +25,7 @@ pub fn receipt_spec(args: &RenderArgs, lang: &str, tz: &str) -> Result<ReceiptSp
 
 /// The templates and verification URL the flags name, checked before anything is read.
 pub fn branding(args: &RenderArgs) -> Result<Branding> {
-    Branding::new(
-        &args.templates,
-        None,
-        args.verify_url.as_deref(),
-        ReceiptKey::from_env()?,
-    )
+    Branding::new(&args.templates, None, args.verify_url.as_deref())
 }
 
 pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {

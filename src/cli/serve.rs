@@ -180,7 +180,6 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         &args.receipt_templates,
         None,
         args.verify_url.as_deref(),
-        crate::receipt::template::ReceiptKey::from_env()?,
     )?;
     Ok(crate::serve::Config {
         branding,

@@ -2,6 +2,7 @@
 //! records ([`Stamp`]) and compares the bytes. A receipt is only ever the bytes recibo
 //! made for its refund: any edit, however small, makes it `altered`.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -12,11 +13,12 @@ use super::args::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::locale::{Lang, Locales};
+use crate::model::{Transaction, TxType};
 use crate::output::sha256_hex;
 use crate::receipt::content::ReceiptInput;
 use crate::receipt::pdf::Renderer;
 use crate::receipt::stamp::Stamp;
-use crate::receipt::template::{Branding, ReceiptKey};
+use crate::receipt::template::Branding;
 use crate::receipt::work::{Work, collect};
 
 /// A PDF larger than this is no receipt of recibo's; it is not read whole.
@@ -30,12 +32,7 @@ struct Claim {
 }
 
 pub fn run(args: &VerifyArgs) -> Result<Outcome> {
-    let branding = Branding::new(
-        &args.templates,
-        None,
-        args.verify_url.as_deref(),
-        ReceiptKey::from_env()?,
-    )?;
+    let branding = Branding::new(&args.templates, None, args.verify_url.as_deref())?;
     let mut claims = Vec::new();
     for path in &args.files {
         gather(path, &mut claims)?;
@@ -44,18 +41,35 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
         return Err(Error::usage("no PDF files to verify"));
     }
 
-    let ids: Vec<String> = claims
+    // The refunds the stamps name, looked up by hash: a bulk run's folder names thousands.
+    let wanted: HashSet<&str> = claims
         .iter()
-        .filter_map(|c| c.stamp.as_ref().map(|s| s.refund_id.clone()))
+        .filter_map(|c| c.stamp.as_ref().map(|s| s.refund_id.as_str()))
         .collect();
-    let filter = Filter {
-        ids: ids.clone(),
-        ..Filter::default()
+    let work = if wanted.is_empty() {
+        Work::default()
+    } else {
+        let source = args.input.source(Tz::UTC, &Filter::default())?;
+        // Payments pass for the refunds' originals; of the refunds only those named.
+        collect(&Filter::default(), source.rereadable(), |pass, each| {
+            source.read_pass(pass, |tx: &Transaction| {
+                if tx.transaction_type != TxType::Refund
+                    || wanted.contains(tx.transaction_id.as_str())
+                {
+                    each(tx)
+                } else {
+                    Ok(())
+                }
+            })
+        })?
     };
-    let source = args.input.source(Tz::UTC, &Filter::default())?;
-    let work = collect(&filter, source.rereadable(), |pass, each| {
-        source.read_pass(pass, each)
-    })?;
+    // Each successful refund by merchant and refund ID, the first of its records.
+    let mut refunds: HashMap<(&str, &str), &Transaction> = HashMap::new();
+    for r in work.refunds.iter().filter(|r| r.is_successful_refund()) {
+        refunds
+            .entry((r.customer_id.as_str(), r.transaction_id.as_str()))
+            .or_insert(r);
+    }
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let renderer = Renderer::new();
 
@@ -64,7 +78,12 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     for claim in &claims {
         let verdict = match &claim.stamp {
             None => "not a receipt: no recibo stamp in its metadata (a merged PDF has none)".into(),
-            Some(stamp) => check(claim, stamp, &work, &branding, &locales, &renderer)?,
+            Some(stamp) => {
+                let refund = refunds
+                    .get(&(stamp.merchant_id.as_str(), stamp.refund_id.as_str()))
+                    .copied();
+                check(claim, stamp, refund, &work, &branding, &locales, &renderer)?
+            }
         };
         if verdict != "authentic" {
             failed += 1;
@@ -90,6 +109,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
 fn check(
     claim: &Claim,
     stamp: &Stamp,
+    refund: Option<&Transaction>,
     work: &Work,
     branding: &Branding,
     locales: &Locales,
@@ -102,11 +122,7 @@ fn check(
             stamp.version
         ));
     }
-    let Some(refund) = work.refunds.iter().find(|r| {
-        r.transaction_id == stamp.refund_id
-            && r.customer_id == stamp.merchant_id
-            && r.is_successful_refund()
-    }) else {
+    let Some(refund) = refund else {
         return Ok(format!(
             "unknown refund: {:?} is no successful refund of merchant {:?} in the data",
             stamp.refund_id, stamp.merchant_id

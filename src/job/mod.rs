@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::filter::{Filter, Shard};
 use crate::locale::Lang;
 use crate::model::time::parse_bound;
-use crate::receipt::template::{Branding, ReceiptKey};
+use crate::receipt::template::{Branding, Template};
 use crate::request::{FilterRequest, Langs, SourceRequest, TableRequest, TableSpec, Zone};
 use window::{Window, WindowSpec};
 
@@ -359,7 +359,7 @@ impl Job {
                     .templates
                     .iter()
                     .map(|t| {
-                        if t.ends_with(".toml") || t.contains('/') {
+                        if Template::names_a_file(t) {
                             resolve(t)
                         } else {
                             t.clone()
@@ -367,13 +367,8 @@ impl Job {
                     })
                     .collect();
                 let dir = base.join("templates/receipts");
-                let branding = Branding::new(
-                    &templates,
-                    Some(&dir),
-                    r.verify_url.as_deref(),
-                    ReceiptKey::from_env()?,
-                )
-                .map_err(|e| bad(format!("receipts #{}: {e}", i + 1)))?;
+                let branding = Branding::new(&templates, Some(&dir), r.verify_url.as_deref())
+                    .map_err(|e| bad(format!("receipts #{}: {e}", i + 1)))?;
                 Ok(ReceiptsJob {
                     langs,
                     out: r.out.as_deref().map(resolve),

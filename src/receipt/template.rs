@@ -126,6 +126,18 @@ impl Template {
         }
     }
 
+    /// Whether `spec` is a path to a template file rather than a template's name.
+    pub fn names_a_file(spec: &str) -> bool {
+        spec.ends_with(".toml") || spec.contains('/')
+    }
+
+    /// The name a request picks the template by: its file name without `.toml`.
+    pub fn short_name(&self) -> String {
+        Path::new(&self.name)
+            .file_stem()
+            .map_or(self.name.clone(), |s| s.to_string_lossy().into_owned())
+    }
+
     /// `spec` is `default`, a template name looked up in `dir` (`NAME.toml`), or a path to
     /// a `.toml` file.
     pub fn resolve(spec: &str, dir: Option<&Path>) -> Result<Template> {
@@ -133,7 +145,7 @@ impl Template {
         if spec.eq_ignore_ascii_case("default") {
             return Ok(Template::builtin());
         }
-        let path = if spec.ends_with(".toml") || spec.contains('/') {
+        let path = if Template::names_a_file(spec) {
             PathBuf::from(spec)
         } else {
             let dir = dir.unwrap_or(Path::new("templates/receipts"));
@@ -417,13 +429,9 @@ impl Default for Branding {
 
 impl Branding {
     /// The templates `specs` name (see [`Template::resolve`]), `verify_url` for those
-    /// without one, and the receipt key, which a QR code needs.
-    pub fn new(
-        specs: &[String],
-        dir: Option<&Path>,
-        verify_url: Option<&str>,
-        key: Option<ReceiptKey>,
-    ) -> Result<Branding> {
+    /// without one, and the receipt key from [`RECEIPT_KEY_ENV`], which a QR code needs.
+    pub fn new(specs: &[String], dir: Option<&Path>, verify_url: Option<&str>) -> Result<Branding> {
+        let key = ReceiptKey::from_env()?;
         if let Some(url) = verify_url {
             check_verify_url(url).map_err(|why| Error::usage(format!("--verify-url: {why}")))?;
         }
@@ -508,25 +516,25 @@ impl Branding {
         let chosen = if name.eq_ignore_ascii_case("default") {
             Arc::new(Template::builtin())
         } else {
-            Arc::clone(self.templates.iter().find(|t| {
-                t.name == name || Path::new(&t.name).file_stem().is_some_and(|s| s == name)
-            })?)
+            Arc::clone(
+                self.templates
+                    .iter()
+                    .find(|t| t.name == name || t.short_name() == name)?,
+            )
         };
         Some(Branding {
             templates: Vec::new(),
             fallback: chosen,
-            ..self.clone()
+            key: self.key.clone(),
+            verify_url: self.verify_url.clone(),
+            symbols: Arc::clone(&self.symbols),
         })
     }
 
     /// The names [`Branding::pick`] takes.
     pub fn names(&self) -> Vec<String> {
         std::iter::once("default".to_string())
-            .chain(self.templates.iter().map(|t| {
-                Path::new(&t.name)
-                    .file_stem()
-                    .map_or(t.name.clone(), |s| s.to_string_lossy().into_owned())
-            }))
+            .chain(self.templates.iter().map(|t| t.short_name()))
             .collect()
     }
 
