@@ -208,25 +208,7 @@ fn an_xlsx_shared_string_past_the_limit_is_refused_before_it_is_held() {
     xlsx_with_long_shared_string(&path, 3 << 20);
     // Deflate packs the repeated bytes: the file is small, the string is not.
     assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
-    recibo(d, &["export", "-i", "big.xlsx", "-o", "out.csv"])
-        .assert_code(3)
-        .assert_stderr_has(&["big.xlsx", "shared string", "--max-record-size"]);
-    assert!(!d.join("out.csv").exists());
-    recibo(
-        d,
-        &[
-            "export",
-            "-i",
-            "big.xlsx",
-            "-o",
-            "out.csv",
-            "--max-record-size",
-            "4M",
-        ],
-    )
-    .assert_code(0);
-    let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
-    assert!(out.contains(&"z".repeat(3 << 20)));
+    refused_until_the_limit_is_raised(d, "big.xlsx", &["shared string"], &"z".repeat(3 << 20));
     // The table as a whole has its limit too, 1024 strings' worth, however short each is.
     xlsx_with_shared_strings(&d.join("many.xlsx"), &"a</t></si><si><t>a".repeat(200_000));
     recibo(
@@ -298,16 +280,30 @@ fn an_xlsx_inline_string_past_the_limit_is_refused_before_it_is_held() {
     let path = d.join("inline.xlsx");
     xlsx_with_replaced(&path, "xl/worksheets/sheet1.xml", &"q".repeat(3 << 20));
     assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
-    recibo(d, &["export", "-i", "inline.xlsx", "-o", "out.csv"])
+    refused_until_the_limit_is_raised(
+        d,
+        "inline.xlsx",
+        &["cell", "sheet1.xml"],
+        &"q".repeat(3 << 20),
+    );
+}
+
+/// Exporting `input` in `d` fails on its 3 MiB text (exit 3, naming the file, `why` and
+/// the flag) and writes nothing; with `--max-record-size 4M` it succeeds and the CSV holds
+/// `text` whole.
+fn refused_until_the_limit_is_raised(d: &Path, input: &str, why: &[&str], text: &str) {
+    let mut expected = vec![input, "--max-record-size"];
+    expected.extend_from_slice(why);
+    recibo(d, &["export", "-i", input, "-o", "out.csv"])
         .assert_code(3)
-        .assert_stderr_has(&["inline.xlsx", "cell", "sheet1.xml", "--max-record-size"]);
+        .assert_stderr_has(&expected);
     assert!(!d.join("out.csv").exists());
     recibo(
         d,
         &[
             "export",
             "-i",
-            "inline.xlsx",
+            input,
             "-o",
             "out.csv",
             "--max-record-size",
@@ -316,5 +312,5 @@ fn an_xlsx_inline_string_past_the_limit_is_refused_before_it_is_held() {
     )
     .assert_code(0);
     let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
-    assert!(out.contains(&"q".repeat(3 << 20)));
+    assert!(out.contains(text));
 }
