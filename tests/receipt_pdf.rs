@@ -430,6 +430,7 @@ fn pdfa_2b_renders_and_needs_a_date() {
         pdfa: true,
         creation_date: Some(Utc.with_ymd_and_hms(2024, 3, 5, 18, 25, 0).unwrap()),
         document_title: Some("Refund receipt RR-20240305-7F3K9Q".to_string()),
+        ..RenderOptions::default()
     };
     let pages = [english(), chinese(), portuguese()];
     for page in &pages {
@@ -490,6 +491,7 @@ fn characters_no_font_has_are_drawn_visibly_and_reported() {
         pdfa: true,
         creation_date: Some(Utc.with_ymd_and_hms(2024, 3, 5, 0, 0, 0).unwrap()),
         document_title: None,
+        signer: None,
     };
     Renderer::new()
         .render(&[page], &options)

@@ -478,6 +478,47 @@ pub struct RenderArgs {
     /// `verify_url` wins. The codes are made with the secret in RECIBO_RECEIPT_KEY.
     #[arg(long, value_name = "URL")]
     pub verify_url: Option<String>,
+
+    #[command(flatten)]
+    pub sign: SignArgs,
+}
+
+/// The key and certificates that sign receipts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SignArgs {
+    /// Sign every receipt (PAdES B-B, at its generation time) with this private key: PEM
+    /// (PKCS#8, RSA or EC; encrypted with its password in RECIBO_SIGN_PASSWORD), or a
+    /// PKCS#12 file holding key and certificates (password in RECIBO_SIGN_PASSWORD).
+    /// RSA 2048 to 4096 bits, or ECDSA P-256.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+
+    /// The signer's certificate (PEM), needed with a PEM key; certificates after it in the
+    /// file go along as its chain.
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    pub sign_cert: Option<PathBuf>,
+
+    /// More certificates (PEM) sent in each signature so readers can build the chain to
+    /// their trusted root.
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    pub sign_chain: Option<PathBuf>,
+}
+
+impl SignArgs {
+    /// The signer the flags name, read and checked now (before any receipt is rendered).
+    pub fn signer(&self) -> crate::error::Result<Option<crate::receipt::sign::Signer>> {
+        let Some(key) = &self.sign_key else {
+            return Ok(None);
+        };
+        let files = crate::receipt::sign::SignFiles {
+            key: key.clone(),
+            cert: self.sign_cert.clone(),
+            chain: self.sign_chain.clone(),
+        };
+        crate::receipt::sign::Signer::load(&files)
+            .map(Some)
+            .map_err(|e| crate::error::Error::usage(e.to_string()))
+    }
 }
 
 #[derive(Debug, Args)]

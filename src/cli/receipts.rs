@@ -23,9 +23,13 @@ pub fn receipt_spec(args: &RenderArgs, lang: &str, tz: &str) -> Result<ReceiptSp
     .map_err(flag_error)
 }
 
-/// The templates and verification URL the flags name, checked before anything is read.
+/// The templates, verification URL and signer the flags name, checked before anything is
+/// read.
 pub fn branding(args: &RenderArgs) -> Result<Branding> {
-    Branding::new(&args.templates, None, args.verify_url.as_deref())
+    Ok(
+        Branding::new(&args.templates, None, args.verify_url.as_deref())?
+            .with_signer(args.sign.signer()?),
+    )
 }
 
 pub fn run(args: &ReceiptsArgs, quiet: bool) -> Result<Outcome> {

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "URL")]
     pub verify_url: Option<String>,
 
+    #[command(flatten)]
+    pub sign: super::args::SignArgs,
+
     /// Receipts rendering or queued at once; more get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_renders: usize,
@@ -180,7 +183,13 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         &args.receipt_templates,
         None,
         args.verify_url.as_deref(),
-    )?;
+    )?
+    .with_signer(args.sign.signer()?);
+    if let Some(signer) = branding.signer() {
+        signer
+            .check_time(chrono::Utc::now())
+            .map_err(|e| Error::usage(e.to_string()))?;
+    }
     Ok(crate::serve::Config {
         branding,
         listen: listen_address(&args.listen)?,

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::filter::{Filter, Shard};
 use crate::locale::Lang;
 use crate::model::time::parse_bound;
+use crate::receipt::sign::{SignFiles, Signer};
 use crate::receipt::template::{Branding, Template};
 use crate::request::{FilterRequest, Langs, SourceRequest, TableRequest, TableSpec, Zone};
 use window::{Window, WindowSpec};
@@ -122,6 +123,10 @@ struct ReceiptsFile {
     #[serde(default)]
     templates: Vec<String>,
     verify_url: Option<String>,
+    /// As `--sign-key`, `--sign-cert` and `--sign-chain`, from the job's folder.
+    sign_key: Option<String>,
+    sign_cert: Option<String>,
+    sign_chain: Option<String>,
 }
 
 /// A validated job.
@@ -367,8 +372,24 @@ impl Job {
                     })
                     .collect();
                 let dir = base.join("templates/receipts");
+                let in_receipts = |e: String| bad(format!("receipts #{}: {e}", i + 1));
+                if r.sign_key.is_none() && (r.sign_cert.is_some() || r.sign_chain.is_some()) {
+                    return Err(in_receipts("sign_cert and sign_chain need sign_key".into()));
+                }
+                let signer = match &r.sign_key {
+                    Some(key) => Some(
+                        Signer::load(&SignFiles {
+                            key: resolve(key).into(),
+                            cert: r.sign_cert.as_deref().map(|c| resolve(c).into()),
+                            chain: r.sign_chain.as_deref().map(|c| resolve(c).into()),
+                        })
+                        .map_err(|e| in_receipts(e.to_string()))?,
+                    ),
+                    None => None,
+                };
                 let branding = Branding::new(&templates, Some(&dir), r.verify_url.as_deref())
-                    .map_err(|e| bad(format!("receipts #{}: {e}", i + 1)))?;
+                    .map_err(|e| in_receipts(e.to_string()))?
+                    .with_signer(signer);
                 Ok(ReceiptsJob {
                     langs,
                     out: r.out.as_deref().map(resolve),

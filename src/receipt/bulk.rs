@@ -223,6 +223,11 @@ impl<'a> BulkRun<'a> {
                 "say where receipts go: --out DIR, --zip FILE and/or --merge FILE",
             ));
         }
+        if let Some(signer) = options.branding.signer() {
+            signer
+                .check_time(options.generated_at)
+                .map_err(|e| Error::usage(e.to_string()))?;
+        }
         Ok(BulkRun {
             options,
             locales,
@@ -231,6 +236,7 @@ impl<'a> BulkRun<'a> {
                 pdfa: options.pdfa,
                 creation_date: Some(options.generated_at),
                 document_title: None,
+                signer: options.branding.signer().cloned(),
             },
             report: BulkReport::default(),
             seen: HashSet::new(),

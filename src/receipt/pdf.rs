@@ -32,6 +32,7 @@ use super::content::{ReceiptInput, build_page};
 use super::fonts::{FontSet, Weight};
 use super::layout::{Element, INK, Mark, PlacedLine, PlacedPage, Rgb, Style};
 use super::page::{ReceiptPage, Verify};
+use super::sign::Signer;
 use super::template::Logo;
 use crate::locale::Locales;
 
@@ -53,6 +54,8 @@ pub struct RenderOptions {
     pub creation_date: Option<DateTime<Utc>>,
     /// The document title in the metadata; defaults to the first page's title.
     pub document_title: Option<String>,
+    /// Signs the finished document, at `creation_date`.
+    pub signer: Option<std::sync::Arc<Signer>>,
 }
 
 /// A finished document.
@@ -90,6 +93,10 @@ pub enum RenderError {
         standard: &'static str,
         problems: Vec<String>,
     },
+    #[error("a signed PDF needs a signing time: set RenderOptions::creation_date")]
+    SignatureNeedsTime,
+    #[error("cannot sign the receipt: {0}")]
+    Sign(String),
     #[error("cannot configure the PDF writer: {0}")]
     Configuration(String),
     #[error("PDF generation failed: {0}")]
@@ -110,8 +117,9 @@ impl Renderer {
         }
     }
 
-    /// One receipt on its own: its page built from `input` and rendered, dated at its
-    /// generation time. The page comes back too, for a merged document.
+    /// One receipt on its own: its page built from `input` and rendered, dated (and signed,
+    /// when its branding has a signer) at its generation time. The page comes back too, for
+    /// a merged document.
     pub fn receipt(
         &self,
         locales: &Locales,
@@ -123,6 +131,7 @@ impl Renderer {
             pdfa,
             creation_date: Some(input.generated_at),
             document_title: None,
+            signer: input.branding.signer().cloned(),
         };
         let pdf = self.render(std::slice::from_ref(&page), &options);
         (page, pdf)
@@ -212,6 +221,17 @@ impl Renderer {
             },
             other => RenderError::Pdf(other),
         })?;
+        let bytes = match &options.signer {
+            Some(signer) => {
+                let at = options
+                    .creation_date
+                    .ok_or(RenderError::SignatureNeedsTime)?;
+                signer
+                    .sign(&bytes, at)
+                    .map_err(|e| RenderError::Sign(e.to_string()))?
+            }
+            None => bytes,
+        };
         Ok(RenderedPdf {
             bytes,
             missing_glyphs,

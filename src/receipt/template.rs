@@ -296,7 +296,7 @@ const MAX_LOGO_BYTES: u64 = 4 << 20;
 
 /// A regular file's bytes, at most `limit` of them: a device, a FIFO or a file that grows
 /// while it is read (`/dev/zero`, a symlink to one) is refused, never read without end.
-fn read_small(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
+pub(crate) fn read_small(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     if !file.metadata().map_err(|e| e.to_string())?.is_file() {
@@ -402,10 +402,13 @@ type Symbol = (usize, Arc<Vec<bool>>);
 /// Symbols kept for reuse at most; a bulk run renders a refund's languages one after another.
 const SYMBOLS_KEPT: usize = 1024;
 
-/// The templates a run may use and the key for their codes: picks each refund's template.
+/// Who issues a run's receipts: the templates it may use (and picks each refund's), the key
+/// for their verification codes, and the key and certificate that sign them.
 #[derive(Clone, Debug)]
 pub struct Branding {
     templates: Vec<Arc<Template>>,
+    /// Signs every receipt when set (`--sign-key`).
+    signer: Option<Arc<crate::receipt::sign::Signer>>,
     fallback: Arc<Template>,
     key: Option<ReceiptKey>,
     /// `--verify-url`: a pattern for templates that give none.
@@ -420,6 +423,7 @@ impl Default for Branding {
         Branding {
             templates: Vec::new(),
             fallback: Arc::new(Template::builtin()),
+            signer: None,
             key: None,
             verify_url: None,
             symbols: Arc::default(),
@@ -447,6 +451,7 @@ impl Branding {
         let branding = Branding {
             templates,
             fallback,
+            signer: None,
             key,
             verify_url: verify_url.map(str::to_string),
             symbols: Arc::default(),
@@ -525,6 +530,7 @@ impl Branding {
         Some(Branding {
             templates: Vec::new(),
             fallback: chosen,
+            signer: self.signer.clone(),
             key: self.key.clone(),
             verify_url: self.verify_url.clone(),
             symbols: Arc::clone(&self.symbols),
@@ -548,6 +554,17 @@ impl Branding {
 
     pub fn key(&self) -> Option<&ReceiptKey> {
         self.key.as_ref()
+    }
+
+    /// The same branding, its receipts signed by `signer` (or unsigned with `None`).
+    pub fn with_signer(mut self, signer: Option<crate::receipt::sign::Signer>) -> Branding {
+        self.signer = signer.map(Arc::new);
+        self
+    }
+
+    /// The signer of every receipt, if they are signed.
+    pub fn signer(&self) -> Option<&Arc<crate::receipt::sign::Signer>> {
+        self.signer.as_ref()
     }
 }
 

@@ -1,0 +1,404 @@
+//! Signed receipts (PAdES baseline B-B): a CMS SignedData over the whole file, added to the
+//! rendered PDF as an incremental update ([`update`]), and its check for `recibo verify`.
+//!
+//! The signature is deterministic: PKCS#1 v1.5 RSA signatures are, ECDSA uses RFC 6979 nonces,
+//! the CMS has no signing-time attribute (PAdES puts the time in the signature dictionary's
+//! `/M`, which is the receipt's generation time), and the update takes nothing from the clock.
+//! A rerun with the same key and certificate writes the same bytes.
+//!
+//! The private key is held only here; no error, log line or `Debug` output shows any of it.
+
+pub mod keys;
+pub mod pkcs12;
+pub mod update;
+
+use chrono::{DateTime, Utc};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Encode, Sequence};
+use sha2::{Digest, Sha256};
+use spki_types::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+
+pub use keys::{SignFiles, SigningKey};
+
+/// `x509-cert` re-exports `spki`; named once here.
+mod spki_types {
+    pub use x509_cert::spki::AlgorithmIdentifierOwned;
+}
+
+const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+pub(crate) const RSA_ENCRYPTION: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+pub(crate) const EC_PUBLIC_KEY: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+pub(crate) const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+
+/// Why signing failed, or why a key or certificate cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Update(#[from] update::UpdateError),
+    #[error("the signature could not be made: {0}")]
+    Crypto(&'static str),
+}
+
+/// A key with its certificate (and the chain to send along), ready to sign receipts.
+pub struct Signer {
+    key: SigningKey,
+    /// DER, the signer's own first.
+    certificates: Vec<Certificate>,
+    /// SHA-256 of the signer's certificate, for the signing-certificate-v2 attribute.
+    certificate_hash: [u8; 32],
+    /// The largest CMS this signer makes: the size of every receipt's placeholder.
+    contents_len: usize,
+    subject: String,
+    valid: (DateTime<Utc>, DateTime<Utc>),
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("subject", &self.subject)
+            .field("key", &"(hidden)")
+            .finish()
+    }
+}
+
+impl Signer {
+    /// Reads the key and certificates `files` name (see [`SignFiles`]).
+    pub fn load(files: &SignFiles) -> Result<Signer, SignError> {
+        let (key, certificates) = keys::load(files)?;
+        Signer::new(key, certificates)
+    }
+
+    fn new(key: SigningKey, certificates: Vec<Certificate>) -> Result<Signer, SignError> {
+        let own = certificates
+            .first()
+            .ok_or_else(|| SignError::Setup("no signing certificate".into()))?;
+        let spki = &own.tbs_certificate.subject_public_key_info;
+        if spki.subject_public_key.raw_bytes() != key.public_key() {
+            return Err(SignError::Setup(
+                "the signing key does not belong to the signing certificate".into(),
+            ));
+        }
+        let der = own
+            .to_der()
+            .map_err(|_| SignError::Setup("the signing certificate cannot be encoded".into()))?;
+        let validity = &own.tbs_certificate.validity;
+        let time = |t: x509_cert::time::Time| {
+            DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
+                .unwrap_or_default()
+        };
+        let mut signer = Signer {
+            key,
+            certificate_hash: Sha256::digest(&der).into(),
+            subject: own.tbs_certificate.subject.to_string(),
+            valid: (time(validity.not_before), time(validity.not_after)),
+            certificates,
+            contents_len: 0,
+        };
+        let longest = vec![0xff; signer.key.max_signature_len()];
+        signer.contents_len = signer.cms(&[0; 32], &longest)?.len();
+        Ok(signer)
+    }
+
+    /// Who signs, as the certificate's subject names them.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// `pdf` signed, with `signed_at` (the receipt's generation time) as the signing time.
+    pub fn sign(&self, pdf: &[u8], signed_at: DateTime<Utc>) -> Result<Vec<u8>, SignError> {
+        self.check_time(signed_at)?;
+        let prepared = update::prepare(pdf, signed_at, self.contents_len)?;
+        let digest = prepared.digest();
+        let attributes = signed_attributes(&digest, &self.certificate_hash)?;
+        let to_sign = attributes
+            .to_der()
+            .map_err(|_| SignError::Crypto("the signed attributes cannot be encoded"))?;
+        let signature = self.key.sign(&to_sign)?;
+        let cms = self.cms_with(attributes, &signature)?;
+        Ok(prepared.fill(&cms))
+    }
+
+    /// Checks a start time before any receipt is rendered: a run whose receipts would all
+    /// fail stops at once.
+    pub fn check_time(&self, signed_at: DateTime<Utc>) -> Result<(), SignError> {
+        if signed_at < self.valid.0 || signed_at > self.valid.1 {
+            return Err(SignError::Setup(format!(
+                "the signing certificate is valid from {} to {}, not at the receipts' generation time {}",
+                self.valid.0.format("%Y-%m-%dT%H:%M:%SZ"),
+                self.valid.1.format("%Y-%m-%dT%H:%M:%SZ"),
+                signed_at.format("%Y-%m-%dT%H:%M:%SZ")
+            )));
+        }
+        Ok(())
+    }
+
+    fn cms(&self, digest: &[u8; 32], signature: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.cms_with(
+            signed_attributes(digest, &self.certificate_hash)?,
+            signature,
+        )
+    }
+
+    fn cms_with(
+        &self,
+        signed_attrs: SetOfVec<Attribute>,
+        signature: &[u8],
+    ) -> Result<Vec<u8>, SignError> {
+        let fail = |_| SignError::Crypto("the CMS structure cannot be encoded");
+        let own = &self.certificates[0].tbs_certificate;
+        let signer_info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: own.issuer.clone(),
+                serial_number: own.serial_number.clone(),
+            }),
+            digest_alg: sha256_algorithm(),
+            signed_attrs: Some(signed_attrs),
+            signature_algorithm: self.key.signature_algorithm(),
+            signature: OctetString::new(signature.to_vec()).map_err(fail)?,
+            unsigned_attrs: None,
+        };
+        let certificates = self
+            .certificates
+            .iter()
+            .cloned()
+            .map(CertificateChoices::Certificate)
+            .collect::<Vec<_>>();
+        let signed_data = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![sha256_algorithm()]).map_err(fail)?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: ID_DATA,
+                econtent: None,
+            },
+            certificates: Some(CertificateSet::try_from(certificates).map_err(fail)?),
+            crls: None,
+            signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(fail)?,
+        };
+        ContentInfo {
+            content_type: ID_SIGNED_DATA,
+            content: Any::encode_from(&signed_data).map_err(fail)?,
+        }
+        .to_der()
+        .map_err(fail)
+    }
+}
+
+fn sha256_algorithm() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: ID_SHA256,
+        parameters: None,
+    }
+}
+
+/// `ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING, ... }`:
+/// SHA-256 is the default, so DER leaves the algorithm out.
+#[derive(Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
+}
+
+/// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies OPTIONAL }`
+#[derive(Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+/// The three attributes PAdES B-B signs: content type, message digest, signing certificate.
+fn signed_attributes(
+    digest: &[u8; 32],
+    certificate_hash: &[u8; 32],
+) -> Result<SetOfVec<Attribute>, SignError> {
+    let fail = |_| SignError::Crypto("the signed attributes cannot be encoded");
+    let attribute = |oid, value: Any| -> Result<Attribute, SignError> {
+        Ok(Attribute {
+            oid,
+            values: SetOfVec::try_from(vec![value]).map_err(fail)?,
+        })
+    };
+    let attributes = vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(fail)?)?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest.to_vec()).map_err(fail)?).map_err(fail)?,
+        )?,
+        attribute(
+            ID_SIGNING_CERTIFICATE_V2,
+            Any::encode_from(&SigningCertificateV2 {
+                certs: vec![EssCertIdV2 {
+                    cert_hash: OctetString::new(certificate_hash.to_vec()).map_err(fail)?,
+                }],
+            })
+            .map_err(fail)?,
+        )?,
+    ];
+    SetOfVec::try_from(attributes).map_err(fail)
+}
+
+/// What a signed receipt's signature says, as `recibo verify` reports it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// The signature covers the whole file and verifies with the signer's certificate.
+    Valid { signer: String },
+    /// The signature does not match the file or its certificate: why.
+    Invalid(&'static str),
+}
+
+/// Checks a signed receipt: `unsigned` is the receipt rendered again, and `file` must be
+/// exactly it plus the signature update recibo writes for it at `signed_at`, with a CMS
+/// whose digest is the file's and whose signature verifies with the certificate it names.
+/// `None` when `file` is not `unsigned` with a signature update at all.
+pub fn check(file: &[u8], unsigned: &[u8], signed_at: DateTime<Utc>) -> Option<SignatureCheck> {
+    if !file.starts_with(unsigned) {
+        return None;
+    }
+    let contents = update::contents_in(file, unsigned.len())?;
+    if contents.len() % 2 != 0 {
+        return Some(SignatureCheck::Invalid("its signature value is malformed"));
+    }
+    let Ok(prepared) = update::prepare(unsigned, signed_at, contents.len() / 2) else {
+        return None;
+    };
+    if prepared.contents != contents
+        || prepared.bytes.len() != file.len()
+        || file[..contents.start] != prepared.bytes[..contents.start]
+        || file[contents.end..] != prepared.bytes[contents.end..]
+    {
+        return None;
+    }
+    if !update::declared_ranges_match(file, &contents) {
+        return Some(SignatureCheck::Invalid(
+            "its byte ranges do not cover the file",
+        ));
+    }
+    let Some(cms) = unhex(&file[contents.clone()]) else {
+        return Some(SignatureCheck::Invalid(
+            "its signature value is not hexadecimal",
+        ));
+    };
+    Some(check_cms(&cms, &prepared.digest()))
+}
+
+fn unhex(hex: &[u8]) -> Option<Vec<u8>> {
+    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    hex.chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
+fn check_cms(cms: &[u8], digest: &[u8; 32]) -> SignatureCheck {
+    use SignatureCheck::Invalid;
+    let mut reader = match der::SliceReader::new(cms) {
+        Ok(reader) => reader,
+        Err(_) => return Invalid("its signature is not DER"),
+    };
+    let Ok(info) = <ContentInfo as der::Decode>::decode(&mut reader) else {
+        return Invalid("its signature is not a CMS structure");
+    };
+    let consumed = u32::from(der::Reader::position(&reader)) as usize;
+    if cms[consumed..].iter().any(|&b| b != 0) || info.content_type != ID_SIGNED_DATA {
+        return Invalid("its signature is not a CMS SignedData");
+    }
+    let Ok(signed) = info.content.decode_as::<SignedData>() else {
+        return Invalid("its signature is not a CMS SignedData");
+    };
+    let [signer_info] = signed.signer_infos.0.as_slice() else {
+        return Invalid("its signature does not have exactly one signer");
+    };
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer_info.sid else {
+        return Invalid("its signer is not named by issuer and serial number");
+    };
+    let certificate = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .find_map(|choice| match choice {
+            CertificateChoices::Certificate(c)
+                if c.tbs_certificate.issuer == sid.issuer
+                    && c.tbs_certificate.serial_number == sid.serial_number =>
+            {
+                Some(c)
+            }
+            _ => None,
+        });
+    let Some(certificate) = certificate else {
+        return Invalid("its signer's certificate is not in the signature");
+    };
+    let Some(attributes) = &signer_info.signed_attrs else {
+        return Invalid("its signature has no signed attributes");
+    };
+    let value = |oid| {
+        attributes
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.get(0))
+    };
+    let declared = value(ID_MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok());
+    if declared.as_ref().map(|d| d.as_bytes()) != Some(digest.as_slice()) {
+        return Invalid("the file's digest is not the one signed");
+    }
+    let certificate_hash = certificate.to_der().map(|der| Sha256::digest(der).to_vec());
+    let named = value(ID_SIGNING_CERTIFICATE_V2)
+        .and_then(|v| v.decode_as::<SigningCertificateV2Owned>().ok())
+        .and_then(|v| v.certs.into_iter().next())
+        .map(|id| id.cert_hash.as_bytes().to_vec());
+    if named.is_none() || named != certificate_hash.ok() {
+        return Invalid("its signing-certificate attribute does not name the signer");
+    }
+    let Ok(signed_bytes) = attributes.to_der() else {
+        return Invalid("its signed attributes cannot be encoded");
+    };
+    let spki = &certificate.tbs_certificate.subject_public_key_info;
+    let algorithm: &dyn ring::signature::VerificationAlgorithm =
+        match (spki.algorithm.oid, signer_info.signature_algorithm.oid) {
+            (RSA_ENCRYPTION, SHA256_WITH_RSA | RSA_ENCRYPTION) => {
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256
+            }
+            (EC_PUBLIC_KEY, ECDSA_WITH_SHA256) => &ring::signature::ECDSA_P256_SHA256_ASN1,
+            _ => return Invalid("its signature algorithm is not one recibo signs with"),
+        };
+    let key =
+        ring::signature::UnparsedPublicKey::new(algorithm, spki.subject_public_key.raw_bytes());
+    match key.verify(&signed_bytes, signer_info.signature.as_bytes()) {
+        Ok(()) => SignatureCheck::Valid {
+            signer: certificate.tbs_certificate.subject.to_string(),
+        },
+        Err(_) => Invalid("its signature does not verify with its certificate"),
+    }
+}
+
+/// [`SigningCertificateV2`] as read back, with the optional parts a reader may meet.
+#[derive(Sequence)]
+struct SigningCertificateV2Owned {
+    certs: Vec<EssCertIdV2Owned>,
+    #[asn1(optional = "true")]
+    policies: Option<Any>,
+}
+
+#[derive(Sequence)]
+struct EssCertIdV2Owned {
+    #[asn1(optional = "true")]
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<Any>,
+}
