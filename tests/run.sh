@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a bare machine: installs the independent readers the tests
 # check outputs with (poppler's pdftotext/pdffonts/pdfinfo/pdfimages, qpdf, unzip, zbarimg for
-# QR codes, Python's openpyxl),
+# QR codes, Python's openpyxl, pyHanko for signatures),
 # the PostgreSQL server and openssl (for its test certificates) when they are missing, starts
 # a throwaway PostgreSQL cluster with TLS for the store tests (stopped again on exit), then
 # runs every test.
@@ -27,6 +27,11 @@ fi
 if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
   echo "tests/run.sh: installing openpyxl" >&2
   python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
+fi
+if ! python3 -c 'import pyhanko.sign.validation, pyhanko_certvalidator' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing pyhanko" >&2
+  python3 -m pip install -q pyhanko pyhanko-certvalidator 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages pyhanko pyhanko-certvalidator
 fi
 
 # PostgreSQL for the store tests, unless one is given already.

@@ -121,6 +121,7 @@ pub fn recibo_with(
         .env_remove("RECIBO_TEMPLATES")
         .env_remove("RECIBO_DB")
         .env_remove("RECIBO_RECEIPT_KEY")
+        .env_remove("RECIBO_SIGN_PASSWORD")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

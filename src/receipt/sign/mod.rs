@@ -263,39 +263,62 @@ pub enum SignatureCheck {
     Invalid(&'static str),
 }
 
-/// Checks a signed receipt: `unsigned` is the receipt rendered again, and `file` must be
-/// exactly it plus the signature update recibo writes for it at `signed_at`, with a CMS
-/// whose digest is the file's and whose signature verifies with the certificate it names.
-/// `None` when `file` is not `unsigned` with a signature update at all.
-pub fn check(file: &[u8], unsigned: &[u8], signed_at: DateTime<Utc>) -> Option<SignatureCheck> {
-    if !file.starts_with(unsigned) {
-        return None;
+/// What `recibo verify` keeps of a signed file: enough to tell later, from the receipt
+/// rendered again, whether the file is exactly that receipt with recibo's signature update,
+/// without holding the file.
+#[derive(Debug)]
+pub struct SignedFile {
+    /// SHA-256 of the file with its signature value's hex digits all `0`: what
+    /// [`update::prepare`] writes before the signature is filled in.
+    pub placeholder_sha256: [u8; 32],
+    /// Bytes the placeholder holds.
+    pub contents_len: usize,
+    /// The signature checked against the file's own bytes.
+    pub signature: SignatureCheck,
+}
+
+/// A file's signature, if it has one: its digest, its signature and its certificate
+/// checked against the file's bytes.
+pub fn inspect(file: &[u8]) -> Option<SignedFile> {
+    let at = memchr::memmem::rfind(file, b"/SubFilter/ETSI.CAdES.detached/ByteRange[")?;
+    let contents = update::contents_in(file, at)?;
+    let mut hash = Sha256::new();
+    hash.update(&file[..contents.start]);
+    const ZEROS: [u8; 4096] = [b'0'; 4096];
+    let mut left = contents.len();
+    while left > 0 {
+        let n = left.min(ZEROS.len());
+        hash.update(&ZEROS[..n]);
+        left -= n;
     }
-    let contents = update::contents_in(file, unsigned.len())?;
-    if contents.len() % 2 != 0 {
-        return Some(SignatureCheck::Invalid("its signature value is malformed"));
-    }
-    let Ok(prepared) = update::prepare(unsigned, signed_at, contents.len() / 2) else {
-        return None;
+    hash.update(&file[contents.end..]);
+    let signature = if contents.len() % 2 != 0 {
+        SignatureCheck::Invalid("its signature value is malformed")
+    } else if !update::declared_ranges_match(file, &contents) {
+        SignatureCheck::Invalid("its byte ranges do not cover the file")
+    } else {
+        let mut digest = Sha256::new();
+        digest.update(&file[..contents.start - 1]);
+        digest.update(&file[contents.end + 1..]);
+        match unhex(&file[contents.clone()]) {
+            Some(cms) => check_cms(&cms, &digest.finalize().into()),
+            None => SignatureCheck::Invalid("its signature value is not hexadecimal"),
+        }
     };
-    if prepared.contents != contents
-        || prepared.bytes.len() != file.len()
-        || file[..contents.start] != prepared.bytes[..contents.start]
-        || file[contents.end..] != prepared.bytes[contents.end..]
-    {
-        return None;
+    Some(SignedFile {
+        placeholder_sha256: hash.finalize().into(),
+        contents_len: contents.len() / 2,
+        signature,
+    })
+}
+
+impl SignedFile {
+    /// Whether this file is `unsigned` with the signature update recibo writes for it at
+    /// `signed_at` (the signature value aside, which [`SignedFile::signature`] judges).
+    pub fn is_signed_copy_of(&self, unsigned: &[u8], signed_at: DateTime<Utc>) -> bool {
+        update::prepare(unsigned, signed_at, self.contents_len)
+            .is_ok_and(|prepared| Sha256::digest(&prepared.bytes)[..] == self.placeholder_sha256)
     }
-    if !update::declared_ranges_match(file, &contents) {
-        return Some(SignatureCheck::Invalid(
-            "its byte ranges do not cover the file",
-        ));
-    }
-    let Some(cms) = unhex(&file[contents.clone()]) else {
-        return Some(SignatureCheck::Invalid(
-            "its signature value is not hexadecimal",
-        ));
-    };
-    Some(check_cms(&cms, &prepared.digest()))
 }
 
 fn unhex(hex: &[u8]) -> Option<Vec<u8>> {
