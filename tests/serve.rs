@@ -1656,3 +1656,72 @@ fn a_receipt_request_may_choose_among_the_served_templates() {
         "{body}"
     );
 }
+
+#[test]
+fn a_served_receipt_is_signed_when_the_server_has_a_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("data.csv"), fixture(ROWS)).unwrap();
+    // A self-signed signer, valid from now: served receipts are dated when they are asked for.
+    let openssl = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=recibo serve test",
+            "-keyout",
+            "signer.key",
+            "-out",
+            "signer.pem",
+        ])
+        .current_dir(d)
+        .output()
+        .expect("openssl runs (tests/run.sh installs it)");
+    assert!(openssl.status.success(), "{openssl:?}");
+    let server = Server::start_in(
+        dir,
+        &[
+            "-i",
+            "data.csv",
+            "--sign-key",
+            "signer.key",
+            "--sign-cert",
+            "signer.pem",
+        ],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    let reply = server.get("/v1/refunds/2026102000042/receipt.pdf?lang=pt-BR");
+    assert_eq!(reply.status, 200);
+    std::fs::write(server.dir.path().join("served.pdf"), &reply.body).unwrap();
+    // pyHanko, trusting the self-signed certificate itself.
+    let script = r#"
+import sys
+from asn1crypto import pem, x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+root = x509.Certificate.load(pem.unarmor(open(sys.argv[1], 'rb').read())[2])
+with open(sys.argv[2], 'rb') as f:
+    signature = PdfFileReader(f).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
+    print(status.intact, status.valid, status.trusted, status.coverage.name)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, "signer.pem", "served.pdf"])
+        .current_dir(server.dir.path())
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "True True True ENTIRE_FILE",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
