@@ -81,9 +81,9 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let verdicts: Vec<String> = claims
         .par_iter()
         .map(|claim| match &claim.stamp {
-            None => Ok(
-                "not a receipt: no recibo stamp in its metadata (a merged PDF has none)".into(),
-            ),
+            None => {
+                Ok("not a receipt: no recibo stamp in its metadata (a merged PDF has none)".into())
+            }
             Some(stamp) => {
                 let refund = refunds
                     .get(&(stamp.merchant_id.as_str(), stamp.refund_id.as_str()))
@@ -184,6 +184,10 @@ fn check(
     })
 }
 
+/// Files or archive entries whose claims are made together, on every core: a claim hashes
+/// the whole file and checks its signature. Bounded, so memory stays flat however many files.
+const CLAIMS_AT_ONCE: usize = 256;
+
 /// The PDFs `path` names: a file, a folder's `.pdf` files in name order, or a ZIP's.
 fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
     let name = path.display().to_string();
@@ -195,8 +199,17 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")))
             .collect();
         files.sort();
-        for file in files {
-            gather(&file, claims)?;
+        for chunk in files.chunks(CLAIMS_AT_ONCE) {
+            let made: Vec<Claim> = chunk
+                .par_iter()
+                .map(|file| {
+                    let name = file.display().to_string();
+                    let opened = std::fs::File::open(file).map_err(|e| Error::source(&name, e))?;
+                    let bytes = read_bounded(opened, &name)?;
+                    Ok(claim(name, &bytes))
+                })
+                .collect::<Result<_>>()?;
+            claims.extend(made);
         }
         return Ok(());
     }
@@ -207,6 +220,14 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
     {
         let mut archive =
             zip::ZipArchive::new(file).map_err(|e| Error::source(&name, e.to_string()))?;
+        let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(CLAIMS_AT_ONCE);
+        let flush = |batch: &mut Vec<(String, Vec<u8>)>, claims: &mut Vec<Claim>| {
+            let made: Vec<Claim> = batch
+                .par_drain(..)
+                .map(|(name, bytes)| claim(name, &bytes))
+                .collect();
+            claims.extend(made);
+        };
         for i in 0..archive.len() {
             let entry = archive
                 .by_index(i)
@@ -220,8 +241,12 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             }
             let entry_name = format!("{name}:{inner}");
             let bytes = read_bounded(entry, &entry_name)?;
-            claims.push(claim(entry_name, &bytes));
+            batch.push((entry_name, bytes));
+            if batch.len() == CLAIMS_AT_ONCE {
+                flush(&mut batch, claims);
+            }
         }
+        flush(&mut batch, claims);
         return Ok(());
     }
     let bytes = read_bounded(file, &name)?;
