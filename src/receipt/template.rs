@@ -399,6 +399,93 @@ fn base32(bytes: &[u8]) -> String {
 /// A QR symbol: modules per side, and the modules row by row (`true` dark).
 type Symbol = (usize, Arc<Vec<bool>>);
 
+/// The QR symbol of `data` at error correction level M, as its width and its modules (dark
+/// is `true`, row by row). The mask is the one of the eight with the lowest penalty of
+/// ISO/IEC 18004 §7.8.3, scored here on plain booleans: the qrcode crate's own scoring took
+/// a fifth of a branded receipt's time.
+fn qr_symbol(data: &[u8]) -> Option<(usize, Vec<bool>)> {
+    use qrcode::canvas::{Canvas, MaskPattern};
+    let level = qrcode::EcLevel::M;
+    let bits = qrcode::bits::encode_auto(data, level).ok()?;
+    let version = bits.version();
+    let (data, ec) = qrcode::ec::construct_codewords(&bits.into_bytes(), version, level).ok()?;
+    let mut canvas = Canvas::new(version, level);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&data, &ec);
+    let width = usize::try_from(version.width()).ok()?;
+    [
+        MaskPattern::Checkerboard,
+        MaskPattern::HorizontalLines,
+        MaskPattern::VerticalLines,
+        MaskPattern::DiagonalLines,
+        MaskPattern::LargeCheckerboard,
+        MaskPattern::Fields,
+        MaskPattern::Diamonds,
+        MaskPattern::Meadow,
+    ]
+    .into_iter()
+    .map(|pattern| {
+        let mut masked = canvas.clone();
+        masked.apply_mask(pattern);
+        let modules: Vec<bool> = masked
+            .into_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect();
+        (qr_penalty(&modules, width), modules)
+    })
+    // The first of equal scores, as the mask patterns are numbered.
+    .min_by_key(|(penalty, _)| *penalty)
+    .map(|(_, modules)| (width, modules))
+}
+
+/// The penalty of a masked symbol (ISO/IEC 18004 §7.8.3.1): runs of five or more modules
+/// of one colour in a row or column (3, plus 1 for each module past five), 2×2 blocks of
+/// one colour (3 each), 1:1:3:1:1 finder-like patterns with four light modules on one side
+/// (40 each; outside the symbol counts as light), and the distance of the dark share from
+/// half (10 for each 5 %).
+fn qr_penalty(modules: &[bool], n: usize) -> u32 {
+    let at = |row: usize, col: usize| modules[row * n + col];
+    let mut score = 0u32;
+    for horizontal in [true, false] {
+        let get = |line: usize, i: usize| if horizontal { at(line, i) } else { at(i, line) };
+        for line in 0..n {
+            let mut run = 1;
+            for i in 1..=n {
+                if i < n && get(line, i) == get(line, i - 1) {
+                    run += 1;
+                    continue;
+                }
+                if run >= 5 {
+                    score += 3 + (run - 5);
+                }
+                run = 1;
+            }
+            // An 11-module window slid along the line padded with four light modules each
+            // side: dark 1011101 beside 0000, before or after.
+            let mut window = 0u16;
+            for i in 0..n + 8 {
+                let dark = i >= 4 && i < n + 4 && get(line, i - 4);
+                window = ((window << 1) | u16::from(dark)) & 0x7ff;
+                if i >= 10 && (window == 0b000_0101_1101 || window == 0b101_1101_0000) {
+                    score += 40;
+                }
+            }
+        }
+    }
+    for row in 0..n - 1 {
+        for col in 0..n - 1 {
+            let c = at(row, col);
+            if at(row, col + 1) == c && at(row + 1, col) == c && at(row + 1, col + 1) == c {
+                score += 3;
+            }
+        }
+    }
+    let dark = modules.iter().filter(|&&m| m).count();
+    let percent = dark * 100 / modules.len();
+    score + 10 * (percent.abs_diff(50) / 5) as u32
+}
+
 /// Symbols kept for reuse at most; a bulk run renders a refund's languages one after another.
 const SYMBOLS_KEPT: usize = 1024;
 
@@ -497,15 +584,8 @@ impl Branding {
             return Some((url, *width, Arc::clone(modules)));
         }
         drop(symbols);
-        let code =
-            qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
-        let width = code.width();
-        let modules: Arc<Vec<bool>> = Arc::new(
-            code.into_colors()
-                .into_iter()
-                .map(|c| c == qrcode::Color::Dark)
-                .collect(),
-        );
+        let (width, modules) = qr_symbol(url.as_bytes())?;
+        let modules = Arc::new(modules);
         let mut symbols = self.symbols.lock().unwrap_or_else(|p| p.into_inner());
         if symbols.len() >= SYMBOLS_KEPT {
             symbols.clear();
@@ -571,6 +651,38 @@ impl Branding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_qr_penalty_counts_each_rule() {
+        let n = 21;
+        // All dark: 42 lines each one run of 21 (3 + 16), 400 blocks, no finder pattern,
+        // and 100 % dark (10 steps of 5 %).
+        assert_eq!(qr_penalty(&vec![true; n * n], n), 42 * 19 + 400 * 3 + 100);
+        // One finder-like row in a checkerboard: its 40 is the difference.
+        let checkerboard: Vec<bool> = (0..n * n).map(|i| (i / n + i % n) % 2 == 0).collect();
+        let mut with_finder = checkerboard.clone();
+        for (i, dark) in [
+            false, false, false, false, true, false, true, true, true, false, true,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            with_finder[10 * n + 5 + i] = dark;
+        }
+        let base = qr_penalty(&checkerboard, n);
+        assert_eq!(base, 0);
+        assert!(qr_penalty(&with_finder, n) >= base + 40);
+    }
+
+    #[test]
+    fn a_symbol_has_its_version_s_width_and_a_chosen_mask() {
+        let (width, modules) =
+            qr_symbol(b"https://receipts.example.com/v/abcdefghijklmnopqrstuvwx").unwrap();
+        assert_eq!(modules.len(), width * width);
+        assert_eq!((width - 17) % 4, 0, "a QR width is 17 + 4 x version");
+        // The finder pattern's corner is dark.
+        assert!(modules[0] && modules[width - 1] && modules[(width - 1) * width]);
+    }
 
     #[test]
     fn colours_and_urls_are_checked() {
