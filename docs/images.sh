@@ -15,6 +15,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 "$bin" receipt 2026100240710 -i samples/transactions.csv --lang pt-BR --tz America/Sao_Paulo \
   --template loja-verde --sign-key "$tmp/signer.key" --sign-cert "$tmp/signer.pem" \
   -o "$tmp/signed.pdf"
-"$bin" verify "$tmp/signed.pdf" -i samples/transactions.csv --template loja-verde
+"$bin" verify "$tmp/signed.pdf" -i samples/transactions.csv --template loja-verde --signer "$tmp/signer.pem"
 pdftoppm -r 60 -png -singlefile "$tmp/signed.pdf" docs/signed-receipt
 echo "docs/signed-receipt.png: $(stat -c %s docs/signed-receipt.png) bytes"

@@ -372,7 +372,89 @@ fn signed_receipts_are_valid_for_pyhanko_stay_pdf_a_and_a_changed_byte_breaks_th
             2,
             "{report}"
         );
+
+        // Fields the signature does not cover: the digest algorithm named as SHA-512 in the
+        // CMS (both places). pyHanko refuses it, and so must verify.
+        let mut bytes = std::fs::read(&files[0]).unwrap();
+        let start = memchr_rfind(&bytes, b"/Contents<").unwrap() + 10;
+        let end = start + bytes[start..].iter().position(|&b| b == b'>').unwrap();
+        let hex = String::from_utf8(bytes[start..end].to_vec()).unwrap();
+        let sha256_oid = "0609608648016503040201";
+        assert_eq!(
+            hex.matches(sha256_oid).count(),
+            2,
+            "two digest algorithm fields"
+        );
+        let forged = hex.replace(sha256_oid, "0609608648016503040203");
+        bytes[start..end].copy_from_slice(forged.as_bytes());
+        std::fs::write(d.join(format!("{kind}-sha512.pdf")), &bytes).unwrap();
+        assert_ne!(pyhanko(d, &[&format!("{kind}-sha512.pdf")]), vec![GOOD]);
+        let out = run(
+            d,
+            &[
+                "verify",
+                &format!("{kind}-sha512.pdf"),
+                "-i",
+                &samples(),
+                "--template",
+                &example_template(),
+            ],
+            None,
+        );
+        out.assert_code(1);
+        assert!(
+            out.stdout_text().contains(": altered"),
+            "{}",
+            out.stdout_text()
+        );
     }
+
+    // --signer pins the signer: the EC receipts pass with the EC certificate, and fail with
+    // the RSA one, as would a receipt re-signed by anyone under the same name.
+    let pinned = run(
+        d,
+        &[
+            "verify",
+            "ec-1",
+            "-i",
+            &samples(),
+            "--template",
+            &example_template(),
+            "--signer",
+            "ec.pem",
+        ],
+        None,
+    );
+    pinned.assert_code(0);
+    assert!(
+        pinned
+            .stdout_text()
+            .lines()
+            .all(|l| l.ends_with("a --signer certificate"))
+    );
+    let other = run(
+        d,
+        &[
+            "verify",
+            "ec-1",
+            "-i",
+            &samples(),
+            "--template",
+            &example_template(),
+            "--signer",
+            "rsa.pem",
+        ],
+        None,
+    );
+    other.assert_code(1);
+    assert!(
+        other
+            .stdout_text()
+            .lines()
+            .all(|l| l.contains(": not trusted: signed by")),
+        "{}",
+        other.stdout_text()
+    );
 }
 
 fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -484,6 +566,29 @@ fn a_pkcs12_file_or_an_encrypted_key_signs_with_the_password_from_the_environmen
         assert!(!out.stderr.contains("wrong") && !out.stderr.contains(PASSWORD));
         assert!(!d.join("refused.pdf").exists());
     }
+
+    // An encrypted key asking for more key derivation than any tool writes is refused at
+    // once, before the derivation: its iteration count rewritten to 2^31 - 1.
+    let rewrite = r#"
+import sys
+from asn1crypto import keys, pem
+name, _, der = pem.unarmor(open('rsa-encrypted.key', 'rb').read())
+info = keys.EncryptedPrivateKeyInfo.load(der)
+info['encryption_algorithm']['parameters']['key_derivation_func']['parameters']['iteration_count'] = 2**31 - 1
+open('costly.key', 'wb').write(pem.armor(name, info.dump(force=True)))
+"#;
+    tool_ok("python3", &["-c", rewrite], d);
+    let out = receipt(
+        &["--sign-key", "costly.key", "--sign-cert", "rsa.pem"],
+        "refused.pdf",
+        Some(PASSWORD),
+    );
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("key derivation iterations"),
+        "{}",
+        out.stderr
+    );
 
     // The same signer from a job file, its paths from the job's folder.
     std::fs::write(

@@ -537,6 +537,11 @@ pub struct VerifyArgs {
     /// The `--verify-url` the receipts were rendered with.
     #[arg(long, value_name = "URL")]
     pub verify_url: Option<String>,
+
+    /// Certificates (PEM) a signed receipt must be signed with: its signer's certificate must
+    /// be one of them, else it is `not trusted`. Repeat for several files.
+    #[arg(long = "signer", value_name = "CERT.pem")]
+    pub signers: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

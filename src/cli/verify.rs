@@ -77,6 +77,14 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
     let renderer = Renderer::new();
 
+    let signers = signer_fingerprints(&args.signers)?;
+    let judge = Judge {
+        work: &work,
+        branding: &branding,
+        locales: &locales,
+        renderer: &renderer,
+        signers: &signers,
+    };
     // Each receipt is rendered again on every core; the report keeps the files' order.
     let verdicts: Vec<String> = claims
         .par_iter()
@@ -88,7 +96,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
                 let refund = refunds
                     .get(&(stamp.merchant_id.as_str(), stamp.refund_id.as_str()))
                     .copied();
-                check(claim, stamp, refund, &work, &branding, &locales, &renderer)
+                check(claim, stamp, refund, &judge)
             }
         })
         .collect::<Result<_>>()?;
@@ -99,7 +107,11 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
         if !verdict.starts_with("authentic") {
             failed += 1;
         }
-        report.push_str(&format!("{}: {verdict}\n", claim.name));
+        report.push_str(&format!(
+            "{}: {}\n",
+            printable(&claim.name),
+            printable(verdict)
+        ));
     }
     print!("{report}");
     let summary = format!(
@@ -117,15 +129,29 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
 }
 
 /// What the data says of one stamped file.
+/// What every file is judged with.
+struct Judge<'a> {
+    work: &'a Work,
+    branding: &'a Branding,
+    locales: &'a Locales,
+    renderer: &'a Renderer,
+    /// SHA-256 fingerprints of the `--signer` certificates; empty when none was given.
+    signers: &'a HashSet<String>,
+}
+
 fn check(
     claim: &Claim,
     stamp: &Stamp,
     refund: Option<&Transaction>,
-    work: &Work,
-    branding: &Branding,
-    locales: &Locales,
-    renderer: &Renderer,
+    judge: &Judge,
 ) -> Result<String> {
+    let Judge {
+        work,
+        branding,
+        locales,
+        renderer,
+        signers,
+    } = *judge;
     let version = env!("CARGO_PKG_VERSION");
     if stamp.version != version {
         return Ok(format!(
@@ -178,15 +204,73 @@ fn check(
     if !signed.is_signed_copy_of(&pdf.bytes, stamp.generated_at) {
         return Ok(altered());
     }
-    Ok(match &signed.signature {
-        SignatureCheck::Valid { signer } => format!("authentic, signed by {signer}"),
-        SignatureCheck::Invalid(why) => format!("altered: {why}"),
+    let facts = match &signed.signature {
+        SignatureCheck::Valid(facts) => facts,
+        SignatureCheck::Invalid(why) => return Ok(format!("altered: {why}")),
+    };
+    let at = stamp.generated_at;
+    let named = format!(
+        "{} (certificate SHA-256 {}, issued by {})",
+        facts.subject, facts.fingerprint, facts.issuer
+    );
+    Ok(if at < facts.not_before || at > facts.not_after {
+        format!("not trusted: signed by {named} at {at}, outside the certificate's validity")
+    } else if !facts.may_sign {
+        format!("not trusted: signed by {named}, whose key usage does not allow signing")
+    } else if signers.is_empty() {
+        format!("authentic, signed by {named}; give --signer to require this signer")
+    } else if signers.contains(&facts.fingerprint) {
+        format!("authentic, signed by {named}, a --signer certificate")
+    } else {
+        format!("not trusted: signed by {named}, which is none of the --signer certificates")
     })
+}
+
+/// The SHA-256 fingerprints of every certificate in the `--signer` PEM files.
+fn signer_fingerprints(files: &[std::path::PathBuf]) -> Result<HashSet<String>> {
+    let mut fingerprints = HashSet::new();
+    for file in files {
+        let found = crate::receipt::sign::keys::certificate_fingerprints(file)
+            .map_err(|e| Error::usage(e.to_string()))?;
+        fingerprints.extend(found);
+    }
+    Ok(fingerprints)
+}
+
+/// `text` with control, line-separator and bidirectional-override characters escaped, so
+/// that a name from a file (an archive entry, a certificate's subject) cannot forge or
+/// disguise a line of the report.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            )
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// Files or archive entries whose claims are made together, on every core: a claim hashes
 /// the whole file and checks its signature. Bounded, so memory stays flat however many files.
 const CLAIMS_AT_ONCE: usize = 256;
+/// Most bytes of archive entries held for one batch: receipts are tens of KB, but an entry
+/// may be up to [`MAX_PDF_BYTES`].
+const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// The PDFs `path` names: a file, a folder's `.pdf` files in name order, or a ZIP's.
 fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
@@ -221,6 +305,7 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
         let mut archive =
             zip::ZipArchive::new(file).map_err(|e| Error::source(&name, e.to_string()))?;
         let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(CLAIMS_AT_ONCE);
+        let mut batch_bytes = 0usize;
         let flush = |batch: &mut Vec<(String, Vec<u8>)>, claims: &mut Vec<Claim>| {
             let made: Vec<Claim> = batch
                 .par_drain(..)
@@ -241,9 +326,11 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             }
             let entry_name = format!("{name}:{inner}");
             let bytes = read_bounded(entry, &entry_name)?;
+            batch_bytes += bytes.len();
             batch.push((entry_name, bytes));
-            if batch.len() == CLAIMS_AT_ONCE {
+            if batch.len() == CLAIMS_AT_ONCE || batch_bytes > MAX_BATCH_BYTES {
                 flush(&mut batch, claims);
+                batch_bytes = 0;
             }
         }
         flush(&mut batch, claims);
@@ -275,5 +362,22 @@ fn claim(name: String, bytes: &[u8]) -> Claim {
         sha256: sha256_hex(bytes),
         stamp: Stamp::find(bytes),
         signed: crate::receipt::sign::inspect(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn names_cannot_forge_or_disguise_a_report_line() {
+        assert_eq!(printable("receipt_en.pdf"), "receipt_en.pdf");
+        assert_eq!(
+            printable("x.pdf: altered\nreal.pdf: authentic"),
+            "x.pdf: altered\\u{a}real.pdf: authentic"
+        );
+        assert_eq!(printable("CN=\u{202e}fdp"), "CN=\\u{202e}fdp");
+        assert_eq!(printable("a\u{2028}b\u{85}"), "a\\u{2028}b\\u{85}");
+        assert_eq!(printable("Loja Verde 中文"), "Loja Verde 中文");
     }
 }

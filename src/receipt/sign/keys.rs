@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use der::Decode;
 use der::asn1::Any;
+use der::{Decode, Encode};
 use p256::pkcs8::DecodePrivateKey;
 use x509_cert::Certificate;
 use x509_cert::spki::AlgorithmIdentifierOwned;
@@ -60,14 +60,8 @@ impl SigningKey {
 
     pub(super) fn signature_algorithm(&self) -> AlgorithmIdentifierOwned {
         match self {
-            SigningKey::Rsa(_) => AlgorithmIdentifierOwned {
-                oid: der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
-                parameters: Some(Any::null()),
-            },
-            SigningKey::P256(_) => AlgorithmIdentifierOwned {
-                oid: der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
-                parameters: None,
-            },
+            SigningKey::Rsa(_) => rsa_signature_algorithm(),
+            SigningKey::P256(_) => ecdsa_signature_algorithm(),
         }
     }
 
@@ -91,6 +85,22 @@ impl SigningKey {
                 Ok(signature.to_der().as_bytes().to_vec())
             }
         }
+    }
+}
+
+/// sha256WithRSAEncryption, with the NULL parameters RFC 4055 asks for.
+pub(super) fn rsa_signature_algorithm() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: super::SHA256_WITH_RSA,
+        parameters: Some(Any::null()),
+    }
+}
+
+/// ecdsa-with-SHA256, without parameters (RFC 5758).
+pub(super) fn ecdsa_signature_algorithm() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: super::ECDSA_WITH_SHA256,
+        parameters: None,
     }
 }
 
@@ -137,6 +147,8 @@ pub(super) fn load(files: &SignFiles) -> Result<(SigningKey, Vec<Certificate>), 
                     })?;
                     let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
                         .map_err(|_| setup(&key_name, "is not a readable encrypted key".into()))?;
+                    pkcs12::check_cost(&encrypted.encryption_algorithm)
+                        .map_err(|why| setup(&key_name, why))?;
                     let plain = encrypted.decrypt(password).map_err(|_| {
                         setup(
                             &key_name,
@@ -208,6 +220,33 @@ pub(super) fn load(files: &SignFiles) -> Result<(SigningKey, Vec<Certificate>), 
     Ok((key, certificates))
 }
 
+/// The SHA-256 fingerprint (lower-case hex) of every certificate in a PEM file.
+pub fn certificate_fingerprints(path: &Path) -> Result<Vec<String>, SignError> {
+    use sha2::{Digest, Sha256};
+    let name = path.display().to_string();
+    let bytes = read(path, "--signer")?;
+    let blocks =
+        pem_blocks(&bytes).map_err(|why| SignError::Setup(format!("--signer {name}: {why}")))?;
+    let mut found = Vec::new();
+    for (label, der) in blocks {
+        if label == "CERTIFICATE" {
+            certificate(&der, &name, "--signer")?;
+            found.push(
+                Sha256::digest(&der)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            );
+        }
+    }
+    if found.is_empty() {
+        return Err(SignError::Setup(format!(
+            "--signer {name}: holds no PEM certificate"
+        )));
+    }
+    Ok(found)
+}
+
 fn read(path: &Path, flag: &str) -> Result<Vec<u8>, SignError> {
     crate::receipt::template::read_small(path, MAX_FILE_BYTES)
         .map_err(|why| SignError::Setup(format!("{flag} {}: {why}", path.display())))
@@ -217,6 +256,15 @@ fn certificate(der: &[u8], file: &str, flag: &str) -> Result<Certificate, SignEr
     let certificate = Certificate::from_der(der).map_err(|_| {
         SignError::Setup(format!("{flag} {file}: a certificate in it is not X.509"))
     })?;
+    // The certificate travels re-encoded: one that is not strict DER would then no longer be
+    // the bytes its issuer signed, and every reader would reject the chain.
+    if certificate.to_der().ok().as_deref() != Some(der) {
+        return Err(SignError::Setup(format!(
+            "{flag} {file}: the certificate for {} is not in strict DER (a default value \
+             written out, or a set out of order); have it issued again",
+            certificate.tbs_certificate.subject
+        )));
+    }
     let spki = &certificate.tbs_certificate.subject_public_key_info;
     let supported = spki.algorithm.oid == RSA_ENCRYPTION
         || (spki.algorithm.oid == EC_PUBLIC_KEY

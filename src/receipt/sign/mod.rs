@@ -41,11 +41,13 @@ const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 pub(crate) const RSA_ENCRYPTION: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+pub(crate) const SHA256_WITH_RSA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 pub(crate) const EC_PUBLIC_KEY: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 pub(crate) const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub(crate) const ECDSA_WITH_SHA256: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// Why signing failed, or why a key or certificate cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -163,44 +165,61 @@ impl Signer {
         signed_attrs: SetOfVec<Attribute>,
         signature: &[u8],
     ) -> Result<Vec<u8>, SignError> {
-        let fail = |_| SignError::Crypto("the CMS structure cannot be encoded");
-        let own = &self.certificates[0].tbs_certificate;
-        let signer_info = SignerInfo {
-            version: CmsVersion::V1,
-            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-                issuer: own.issuer.clone(),
-                serial_number: own.serial_number.clone(),
-            }),
-            digest_alg: sha256_algorithm(),
-            signed_attrs: Some(signed_attrs),
-            signature_algorithm: self.key.signature_algorithm(),
-            signature: OctetString::new(signature.to_vec()).map_err(fail)?,
-            unsigned_attrs: None,
-        };
-        let certificates = self
-            .certificates
-            .iter()
-            .cloned()
-            .map(CertificateChoices::Certificate)
-            .collect::<Vec<_>>();
-        let signed_data = SignedData {
-            version: CmsVersion::V1,
-            digest_algorithms: SetOfVec::try_from(vec![sha256_algorithm()]).map_err(fail)?,
-            encap_content_info: EncapsulatedContentInfo {
-                econtent_type: ID_DATA,
-                econtent: None,
-            },
-            certificates: Some(CertificateSet::try_from(certificates).map_err(fail)?),
-            crls: None,
-            signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(fail)?,
-        };
-        ContentInfo {
-            content_type: ID_SIGNED_DATA,
-            content: Any::encode_from(&signed_data).map_err(fail)?,
-        }
-        .to_der()
-        .map_err(fail)
+        encode_cms(
+            &self.certificates,
+            &self.certificates[0],
+            signed_attrs,
+            self.key.signature_algorithm(),
+            signature,
+        )
     }
+}
+
+/// The CMS SignedData recibo writes: one signer named by issuer and serial, SHA-256,
+/// detached id-data content, `certificates` as given (DER sorts them).
+fn encode_cms(
+    certificates: &[Certificate],
+    signer: &Certificate,
+    signed_attrs: SetOfVec<Attribute>,
+    signature_algorithm: AlgorithmIdentifierOwned,
+    signature: &[u8],
+) -> Result<Vec<u8>, SignError> {
+    let fail = |_| SignError::Crypto("the CMS structure cannot be encoded");
+    let own = &signer.tbs_certificate;
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: own.issuer.clone(),
+            serial_number: own.serial_number.clone(),
+        }),
+        digest_alg: sha256_algorithm(),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm,
+        signature: OctetString::new(signature.to_vec()).map_err(fail)?,
+        unsigned_attrs: None,
+    };
+    let certificates = certificates
+        .iter()
+        .cloned()
+        .map(CertificateChoices::Certificate)
+        .collect::<Vec<_>>();
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![sha256_algorithm()]).map_err(fail)?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet::try_from(certificates).map_err(fail)?),
+        crls: None,
+        signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(fail)?,
+    };
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(fail)?,
+    }
+    .to_der()
+    .map_err(fail)
 }
 
 fn sha256_algorithm() -> AlgorithmIdentifierOwned {
@@ -258,9 +277,22 @@ fn signed_attributes(
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignatureCheck {
     /// The signature covers the whole file and verifies with the signer's certificate.
-    Valid { signer: String },
+    Valid(SignerFacts),
     /// The signature does not match the file or its certificate: why.
     Invalid(&'static str),
+}
+
+/// What `verify` reports of a valid signature's certificate, and judges it by.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SignerFacts {
+    pub subject: String,
+    pub issuer: String,
+    /// SHA-256 of the certificate, lower-case hex.
+    pub fingerprint: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// The certificate allows signing (digitalSignature or nonRepudiation), or says nothing.
+    pub may_sign: bool,
 }
 
 /// What `recibo verify` keeps of a signed file: enough to tell later, from the receipt
@@ -330,9 +362,8 @@ fn unhex(hex: &[u8]) -> Option<Vec<u8>> {
 
 fn check_cms(cms: &[u8], digest: &[u8; 32]) -> SignatureCheck {
     use SignatureCheck::Invalid;
-    let mut reader = match der::SliceReader::new(cms) {
-        Ok(reader) => reader,
-        Err(_) => return Invalid("its signature is not DER"),
+    let Ok(mut reader) = der::SliceReader::new(cms) else {
+        return Invalid("its signature is not DER");
     };
     let Ok(info) = <ContentInfo as der::Decode>::decode(&mut reader) else {
         return Invalid("its signature is not a CMS structure");
@@ -350,78 +381,90 @@ fn check_cms(cms: &[u8], digest: &[u8; 32]) -> SignatureCheck {
     let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer_info.sid else {
         return Invalid("its signer is not named by issuer and serial number");
     };
-    let certificate = signed
+    let certificates: Vec<Certificate> = signed
         .certificates
         .iter()
         .flat_map(|set| set.0.iter())
-        .find_map(|choice| match choice {
-            CertificateChoices::Certificate(c)
-                if c.tbs_certificate.issuer == sid.issuer
-                    && c.tbs_certificate.serial_number == sid.serial_number =>
-            {
-                Some(c)
-            }
+        .filter_map(|choice| match choice {
+            CertificateChoices::Certificate(c) => Some(c.clone()),
             _ => None,
-        });
-    let Some(certificate) = certificate else {
+        })
+        .collect();
+    let Some(certificate) = certificates.iter().find(|c| {
+        c.tbs_certificate.issuer == sid.issuer
+            && c.tbs_certificate.serial_number == sid.serial_number
+    }) else {
         return Invalid("its signer's certificate is not in the signature");
     };
-    let Some(attributes) = &signer_info.signed_attrs else {
-        return Invalid("its signature has no signed attributes");
+    let Ok(certificate_der) = certificate.to_der() else {
+        return Invalid("its signer's certificate cannot be encoded");
     };
-    let value = |oid| {
-        attributes
-            .iter()
-            .find(|a| a.oid == oid)
-            .and_then(|a| a.values.get(0))
+    let spki = &certificate.tbs_certificate.subject_public_key_info;
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    let (algorithm, verification): (_, &dyn ring::signature::VerificationAlgorithm) =
+        match (spki.algorithm.oid, curve) {
+            (RSA_ENCRYPTION, _) => (
+                keys::rsa_signature_algorithm(),
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            ),
+            (EC_PUBLIC_KEY, Some(PRIME256V1)) => (
+                keys::ecdsa_signature_algorithm(),
+                &ring::signature::ECDSA_P256_SHA256_ASN1,
+            ),
+            _ => return Invalid("its signer's key is neither RSA nor ECDSA P-256"),
+        };
+    // recibo's CMS is fixed but for its certificates and the signature value: rebuilt from
+    // those, with this file's digest, it must be these bytes exactly. That pins every field
+    // a reader might weigh (digest algorithms, content type, the attributes and their
+    // order, the signing certificate's hash), so nothing the signature leaves uncovered can
+    // be changed unseen.
+    let Ok(attributes) = signed_attributes(digest, &Sha256::digest(&certificate_der).into()) else {
+        return Invalid("its signed attributes cannot be encoded");
     };
-    let declared = value(ID_MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok());
-    if declared.as_ref().map(|d| d.as_bytes()) != Some(digest.as_slice()) {
-        return Invalid("the file's digest is not the one signed");
-    }
-    let certificate_hash = certificate.to_der().map(|der| Sha256::digest(der).to_vec());
-    let named = value(ID_SIGNING_CERTIFICATE_V2)
-        .and_then(|v| v.decode_as::<SigningCertificateV2Owned>().ok())
-        .and_then(|v| v.certs.into_iter().next())
-        .map(|id| id.cert_hash.as_bytes().to_vec());
-    if named.is_none() || named != certificate_hash.ok() {
-        return Invalid("its signing-certificate attribute does not name the signer");
+    let expected = encode_cms(
+        &certificates,
+        certificate,
+        attributes.clone(),
+        algorithm,
+        signer_info.signature.as_bytes(),
+    );
+    if expected.ok().as_deref() != Some(&cms[..consumed]) {
+        return Invalid("its signature is not the CMS recibo writes for this file");
     }
     let Ok(signed_bytes) = attributes.to_der() else {
         return Invalid("its signed attributes cannot be encoded");
     };
-    let spki = &certificate.tbs_certificate.subject_public_key_info;
-    let algorithm: &dyn ring::signature::VerificationAlgorithm =
-        match (spki.algorithm.oid, signer_info.signature_algorithm.oid) {
-            (RSA_ENCRYPTION, SHA256_WITH_RSA | RSA_ENCRYPTION) => {
-                &ring::signature::RSA_PKCS1_2048_8192_SHA256
-            }
-            (EC_PUBLIC_KEY, ECDSA_WITH_SHA256) => &ring::signature::ECDSA_P256_SHA256_ASN1,
-            _ => return Invalid("its signature algorithm is not one recibo signs with"),
-        };
     let key =
-        ring::signature::UnparsedPublicKey::new(algorithm, spki.subject_public_key.raw_bytes());
-    match key.verify(&signed_bytes, signer_info.signature.as_bytes()) {
-        Ok(()) => SignatureCheck::Valid {
-            signer: certificate.tbs_certificate.subject.to_string(),
-        },
-        Err(_) => Invalid("its signature does not verify with its certificate"),
+        ring::signature::UnparsedPublicKey::new(verification, spki.subject_public_key.raw_bytes());
+    if key
+        .verify(&signed_bytes, signer_info.signature.as_bytes())
+        .is_err()
+    {
+        return Invalid("its signature does not verify with its certificate");
     }
-}
-
-/// [`SigningCertificateV2`] as read back, with the optional parts a reader may meet.
-#[derive(Sequence)]
-struct SigningCertificateV2Owned {
-    certs: Vec<EssCertIdV2Owned>,
-    #[asn1(optional = "true")]
-    policies: Option<Any>,
-}
-
-#[derive(Sequence)]
-struct EssCertIdV2Owned {
-    #[asn1(optional = "true")]
-    hash_algorithm: Option<AlgorithmIdentifierOwned>,
-    cert_hash: OctetString,
-    #[asn1(optional = "true")]
-    issuer_serial: Option<Any>,
+    let tbs = &certificate.tbs_certificate;
+    let time = |t: x509_cert::time::Time| {
+        DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
+            .unwrap_or_default()
+    };
+    let may_sign = match tbs.get::<x509_cert::ext::pkix::KeyUsage>() {
+        Ok(Some((_, usage))) => usage.digital_signature() || usage.non_repudiation(),
+        Ok(None) => true,
+        Err(_) => false,
+    };
+    SignatureCheck::Valid(SignerFacts {
+        subject: tbs.subject.to_string(),
+        issuer: tbs.issuer.to_string(),
+        fingerprint: Sha256::digest(&certificate_der)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        not_before: time(tbs.validity.not_before),
+        not_after: time(tbs.validity.not_after),
+        may_sign,
+    })
 }

@@ -82,7 +82,7 @@ pub fn read(file: &[u8], password: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), Stri
     if mac.mac.algorithm.oid != ID_SHA256 {
         return Err(LEGACY.into());
     }
-    if mac.iterations == 0 || mac.iterations > 10_000_000 {
+    if mac.iterations == 0 || mac.iterations > MAX_ITERATIONS {
         return Err("has an implausible MAC iteration count".into());
     }
     let key = derive(password, mac.mac_salt.as_bytes(), mac.iterations, 3);
@@ -129,6 +129,7 @@ pub fn read(file: &[u8], password: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), Stri
                 } else {
                     let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
                         .map_err(|_| LEGACY.to_string())?;
+                    check_cost(&encrypted.encryption_algorithm)?;
                     encrypted
                         .decrypt(password)
                         .map_err(|_| "its key cannot be decrypted".to_string())?
@@ -155,9 +156,31 @@ fn decrypt(
     let der = algorithm.to_der().map_err(|_| LEGACY.to_string())?;
     let scheme =
         pkcs8::pkcs5::EncryptionScheme::try_from(der.as_slice()).map_err(|_| LEGACY.to_string())?;
+    check_cost(&scheme)?;
     scheme
         .decrypt(password, data)
         .map_err(|_| "its certificates cannot be decrypted".to_string())
+}
+
+/// Most PBKDF2 iterations an encrypted key or bag may ask for; files written today use
+/// 2,048 to 600,000.
+pub(super) const MAX_ITERATIONS: u32 = 10_000_000;
+
+/// Refuses a scheme whose key derivation would take minutes or all memory before the password
+/// is even checked: PBES2 with PBKDF2 of at most [`MAX_ITERATIONS`]; scrypt and PBES1 are
+/// refused (neither is what current tools write by default).
+pub(super) fn check_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), String> {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    match scheme.pbes2().map(|p| &p.kdf) {
+        Some(Kdf::Pbkdf2(params)) if (1..=MAX_ITERATIONS).contains(&params.iteration_count) => {
+            Ok(())
+        }
+        Some(Kdf::Pbkdf2(_)) => Err(format!(
+            "asks for more than {MAX_ITERATIONS} key derivation iterations"
+        )),
+        Some(_) => Err("is encrypted with scrypt; recibo reads PBKDF2 only".into()),
+        None => Err(LEGACY.into()),
+    }
 }
 
 /// The PKCS#12 key derivation (RFC 7292 appendix B.2) with SHA-256, for the MAC key

@@ -58,6 +58,11 @@ impl Prepared {
 
 /// The field's name, shown by PDF readers in their signature panel.
 const FIELD_NAME: &str = "Signature1";
+/// Most objects a file to sign may have (a merged document of 10,000 receipts has about a
+/// million).
+const MAX_OBJECTS: usize = 1 << 24;
+/// Deepest nesting of arrays and dictionaries read.
+const MAX_DEPTH: usize = 32;
 /// Width of each `/ByteRange` number, so that the offsets are known before they are written.
 const RANGE_DIGITS: usize = 10;
 
@@ -287,10 +292,17 @@ impl XrefTable {
         while let (Some(Token::Integer(first)), Some(Token::Integer(count))) =
             (lexer.token(), lexer.token())
         {
-            let (first, count) = (first as usize, count as usize);
+            // A subsection must fit in the file and name a plausible number of objects.
+            let bad = UpdateError("its cross-reference table is malformed");
+            let (Ok(first), Ok(count)) = (usize::try_from(first), usize::try_from(count)) else {
+                return Err(bad);
+            };
+            if first.saturating_add(count) > MAX_OBJECTS {
+                return Err(bad);
+            }
             lexer.skip_space();
             let entries = pdf
-                .get(lexer.at..lexer.at + 20 * count)
+                .get(lexer.at..lexer.at.saturating_add(20 * count))
                 .ok_or(UpdateError("its cross-reference table is cut short"))?;
             if offsets.len() < first + count {
                 offsets.resize(first + count, None);
@@ -570,6 +582,13 @@ impl<'a> Lexer<'a> {
 
     /// One whole value; an integer followed by `G R` is a reference.
     fn value(&mut self) -> Option<Value> {
+        self.value_at(0)
+    }
+
+    fn value_at(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
         self.skip_space();
         let start = self.at;
         match self.token()? {
@@ -591,7 +610,7 @@ impl<'a> Lexer<'a> {
                         self.at += 1;
                         break;
                     }
-                    self.value()?;
+                    self.value_at(depth + 1)?;
                 }
                 Some(Value::Array(start..self.at))
             }
@@ -600,7 +619,7 @@ impl<'a> Lexer<'a> {
                     match self.token()? {
                         Token::DictionaryEnd => break,
                         Token::Name(_) => {
-                            self.value()?;
+                            self.value_at(depth + 1)?;
                         }
                         _ => return None,
                     }
@@ -701,6 +720,24 @@ mod tests {
         assert!(prepare(b"%PDF-1.7\nno table", at("2026-10-01T00:00:00Z"), 8).is_err());
         let cut = &pdf[..pdf.len() - 40];
         assert!(prepare(cut, at("2026-10-01T00:00:00Z"), 8).is_err());
+    }
+
+    #[test]
+    fn a_hostile_table_or_trailer_is_refused_without_panicking() {
+        let pdf = minimal();
+        let at = at("2026-10-01T00:00:00Z");
+        let text = String::from_utf8(pdf.clone()).unwrap();
+        for (from, to) in [
+            ("xref\n0 4\n", "xref\n-1 4\n"),
+            ("xref\n0 4\n", "xref\n0 4611686018427387905\n"),
+            ("xref\n0 4\n", "xref\n10000000000 1\n"),
+        ] {
+            let hostile = text.replacen(from, to, 1);
+            assert!(prepare(hostile.as_bytes(), at, 8).is_err(), "{to:?}");
+        }
+        // A trailer nested a million arrays deep.
+        let deep = text.replacen("/ID[", &format!("/X{}/ID[", "[".repeat(1_000_000)), 1);
+        assert!(prepare(deep.as_bytes(), at, 8).is_err());
     }
 
     #[test]
