@@ -4,33 +4,15 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{Run, recibo_with};
+use support::{Run, example_template, recibo_with, samples};
 
 const RECEIPT_KEY: &str = "test-receipt-key-0123456789abcdef";
 /// The shipped example template's merchant in the samples.
 const LOJA_VERDE: &str = "2188120000002468";
 const PASSWORD: &str = "correct horse battery staple";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn samples() -> String {
-    repo()
-        .join("samples/transactions.csv")
-        .display()
-        .to_string()
-}
-
-fn example_template() -> String {
-    repo()
-        .join("templates/receipts/loja-verde.toml")
-        .display()
-        .to_string()
-}
 
 fn run(dir: &Path, args: &[&str], password: Option<&str>) -> Run {
     recibo_with(dir, args, b"", |c| {

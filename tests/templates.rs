@@ -8,30 +8,12 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{Run, recibo_with};
+use support::{Run, example_template, recibo_with, repo, samples};
 
 const KEY: &str = "test-receipt-key-0123456789abcdef";
 const GENERATED_AT: &str = "2026-11-01T00:00:00Z";
 /// The shipped example template's merchant in the samples.
 const LOJA_VERDE: &str = "2188120000002468";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn samples() -> String {
-    repo()
-        .join("samples/transactions.csv")
-        .display()
-        .to_string()
-}
-
-fn example_template() -> String {
-    repo()
-        .join("templates/receipts/loja-verde.toml")
-        .display()
-        .to_string()
-}
 
 /// Runs recibo in `dir` with the receipt key set (or not).
 fn run(dir: &Path, args: &[&str], key: Option<&str>) -> Run {

@@ -90,6 +90,27 @@ pub fn mentions_row(text: &str, row: u64) -> bool {
 }
 
 /// The binary under test.
+/// The repository's root folder.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped sample report, as an absolute path.
+pub fn samples() -> String {
+    repo()
+        .join("samples/transactions.csv")
+        .display()
+        .to_string()
+}
+
+/// The shipped example receipt template, as an absolute path.
+pub fn example_template() -> String {
+    repo()
+        .join("templates/receipts/loja-verde.toml")
+        .display()
+        .to_string()
+}
+
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_recibo")
 }
