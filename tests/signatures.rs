@@ -334,6 +334,25 @@ fn signed_receipts_are_valid_for_pyhanko_stay_pdf_a_and_a_changed_byte_breaks_th
                 && l.contains(&format!("CN=Loja Verde receipts {kind}"))),
             "{report}"
         );
+        // The signed merged document too.
+        let merged = run(
+            d,
+            &[
+                "verify",
+                &format!("{kind}-all.pdf"),
+                "-i",
+                &samples(),
+                "--template",
+                &example_template(),
+            ],
+            None,
+        );
+        merged.assert_code(0);
+        assert!(
+            merged.stdout_text().contains(": authentic, signed by "),
+            "{}",
+            merged.stdout_text()
+        );
         let bad = run(
             d,
             &[

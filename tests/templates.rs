@@ -577,6 +577,31 @@ fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount(
         "forged.pdf",
     ]);
     run(d, &args, Some(KEY)).assert_code(0);
+    // The merged document is checked page by page against the data, and as a whole.
+    let merged = run(
+        d,
+        &[
+            "verify",
+            "all.pdf",
+            "-i",
+            &samples(),
+            "--template",
+            &template,
+        ],
+        Some(KEY),
+    );
+    merged.assert_code(0);
+    assert!(
+        merged
+            .stdout_text()
+            .contains("all.pdf: authentic, a merged document of 3 receipts"),
+        "{}",
+        merged.stdout_text()
+    );
+    let mut bytes = std::fs::read(d.join("all.pdf")).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(d.join("all-flipped.pdf"), bytes).unwrap();
     // One byte changed in an authentic file.
     let mut bytes = std::fs::read(d.join(format!("dir/{refund}_en.pdf"))).unwrap();
     let middle = bytes.len() / 2;
@@ -588,7 +613,7 @@ fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount(
             "verify",
             "forged.pdf",
             "flipped.pdf",
-            "all.pdf",
+            "all-flipped.pdf",
             "-i",
             &samples(),
             "--template",
@@ -600,7 +625,10 @@ fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount(
     let out = bad.stdout_text();
     assert!(out.contains("forged.pdf: altered"), "{out}");
     assert!(out.contains("flipped.pdf: altered"), "{out}");
-    assert!(out.contains("all.pdf: not a receipt"), "{out}");
+    assert!(
+        out.contains("all-flipped.pdf: altered: not the merged document"),
+        "{out}"
+    );
     // A refund the data lacks, and a template not given.
     let other = run(d, &["verify", "dir", "-i", "forged.csv"], Some(KEY));
     other.assert_code(1);

@@ -16,8 +16,9 @@ use crate::filter::Filter;
 use crate::locale::{Lang, Locales};
 use crate::model::{Transaction, TxType};
 use crate::output::sha256_hex;
-use crate::receipt::content::ReceiptInput;
-use crate::receipt::pdf::Renderer;
+use crate::receipt::content::{ReceiptInput, build_page};
+use crate::receipt::page::ReceiptPage;
+use crate::receipt::pdf::{RenderOptions, Renderer};
 use crate::receipt::sign::{SignatureCheck, SignedFile};
 use crate::receipt::stamp::Stamp;
 use crate::receipt::template::Branding;
@@ -31,7 +32,8 @@ const MAX_PDF_BYTES: u64 = 16 << 20;
 struct Claim {
     name: String,
     sha256: String,
-    stamp: Option<Stamp>,
+    /// One stamp for a receipt; one per page, in page order, for a merged document.
+    stamps: Vec<Stamp>,
     signed: Option<SignedFile>,
 }
 
@@ -48,7 +50,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     // The refunds the stamps name, looked up by hash: a bulk run's folder names thousands.
     let wanted: HashSet<&str> = claims
         .iter()
-        .filter_map(|c| c.stamp.as_ref().map(|s| s.refund_id.as_str()))
+        .flat_map(|c| c.stamps.iter().map(|s| s.refund_id.as_str()))
         .collect();
     let work = if wanted.is_empty() {
         Work::default()
@@ -88,15 +90,11 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     // Each receipt is rendered again on every core; the report keeps the files' order.
     let verdicts: Vec<String> = claims
         .par_iter()
-        .map(|claim| match &claim.stamp {
-            None => {
-                Ok("not a receipt: no recibo stamp in its metadata (a merged PDF has none)".into())
-            }
-            Some(stamp) => {
-                let refund = refunds
-                    .get(&(stamp.merchant_id.as_str(), stamp.refund_id.as_str()))
-                    .copied();
-                check(claim, stamp, refund, &judge)
+        .map(|claim| {
+            if claim.stamps.is_empty() {
+                Ok("not a receipt: no recibo stamp in its metadata".into())
+            } else {
+                check(claim, &refunds, &judge)
             }
         })
         .collect::<Result<_>>()?;
@@ -128,7 +126,6 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     })
 }
 
-/// What the data says of one stamped file.
 /// What every file is judged with.
 struct Judge<'a> {
     work: &'a Work,
@@ -139,76 +136,78 @@ struct Judge<'a> {
     signers: &'a HashSet<String>,
 }
 
-fn check(
-    claim: &Claim,
-    stamp: &Stamp,
-    refund: Option<&Transaction>,
-    judge: &Judge,
-) -> Result<String> {
-    let Judge {
-        work,
-        branding,
-        locales,
-        renderer,
-        signers,
-    } = *judge;
-    let version = env!("CARGO_PKG_VERSION");
-    if stamp.version != version {
-        return Ok(format!(
-            "cannot check: rendered by recibo {}, this is {version}",
-            stamp.version
-        ));
+/// Successful refunds by merchant and refund ID.
+type Refunds<'t> = HashMap<(&'t str, &'t str), &'t Transaction>;
+
+/// What the data says of one stamped file: a receipt, or a merged document whose pages are
+/// rendered again together.
+fn check(claim: &Claim, refunds: &Refunds, judge: &Judge) -> Result<String> {
+    let mut pages = Vec::with_capacity(claim.stamps.len());
+    for stamp in &claim.stamps {
+        match page_of(stamp, refunds, judge) {
+            Ok(page) => pages.push(page),
+            Err(verdict) if claim.stamps.len() == 1 => return Ok(verdict),
+            Err(verdict) => {
+                return Ok(format!(
+                    "{verdict} (page {} of the merged document)",
+                    pages.len() + 1
+                ));
+            }
+        }
     }
-    let Some(refund) = refund else {
-        return Ok(format!(
-            "unknown refund: {:?} is no successful refund of merchant {:?} in the data",
-            stamp.refund_id, stamp.merchant_id
-        ));
+    let first = &claim.stamps[0];
+    if claim
+        .stamps
+        .iter()
+        .any(|s| s.generated_at != first.generated_at || s.pdfa != first.pdfa)
+    {
+        return Ok("not a receipt: its pages name different generation times".into());
+    }
+    let options = RenderOptions {
+        pdfa: first.pdfa,
+        creation_date: Some(first.generated_at),
+        document_title: None,
+        signer: None,
     };
-    // The template the receipt names, whoever's merchant it is: a server may have been
-    // asked for it by name.
-    let Some(branding) = branding.pick(&stamp.template) else {
-        return Ok(format!(
-            "cannot check: rendered with template {:?}; give it with --template",
-            stamp.template
-        ));
-    };
-    let (Ok(lang), Ok(zone)) = (stamp.lang.parse::<Lang>(), stamp.zone.parse::<Tz>()) else {
-        return Ok("not a receipt: its stamp names no known language or zone".into());
-    };
-    let input = ReceiptInput {
-        refund,
-        original: work.original_of(refund),
-        lang,
-        zone,
-        generated_at: stamp.generated_at,
-        branding: &branding,
-    };
-    let pdf = renderer
-        .receipt(locales, &input, stamp.pdfa)
-        .1
+    let pdf = judge
+        .renderer
+        .render(&pages, &options)
         .map_err(|e| Error::System(e.to_string()))?;
     let altered = || {
-        format!(
-            "altered: not the receipt the data gives for refund {} ({})",
-            refund.transaction_id,
-            lang.tag()
-        )
+        if let [stamp] = claim.stamps.as_slice() {
+            format!(
+                "altered: not the receipt the data gives for refund {} ({})",
+                stamp.refund_id, stamp.lang
+            )
+        } else {
+            format!(
+                "altered: not the merged document the data gives for its {} receipts",
+                claim.stamps.len()
+            )
+        }
     };
+    let signers = judge.signers;
     if sha256_hex(&pdf.bytes) == claim.sha256 {
-        return Ok("authentic".to_string());
+        return Ok(if claim.stamps.len() == 1 {
+            "authentic".to_string()
+        } else {
+            format!(
+                "authentic, a merged document of {} receipts",
+                claim.stamps.len()
+            )
+        });
     }
     let Some(signed) = &claim.signed else {
         return Ok(altered());
     };
-    if !signed.is_signed_copy_of(&pdf.bytes, stamp.generated_at) {
+    if !signed.is_signed_copy_of(&pdf.bytes, first.generated_at) {
         return Ok(altered());
     }
     let facts = match &signed.signature {
         SignatureCheck::Valid(facts) => facts,
         SignatureCheck::Invalid(why) => return Ok(format!("altered: {why}")),
     };
-    let at = stamp.generated_at;
+    let at = first.generated_at;
     let named = format!(
         "{} (certificate SHA-256 {}, issued by {})",
         facts.subject, facts.fingerprint, facts.issuer
@@ -224,6 +223,50 @@ fn check(
     } else {
         format!("not trusted: signed by {named}, which is none of the --signer certificates")
     })
+}
+
+/// The page a stamp names, laid out again from the data; or why it cannot be.
+fn page_of(
+    stamp: &Stamp,
+    refunds: &Refunds,
+    judge: &Judge,
+) -> std::result::Result<ReceiptPage, String> {
+    let version = env!("CARGO_PKG_VERSION");
+    if stamp.version != version {
+        return Err(format!(
+            "cannot check: rendered by recibo {}, this is {version}",
+            stamp.version
+        ));
+    }
+    let Some(refund) = refunds
+        .get(&(stamp.merchant_id.as_str(), stamp.refund_id.as_str()))
+        .copied()
+    else {
+        return Err(format!(
+            "unknown refund: {:?} is no successful refund of merchant {:?} in the data",
+            stamp.refund_id, stamp.merchant_id
+        ));
+    };
+    // The template the receipt names, whoever's merchant it is: a server may have been
+    // asked for it by name.
+    let Some(branding) = judge.branding.pick(&stamp.template) else {
+        return Err(format!(
+            "cannot check: rendered with template {:?}; give it with --template",
+            stamp.template
+        ));
+    };
+    let (Ok(lang), Ok(zone)) = (stamp.lang.parse::<Lang>(), stamp.zone.parse::<Tz>()) else {
+        return Err("not a receipt: its stamp names no known language or zone".into());
+    };
+    let input = ReceiptInput {
+        refund,
+        original: judge.work.original_of(refund),
+        lang,
+        zone,
+        generated_at: stamp.generated_at,
+        branding: &branding,
+    };
+    Ok(build_page(judge.locales, &input))
 }
 
 /// The SHA-256 fingerprints of every certificate in the `--signer` PEM files.
@@ -360,7 +403,7 @@ fn claim(name: String, bytes: &[u8]) -> Claim {
     Claim {
         name,
         sha256: sha256_hex(bytes),
-        stamp: Stamp::find(bytes),
+        stamps: Stamp::find_all(bytes),
         signed: crate::receipt::sign::inspect(bytes),
     }
 }

@@ -212,7 +212,7 @@ impl Renderer {
         let mut tree = TagTree::from(tree_children);
         tree = tree.with_lang(Some(first.lang.to_string()));
         document.set_tag_tree(tree);
-        document.set_metadata(self.metadata(first, pages.len() == 1, options));
+        document.set_metadata(self.metadata(pages, options));
 
         let bytes = document.finish().map_err(|e| match e {
             KrillaError::Validation(errors) => RenderError::Validation {
@@ -238,7 +238,8 @@ impl Renderer {
         })
     }
 
-    fn metadata(&self, first: &ReceiptPage, alone: bool, options: &RenderOptions) -> Metadata {
+    fn metadata(&self, pages: &[ReceiptPage], options: &RenderOptions) -> Metadata {
+        let first = &pages[0];
         let title = plain(options.document_title.as_deref().unwrap_or(&first.title));
         let mut metadata = Metadata::new()
             .title(title)
@@ -247,13 +248,22 @@ impl Renderer {
         if let Some(date) = options.creation_date {
             metadata = metadata.creation_date(pdf_date(date));
         }
-        // A receipt on its own says what it was made from, for `recibo verify`.
-        if let Some(stamp) = first.stamp.as_ref().filter(|_| alone) {
-            let stamp = super::stamp::Stamp {
-                pdfa: options.pdfa,
-                ..stamp.clone()
-            };
-            metadata = metadata.keywords(vec![stamp.to_keyword()]);
+        // A receipt says what it was made from, for `recibo verify`; a merged document
+        // says it of every page, in order (about 150 bytes a page).
+        let stamps: Option<Vec<String>> = pages
+            .iter()
+            .map(|page| {
+                page.stamp.as_ref().map(|stamp| {
+                    super::stamp::Stamp {
+                        pdfa: options.pdfa,
+                        ..stamp.clone()
+                    }
+                    .to_keyword()
+                })
+            })
+            .collect();
+        if let Some(stamps) = stamps {
+            metadata = metadata.keywords(stamps);
         }
         metadata
     }

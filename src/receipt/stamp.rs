@@ -53,11 +53,29 @@ impl Stamp {
     /// The stamp in a PDF's bytes (its document information's keywords), if it has one;
     /// the last, as a PDF's later updates override its earlier ones.
     pub fn find(pdf: &[u8]) -> Option<Stamp> {
+        let mut all = Stamp::find_all(pdf);
+        (all.len() == 1).then(|| all.remove(0))
+    }
+
+    /// Every stamp in a PDF's keywords, in order: one for a receipt, one per page for a
+    /// merged document. Empty when any of them does not parse.
+    pub fn find_all(pdf: &[u8]) -> Vec<Stamp> {
         let needle = format!("/Keywords({PREFIX} ");
-        let start = memchr::memmem::rfind(pdf, needle.as_bytes())? + "/Keywords(".len();
-        let end = start + memchr::memchr(b')', &pdf[start..])?;
-        let line = std::str::from_utf8(&pdf[start..end]).ok()?;
-        Stamp::parse(line)
+        let Some(at) = memchr::memmem::rfind(pdf, needle.as_bytes()) else {
+            return Vec::new();
+        };
+        let start = at + "/Keywords(".len();
+        let Some(end) = memchr::memchr(b')', &pdf[start..]).map(|n| start + n) else {
+            return Vec::new();
+        };
+        let Ok(text) = std::str::from_utf8(&pdf[start..end]) else {
+            return Vec::new();
+        };
+        // The writer joins keywords with ", "; a stamp's values never hold a comma.
+        text.split(", ")
+            .map(Stamp::parse)
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
     }
 
     fn parse(line: &str) -> Option<Stamp> {
