@@ -577,6 +577,45 @@ fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount(
         "forged.pdf",
     ]);
     run(d, &args, Some(KEY)).assert_code(0);
+    // Against the manifest too: a copy of the folder with one receipt gone and another's
+    // listed digest changed.
+    std::fs::create_dir(d.join("copy")).unwrap();
+    for entry in std::fs::read_dir(d.join("dir")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, d.join("copy").join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::remove_file(d.join(format!("copy/{refund}_zh-CN.pdf"))).unwrap();
+    let manifest = std::fs::read_to_string(d.join("copy/manifest.csv")).unwrap();
+    let en_line = manifest
+        .lines()
+        .find(|l| l.contains(&format!("{refund}_en.pdf")))
+        .unwrap();
+    let sha = en_line.split(',').nth(4).unwrap();
+    std::fs::write(
+        d.join("copy/manifest.csv"),
+        manifest.replace(sha, &"0".repeat(64)),
+    )
+    .unwrap();
+    let listed = run(
+        d,
+        &["verify", "copy", "-i", &samples(), "--template", &template],
+        Some(KEY),
+    );
+    listed.assert_code(1);
+    let report = listed.stdout_text();
+    assert!(
+        report.contains(&format!("copy/{refund}_zh-CN.pdf: missing")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("copy/{refund}_en.pdf: not as its manifest says")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("copy/{refund}_pt-BR.pdf: authentic")),
+        "{report}"
+    );
+
     // The merged document is checked page by page against the data, and as a whole.
     let merged = run(
         d,

@@ -34,6 +34,8 @@ struct Claim {
     sha256: String,
     /// One stamp for a receipt; one per page, in page order, for a merged document.
     stamps: Vec<Stamp>,
+    /// The SHA-256 the bulk run's manifest beside it (or in its archive) lists for it.
+    listed: Option<String>,
     signed: Option<SignedFile>,
 }
 
@@ -91,11 +93,24 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let verdicts: Vec<String> = claims
         .par_iter()
         .map(|claim| {
-            if claim.stamps.is_empty() {
-                Ok("not a receipt: no recibo stamp in its metadata".into())
-            } else {
-                check(claim, &refunds, &judge)
+            if claim.sha256.is_empty() {
+                return Ok(
+                    "missing: its manifest lists it, the folder or archive has no such file".into(),
+                );
             }
+            if claim.stamps.is_empty() {
+                return Ok("not a receipt: no recibo stamp in its metadata".into());
+            }
+            let verdict = check(claim, &refunds, &judge)?;
+            Ok(match &claim.listed {
+                Some(listed) if *listed != claim.sha256 && verdict.starts_with("authentic") => {
+                    format!(
+                        "not as its manifest says: the data gives these bytes, but the \
+                         manifest lists SHA-256 {listed}"
+                    )
+                }
+                _ => verdict,
+            })
         })
         .collect::<Result<_>>()?;
     let mut report = String::new();
@@ -326,6 +341,11 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")))
             .collect();
         files.sort();
+        let manifest = match std::fs::File::open(path.join("manifest.csv")) {
+            Ok(file) => Some(Manifest::read(file, &format!("{name}/manifest.csv"))?),
+            Err(_) => None,
+        };
+        let first = claims.len();
         for chunk in files.chunks(CLAIMS_AT_ONCE) {
             let made: Vec<Claim> = chunk
                 .par_iter()
@@ -338,6 +358,19 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
                 .collect::<Result<_>>()?;
             claims.extend(made);
         }
+        if let Some(manifest) = manifest {
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| {
+                    f.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect();
+            manifest.apply(&mut claims[first..], &names);
+            claims.extend(manifest.missing(&names, &format!("{}/", name.trim_end_matches('/'))));
+        }
         return Ok(());
     }
     let file = std::fs::File::open(path).map_err(fail)?;
@@ -347,6 +380,12 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
     {
         let mut archive =
             zip::ZipArchive::new(file).map_err(|e| Error::source(&name, e.to_string()))?;
+        let manifest = match archive.by_name("manifest.csv") {
+            Ok(entry) => Some(Manifest::read(entry, &format!("{name}:manifest.csv"))?),
+            Err(_) => None,
+        };
+        let first = claims.len();
+        let mut names = Vec::new();
         let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(CLAIMS_AT_ONCE);
         let mut batch_bytes = 0usize;
         let flush = |batch: &mut Vec<(String, Vec<u8>)>, claims: &mut Vec<Claim>| {
@@ -368,6 +407,7 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
                 continue;
             }
             let entry_name = format!("{name}:{inner}");
+            names.push(inner.clone());
             let bytes = read_bounded(entry, &entry_name)?;
             batch_bytes += bytes.len();
             batch.push((entry_name, bytes));
@@ -377,11 +417,89 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             }
         }
         flush(&mut batch, claims);
+        if let Some(manifest) = manifest {
+            manifest.apply(&mut claims[first..], &names);
+            claims.extend(manifest.missing(&names, &format!("{name}:")));
+        }
         return Ok(());
     }
     let bytes = read_bounded(file, &name)?;
     claims.push(claim(name, &bytes));
     Ok(())
+}
+
+/// A bulk run's manifest: the SHA-256 of every file it wrote.
+struct Manifest {
+    /// File name to SHA-256, for the receipts written (or left unchanged) in files.
+    sha256: HashMap<String, String>,
+}
+
+/// The largest manifest read: about 120 bytes a receipt.
+const MAX_MANIFEST_BYTES: u64 = 256 << 20;
+
+impl Manifest {
+    fn read(reader: impl Read, name: &str) -> Result<Manifest> {
+        let mut text = Vec::new();
+        reader
+            .take(MAX_MANIFEST_BYTES + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| Error::source(name, e))?;
+        if text.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(Error::source(name, "larger than a manifest of recibo's"));
+        }
+        let mut reader = csv::Reader::from_reader(text.as_slice());
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::source(name, e.to_string()))?
+            .clone();
+        let column = |key: &str| headers.iter().position(|h| h == key);
+        let (Some(file), Some(sha256)) = (column("file"), column("sha256")) else {
+            return Err(Error::source(
+                name,
+                "not a manifest: no file and sha256 columns",
+            ));
+        };
+        let mut listed = HashMap::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| Error::source(name, e.to_string()))?;
+            if let (Some(f), Some(h)) = (record.get(file), record.get(sha256))
+                && !f.is_empty()
+                && !h.is_empty()
+            {
+                listed.insert(f.to_string(), h.to_string());
+            }
+        }
+        Ok(Manifest { sha256: listed })
+    }
+
+    /// Gives each claim (named `names`, in order) the SHA-256 the manifest lists for it.
+    fn apply(&self, claims: &mut [Claim], names: &[String]) {
+        for (claim, name) in claims.iter_mut().zip(names) {
+            claim.listed = self.sha256.get(name).cloned();
+        }
+    }
+
+    /// A claim for every file the manifest lists that is not there (named `prefix` and the
+    /// file's name): each is reported missing.
+    fn missing(&self, names: &[String], prefix: &str) -> Vec<Claim> {
+        let present: HashSet<&str> = names.iter().map(String::as_str).collect();
+        let mut missing: Vec<&String> = self
+            .sha256
+            .keys()
+            .filter(|f| !present.contains(f.as_str()) && f.to_ascii_lowercase().ends_with(".pdf"))
+            .collect();
+        missing.sort();
+        missing
+            .into_iter()
+            .map(|f| Claim {
+                name: format!("{prefix}{f}"),
+                sha256: String::new(),
+                stamps: Vec::new(),
+                listed: None,
+                signed: None,
+            })
+            .collect()
+    }
 }
 
 fn read_bounded(reader: impl Read, name: &str) -> Result<Vec<u8>> {
@@ -404,6 +522,7 @@ fn claim(name: String, bytes: &[u8]) -> Claim {
         name,
         sha256: sha256_hex(bytes),
         stamps: Stamp::find_all(bytes),
+        listed: None,
         signed: crate::receipt::sign::inspect(bytes),
     }
 }
