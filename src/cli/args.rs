@@ -68,15 +68,21 @@ Exit codes: 0 written, 1 not a successful refund, 2 bad usage or no transaction 
 3 input unreadable, 4 output unwritable.")]
     Receipt(ReceiptArgs),
 
-    /// Check receipts: render each again from the data and compare the bytes.
+    /// Check receipts: render each again from the data and compare the bytes, and check
+    /// their signatures.
     #[command(after_help = "Examples:
   recibo verify branded.pdf -i samples/transactions.csv --template loja-verde
-  recibo verify receipts/ october.zip --db sqlite:store.db
+  recibo verify receipts/ october.zip merged.pdf --db sqlite:store.db
+  recibo verify signed.pdf -i samples/transactions.csv --signer signer.pem
 
 Each receipt records what it was rendered from (refund, language, zone, generation time,
-template, recibo version) in its metadata. Each file is reported as authentic, altered,
-unknown refund, not a receipt, or cannot check (another recibo version, a template not
-given with --template). A template's QR code needs RECIBO_RECEIPT_KEY as when rendered.
+template, recibo version) in its metadata; a merged document records it for every page.
+Each file is reported as authentic, altered, unknown refund, not a receipt, not trusted (a
+signer --signer does not name, or a certificate not valid then), missing or not as its
+manifest says (a bulk run's folder or archive checked against its manifest.csv), or cannot
+check (another recibo version, a template not given with --template). A signed receipt must
+be the receipt plus recibo's signature for it, and its signature must verify. A template's
+QR code needs RECIBO_RECEIPT_KEY as when rendered.
 Exit codes: 0 every file authentic, 1 any other answer, 2 bad usage, 3 input unreadable.")]
     Verify(VerifyArgs),
 
@@ -523,7 +529,8 @@ impl SignArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Receipt PDFs, folders of them (not descending), or ZIP archives of a bulk run.
+    /// Receipt PDFs, merged documents, folders of them (not descending), or ZIP archives of
+    /// a bulk run.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 

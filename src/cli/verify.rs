@@ -16,6 +16,7 @@ use crate::filter::Filter;
 use crate::locale::{Lang, Locales};
 use crate::model::{Transaction, TxType};
 use crate::output::sha256_hex;
+use crate::receipt::bulk::DEFAULT_MAX_MERGED_PAGES;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::page::ReceiptPage;
 use crate::receipt::pdf::{RenderOptions, Renderer};
@@ -157,6 +158,14 @@ type Refunds<'t> = HashMap<(&'t str, &'t str), &'t Transaction>;
 /// What the data says of one stamped file: a receipt, or a merged document whose pages are
 /// rendered again together.
 fn check(claim: &Claim, refunds: &Refunds, judge: &Judge) -> Result<String> {
+    // Every page is held until the document is rendered, as when it was merged.
+    if claim.stamps.len() > DEFAULT_MAX_MERGED_PAGES {
+        return Ok(format!(
+            "cannot check: {} pages, more than the {} verify lays out at once",
+            claim.stamps.len(),
+            DEFAULT_MAX_MERGED_PAGES
+        ));
+    }
     let mut pages = Vec::with_capacity(claim.stamps.len());
     for stamp in &claim.stamps {
         match page_of(stamp, refunds, judge) {
