@@ -32,6 +32,8 @@ const MAX_PDF_BYTES: u64 = 16 << 20;
 /// what its signature says.
 struct Claim {
     name: String,
+    /// A file the manifest lists that is not there: it has no bytes to check.
+    missing: bool,
     sha256: String,
     /// One stamp for a receipt; one per page, in page order, for a merged document.
     stamps: Vec<Stamp>,
@@ -94,7 +96,7 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
     let verdicts: Vec<String> = claims
         .par_iter()
         .map(|claim| {
-            if claim.sha256.is_empty() {
+            if claim.missing {
                 return Ok(
                     "missing: its manifest lists it, the folder or archive has no such file".into(),
                 );
@@ -350,9 +352,15 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")))
             .collect();
         files.sort();
-        let manifest = match std::fs::File::open(path.join("manifest.csv")) {
-            Ok(file) => Some(Manifest::read(file, &format!("{name}/manifest.csv"))?),
-            Err(_) => None,
+        // Only a regular file is read: a FIFO or device by that name would hang or flood.
+        let manifest_path = path.join("manifest.csv");
+        let manifest = if manifest_path.is_file() {
+            let manifest_name = manifest_path.display().to_string();
+            let file = std::fs::File::open(&manifest_path)
+                .map_err(|e| Error::source(&manifest_name, e))?;
+            Some(Manifest::read(file, &manifest_name)?)
+        } else {
+            None
         };
         let first = claims.len();
         for chunk in files.chunks(CLAIMS_AT_ONCE) {
@@ -361,7 +369,7 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
                 .map(|file| {
                     let name = file.display().to_string();
                     let opened = std::fs::File::open(file).map_err(|e| Error::source(&name, e))?;
-                    let bytes = read_bounded(opened, &name)?;
+                    let bytes = read_bounded(opened, &name, MAX_PDF_BYTES)?;
                     Ok(claim(name, &bytes))
                 })
                 .collect::<Result<_>>()?;
@@ -377,8 +385,12 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
                         .into_owned()
                 })
                 .collect();
-            manifest.apply(&mut claims[first..], &names);
-            claims.extend(manifest.missing(&names, &format!("{}/", name.trim_end_matches('/'))));
+            manifest.attach(
+                claims,
+                first,
+                &names,
+                &format!("{}/", name.trim_end_matches('/')),
+            );
         }
         return Ok(());
     }
@@ -417,7 +429,7 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             }
             let entry_name = format!("{name}:{inner}");
             names.push(inner.clone());
-            let bytes = read_bounded(entry, &entry_name)?;
+            let bytes = read_bounded(entry, &entry_name, MAX_PDF_BYTES)?;
             batch_bytes += bytes.len();
             batch.push((entry_name, bytes));
             if batch.len() == CLAIMS_AT_ONCE || batch_bytes > MAX_BATCH_BYTES {
@@ -427,12 +439,11 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
         }
         flush(&mut batch, claims);
         if let Some(manifest) = manifest {
-            manifest.apply(&mut claims[first..], &names);
-            claims.extend(manifest.missing(&names, &format!("{name}:")));
+            manifest.attach(claims, first, &names, &format!("{name}:"));
         }
         return Ok(());
     }
-    let bytes = read_bounded(file, &name)?;
+    let bytes = read_bounded(file, &name, MAX_PDF_BYTES)?;
     claims.push(claim(name, &bytes));
     Ok(())
 }
@@ -448,14 +459,7 @@ const MAX_MANIFEST_BYTES: u64 = 256 << 20;
 
 impl Manifest {
     fn read(reader: impl Read, name: &str) -> Result<Manifest> {
-        let mut text = Vec::new();
-        reader
-            .take(MAX_MANIFEST_BYTES + 1)
-            .read_to_end(&mut text)
-            .map_err(|e| Error::source(name, e))?;
-        if text.len() as u64 > MAX_MANIFEST_BYTES {
-            return Err(Error::source(name, "larger than a manifest of recibo's"));
-        }
+        let text = read_bounded(reader, name, MAX_MANIFEST_BYTES)?;
         let mut reader = csv::Reader::from_reader(text.as_slice());
         let headers = reader
             .headers()
@@ -481,15 +485,16 @@ impl Manifest {
         Ok(Manifest { sha256: listed })
     }
 
-    /// Gives each claim (named `names`, in order) the SHA-256 the manifest lists for it.
-    fn apply(&self, claims: &mut [Claim], names: &[String]) {
-        for (claim, name) in claims.iter_mut().zip(names) {
+    /// Checks the claims from `first` on (the container's files, named `names` in order)
+    /// against the manifest: each gets the SHA-256 listed for it, and every listed file that
+    /// is not there (named `prefix` and its name) is added as missing.
+    fn attach(&self, claims: &mut Vec<Claim>, first: usize, names: &[String], prefix: &str) {
+        for (claim, name) in claims[first..].iter_mut().zip(names) {
             claim.listed = self.sha256.get(name).cloned();
         }
+        claims.extend(self.missing(names, prefix));
     }
 
-    /// A claim for every file the manifest lists that is not there (named `prefix` and the
-    /// file's name): each is reported missing.
     fn missing(&self, names: &[String], prefix: &str) -> Vec<Claim> {
         let present: HashSet<&str> = names.iter().map(String::as_str).collect();
         let mut missing: Vec<&String> = self
@@ -502,6 +507,7 @@ impl Manifest {
             .into_iter()
             .map(|f| Claim {
                 name: format!("{prefix}{f}"),
+                missing: true,
                 sha256: String::new(),
                 stamps: Vec::new(),
                 listed: None,
@@ -511,16 +517,17 @@ impl Manifest {
     }
 }
 
-fn read_bounded(reader: impl Read, name: &str) -> Result<Vec<u8>> {
+/// Everything `reader` holds, up to `limit` bytes: a larger file is none of recibo's.
+fn read_bounded(reader: impl Read, name: &str, limit: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     reader
-        .take(MAX_PDF_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::source(name, e))?;
-    if bytes.len() as u64 > MAX_PDF_BYTES {
+    if bytes.len() as u64 > limit {
         return Err(Error::source(
             name,
-            format!("larger than {MAX_PDF_BYTES} bytes: no receipt of recibo's"),
+            format!("larger than {limit} bytes: no file of recibo's"),
         ));
     }
     Ok(bytes)
@@ -529,6 +536,7 @@ fn read_bounded(reader: impl Read, name: &str) -> Result<Vec<u8>> {
 fn claim(name: String, bytes: &[u8]) -> Claim {
     Claim {
         name,
+        missing: false,
         sha256: sha256_hex(bytes),
         stamps: Stamp::find_all(bytes),
         listed: None,

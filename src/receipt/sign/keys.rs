@@ -222,7 +222,6 @@ pub(super) fn load(files: &SignFiles) -> Result<(SigningKey, Vec<Certificate>), 
 
 /// The SHA-256 fingerprint (lower-case hex) of every certificate in a PEM file.
 pub fn certificate_fingerprints(path: &Path) -> Result<Vec<String>, SignError> {
-    use sha2::{Digest, Sha256};
     let name = path.display().to_string();
     let bytes = read(path, "--signer")?;
     let blocks =
@@ -231,12 +230,7 @@ pub fn certificate_fingerprints(path: &Path) -> Result<Vec<String>, SignError> {
     for (label, der) in blocks {
         if label == "CERTIFICATE" {
             certificate(&der, &name, "--signer")?;
-            found.push(
-                Sha256::digest(&der)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
-            );
+            found.push(crate::output::sha256_hex(&der));
         }
     }
     if found.is_empty() {

@@ -32,9 +32,10 @@ mod spki_types {
     pub use x509_cert::spki::AlgorithmIdentifierOwned;
 }
 
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+pub(crate) const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub(crate) const ID_SHA256: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
@@ -102,27 +103,17 @@ impl Signer {
         let der = own
             .to_der()
             .map_err(|_| SignError::Setup("the signing certificate cannot be encoded".into()))?;
-        let validity = &own.tbs_certificate.validity;
-        let time = |t: x509_cert::time::Time| {
-            DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
-                .unwrap_or_default()
-        };
         let mut signer = Signer {
             key,
             certificate_hash: Sha256::digest(&der).into(),
             subject: own.tbs_certificate.subject.to_string(),
-            valid: (time(validity.not_before), time(validity.not_after)),
+            valid: validity(own),
             certificates,
             contents_len: 0,
         };
         let longest = vec![0xff; signer.key.max_signature_len()];
         signer.contents_len = signer.cms(&[0; 32], &longest)?.len();
         Ok(signer)
-    }
-
-    /// Who signs, as the certificate's subject names them.
-    pub fn subject(&self) -> &str {
-        &self.subject
     }
 
     /// `pdf` signed, with `signed_at` (the receipt's generation time) as the signing time.
@@ -220,6 +211,16 @@ fn encode_cms(
     }
     .to_der()
     .map_err(fail)
+}
+
+/// The instants a certificate is valid from and to.
+fn validity(certificate: &Certificate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let instant = |t: x509_cert::time::Time| {
+        DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
+            .unwrap_or_default()
+    };
+    let validity = &certificate.tbs_certificate.validity;
+    (instant(validity.not_before), instant(validity.not_after))
 }
 
 fn sha256_algorithm() -> AlgorithmIdentifierOwned {
@@ -447,10 +448,7 @@ fn check_cms(cms: &[u8], digest: &[u8; 32]) -> SignatureCheck {
         return Invalid("its signature does not verify with its certificate");
     }
     let tbs = &certificate.tbs_certificate;
-    let time = |t: x509_cert::time::Time| {
-        DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
-            .unwrap_or_default()
-    };
+    let (not_before, not_after) = validity(certificate);
     let may_sign = match tbs.get::<x509_cert::ext::pkix::KeyUsage>() {
         Ok(Some((_, usage))) => usage.digital_signature() || usage.non_repudiation(),
         Ok(None) => true,
@@ -459,12 +457,9 @@ fn check_cms(cms: &[u8], digest: &[u8; 32]) -> SignatureCheck {
     SignatureCheck::Valid(SignerFacts {
         subject: tbs.subject.to_string(),
         issuer: tbs.issuer.to_string(),
-        fingerprint: Sha256::digest(&certificate_der)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        not_before: time(tbs.validity.not_before),
-        not_after: time(tbs.validity.not_after),
+        fingerprint: crate::output::sha256_hex(&certificate_der),
+        not_before,
+        not_after,
         may_sign,
     })
 }
