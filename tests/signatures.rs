@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{Run, example_template, recibo_with, samples};
+use support::{Run, example_template, recibo_with, samples, successful_refunds};
 
 const RECEIPT_KEY: &str = "test-receipt-key-0123456789abcdef";
 /// The shipped example template's merchant in the samples.
@@ -183,31 +183,9 @@ const GOOD: &str = "True True True ENTIRE_FILE content_type,message_digest,signi
 
 /// A successful refund of the example template's merchant.
 fn loja_verde_refund(dir: &Path) -> String {
-    let out = run(
-        dir,
-        &[
-            "export",
-            "-i",
-            &samples(),
-            "--type",
-            "REFUND",
-            "--status",
-            "SUCCESS",
-            "--columns",
-            "customerId,transactionId",
-            "-o",
-            "-",
-        ],
-        None,
-    );
-    out.assert_code(0);
-    out.stdout_text()
-        .lines()
-        .skip(1)
-        .find_map(|l| {
-            let (merchant, refund) = l.split_once(',')?;
-            (merchant == LOJA_VERDE).then(|| refund.to_string())
-        })
+    successful_refunds(dir)
+        .into_iter()
+        .find_map(|(merchant, refund)| (merchant == LOJA_VERDE).then_some(refund))
         .expect("the samples have a successful refund of the example merchant")
 }
 

@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{Run, example_template, recibo_with, repo, samples};
+use support::{Run, example_template, recibo_with, repo, samples, successful_refunds};
 
 const KEY: &str = "test-receipt-key-0123456789abcdef";
 const GENERATED_AT: &str = "2026-11-01T00:00:00Z";
@@ -46,36 +46,6 @@ fn tool_ok(name: &str, args: &[&str]) -> String {
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-/// Successful refunds of the samples as (merchant ID, refund ID), read from an export.
-fn successful_refunds(dir: &Path) -> Vec<(String, String)> {
-    let out = run(
-        dir,
-        &[
-            "export",
-            "-i",
-            &samples(),
-            "--type",
-            "REFUND",
-            "--status",
-            "SUCCESS",
-            "--columns",
-            "customerId,transactionId",
-            "-o",
-            "-",
-        ],
-        None,
-    );
-    out.assert_code(0);
-    out.stdout_text()
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (m, r) = l.split_once(',').unwrap();
-            (m.to_string(), r.to_string())
-        })
-        .collect()
 }
 
 /// The verification code by the documented recipe: HMAC-SHA-256 under the key over

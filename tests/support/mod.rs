@@ -111,6 +111,36 @@ pub fn example_template() -> String {
         .to_string()
 }
 
+/// Successful refunds of the shipped samples as (merchant ID, refund ID), read from an
+/// export run in `dir`.
+pub fn successful_refunds(dir: &Path) -> Vec<(String, String)> {
+    let out = recibo(
+        dir,
+        &[
+            "export",
+            "-i",
+            &samples(),
+            "--type",
+            "REFUND",
+            "--status",
+            "SUCCESS",
+            "--columns",
+            "customerId,transactionId",
+            "-o",
+            "-",
+        ],
+    );
+    out.assert_code(0);
+    out.stdout_text()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (m, r) = l.split_once(',').unwrap();
+            (m.to_string(), r.to_string())
+        })
+        .collect()
+}
+
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_recibo")
 }
