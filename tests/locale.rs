@@ -297,6 +297,12 @@ fn messages_with_arguments_carry_no_unicode_isolation_marks() {
         args.set("method", "CARD");
         args.set("provider", "VISA");
         args.set("contact", "help@example.com");
+        // The web page's.
+        args.set("seconds", "30");
+        args.set("count", 2);
+        args.set("id", "2026100240710");
+        args.set("kind", "PAYMENT");
+        args.set("status", "FAIL");
         for id in l.message_ids(lang) {
             let s = l.message_args(lang, &id, &args);
             assert!(no_isolation_marks(&s), "{lang} {id}: {s:?}");

@@ -82,6 +82,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_page: usize,
 
+    /// Minutes a web page session may go unused before it ends (signing in again).
+    #[arg(long, value_name = "MINUTES", default_value_t = 30)]
+    pub session_idle: u64,
+
     /// Folder of extra column sets (NAME.toml) for `columns=`.
     #[arg(long, value_name = "DIR", env = "RECIBO_TEMPLATES")]
     pub templates: Option<PathBuf>,
@@ -210,6 +214,7 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         request_timeout: Duration::from_secs(args.request_timeout),
         templates: args.templates.clone(),
         max_page: args.max_page.max(1),
+        session_idle: Duration::from_secs(args.session_idle.max(1).saturating_mul(60)),
     })
 }
 

@@ -1,4 +1,5 @@
-//! The fluent messages of one language, from the FTL compiled into the binary.
+//! The fluent messages of one language, from the FTL compiled into the binary: the
+//! receipt's (`receipt.ftl`) and the web page's (`web.ftl`, every id starting `web-`).
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
@@ -8,9 +9,21 @@ use super::{Lang, LocaleError};
 
 fn source(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => include_str!("../../locales/en/receipt.ftl"),
-        Lang::ZhCn => include_str!("../../locales/zh-CN/receipt.ftl"),
-        Lang::PtBr => include_str!("../../locales/pt-BR/receipt.ftl"),
+        Lang::En => concat!(
+            include_str!("../../locales/en/receipt.ftl"),
+            "\n",
+            include_str!("../../locales/en/web.ftl")
+        ),
+        Lang::ZhCn => concat!(
+            include_str!("../../locales/zh-CN/receipt.ftl"),
+            "\n",
+            include_str!("../../locales/zh-CN/web.ftl")
+        ),
+        Lang::PtBr => concat!(
+            include_str!("../../locales/pt-BR/receipt.ftl"),
+            "\n",
+            include_str!("../../locales/pt-BR/web.ftl")
+        ),
     }
 }
 

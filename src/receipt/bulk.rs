@@ -223,6 +223,31 @@ impl<'a> BulkRun<'a> {
                 "say where receipts go: --out DIR, --zip FILE and/or --merge FILE",
             ));
         }
+        Self::begin(options, locales, renderer, None)
+    }
+
+    /// A run whose ZIP archive (with its manifest last) is written to `out` as it goes,
+    /// for a server's response: `options` names no folder, file or merged document.
+    pub fn start_streaming(
+        options: &'a BulkOptions,
+        locales: &'a Locales,
+        renderer: &'a Renderer,
+        out: Box<dyn Write + Send>,
+    ) -> Result<BulkRun<'a>> {
+        if options.out_dir.is_some() || options.zip.is_some() || options.merge.is_some() {
+            return Err(Error::usage(
+                "a streamed archive is written nowhere else".to_string(),
+            ));
+        }
+        Self::begin(options, locales, renderer, Some(out))
+    }
+
+    fn begin(
+        options: &'a BulkOptions,
+        locales: &'a Locales,
+        renderer: &'a Renderer,
+        stream: Option<Box<dyn Write + Send>>,
+    ) -> Result<BulkRun<'a>> {
         if let Some(signer) = options.branding.signer() {
             signer
                 .check_time(options.generated_at)
@@ -241,7 +266,7 @@ impl<'a> BulkRun<'a> {
             report: BulkReport::default(),
             seen: HashSet::new(),
             names: Names::default(),
-            emitter: Emitter::open(options)?,
+            emitter: Emitter::open(options, stream)?,
         })
     }
 
@@ -438,13 +463,48 @@ fn render(
         .collect()
 }
 
+/// Where an archive goes.
+// One per run, and both variants are about the same size.
+#[allow(clippy::large_enum_variant)]
+enum Archive {
+    /// A file, under a temporary name until the run is done.
+    File(
+        zip::ZipWriter<std::io::BufWriter<std::fs::File>>,
+        AtomicFile,
+    ),
+    /// A stream (a server's response), with data descriptors since it cannot seek back.
+    Stream(zip::ZipWriter<zip::write::StreamWriter<Box<dyn Write + Send>>>),
+}
+
+impl Archive {
+    fn name(&self) -> String {
+        match self {
+            Archive::File(_, file) => file.target().display().to_string(),
+            Archive::Stream(_) => "the streamed archive".to_string(),
+        }
+    }
+
+    /// Starts the entry `name`: what follows is written into it.
+    fn start(&mut self, name: &str, options: zip::write::SimpleFileOptions) -> Result<()> {
+        let started = match self {
+            Archive::File(writer, _) => writer.start_file(name, options),
+            Archive::Stream(writer) => writer.start_file(name, options),
+        };
+        started.map_err(|e| Error::output(self.name(), e))
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Archive::File(writer, _) => writer,
+            Archive::Stream(writer) => writer,
+        }
+    }
+}
+
 /// The emit stage, in order: the manifest's lines, the archive, the merged document.
 struct Emitter<'o> {
     options: &'o BulkOptions,
-    zip: Option<(
-        zip::ZipWriter<std::io::BufWriter<std::fs::File>>,
-        AtomicFile,
-    )>,
+    zip: Option<Archive>,
     zip_options: zip::write::SimpleFileOptions,
     /// Every page of the merged document: the PDF writer needs them all at once.
     merged_pages: Vec<ReceiptPage>,
@@ -452,17 +512,24 @@ struct Emitter<'o> {
 }
 
 impl<'o> Emitter<'o> {
-    fn open(options: &'o BulkOptions) -> Result<Emitter<'o>> {
-        let zip = match &options.zip {
-            Some(path) => {
+    fn open(
+        options: &'o BulkOptions,
+        stream: Option<Box<dyn Write + Send>>,
+    ) -> Result<Emitter<'o>> {
+        let zip = match (&options.zip, stream) {
+            (_, Some(out)) => Some(Archive::Stream(zip::ZipWriter::new_stream(out))),
+            (Some(path), None) => {
                 let mut file = AtomicFile::create(path)?;
                 let handle = file
                     .file()
                     .try_clone()
                     .map_err(|e| Error::output(path.display(), e))?;
-                Some((zip::ZipWriter::new(std::io::BufWriter::new(handle)), file))
+                Some(Archive::File(
+                    zip::ZipWriter::new(std::io::BufWriter::new(handle)),
+                    file,
+                ))
             }
-            None => None,
+            (None, None) => None,
         };
         Ok(Emitter {
             options,
@@ -529,11 +596,12 @@ impl<'o> Emitter<'o> {
                 });
             }
         }
-        if let Some((writer, file)) = &mut self.zip {
-            writer
-                .start_file(entry.file.as_str(), self.zip_options)
-                .and_then(|_| writer.write_all(&receipt.pdf.bytes).map_err(Into::into))
-                .map_err(|e| Error::output(file.target().display(), e))?;
+        if let Some(archive) = &mut self.zip {
+            archive.start(entry.file.as_str(), self.zip_options)?;
+            archive
+                .writer()
+                .write_all(&receipt.pdf.bytes)
+                .map_err(|e| Error::output_io(archive.name(), e))?;
         }
         if let Some(merge) = &options.merge {
             self.merged_pages.push(page);
@@ -569,20 +637,27 @@ impl<'o> Emitter<'o> {
             }
         }
         self.manifest.release()?;
-        if let Some((mut writer, file)) = self.zip.take() {
-            let target = file.target().display().to_string();
-            writer
-                .start_file("manifest.csv", self.zip_options)
-                .map_err(|e| Error::output(&target, e))?;
-            self.manifest.copy_into(&mut writer, &target)?;
-            let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
-            inner.flush().map_err(|e| Error::output(&target, e))?;
-            drop(inner);
-            // Read back in blocks: the archive may be far larger than memory should hold.
-            let mut record = FileRecord::of_file(file.temp_path())?;
-            record.path = file.target().to_path_buf();
-            file.commit()?;
-            report.files.push(record);
+        if let Some(mut archive) = self.zip.take() {
+            let target = archive.name();
+            archive.start("manifest.csv", self.zip_options)?;
+            self.manifest.copy_into(archive.writer(), &target)?;
+            match archive {
+                Archive::File(writer, file) => {
+                    let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
+                    inner.flush().map_err(|e| Error::output(&target, e))?;
+                    drop(inner);
+                    // Read back in blocks: the archive may be far larger than memory should
+                    // hold.
+                    let mut record = FileRecord::of_file(file.temp_path())?;
+                    record.path = file.target().to_path_buf();
+                    file.commit()?;
+                    report.files.push(record);
+                }
+                Archive::Stream(writer) => {
+                    let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
+                    inner.flush().map_err(|e| Error::output_io(&target, e))?;
+                }
+            }
         }
         if let Some(record) = self.manifest.commit()? {
             report.files.push(record);
@@ -627,7 +702,9 @@ impl Manifest {
         writer
             .write_record(MANIFEST_COLUMNS)
             .map_err(|e| Error::output(&name, e))?;
-        let merge_only = options.out_dir.is_none() && options.zip.is_none();
+        // A streamed archive has neither, nor a merged document.
+        let merge_only =
+            options.merge.is_some() && options.out_dir.is_none() && options.zip.is_none();
         Ok(Manifest {
             writer,
             reader,
@@ -691,7 +768,7 @@ impl Manifest {
     }
 
     /// Copies the manifest, as written so far, into `out`.
-    fn copy_into(&mut self, out: &mut impl Write, target: &str) -> Result<()> {
+    fn copy_into(&mut self, out: &mut dyn Write, target: &str) -> Result<()> {
         use std::io::Seek;
         self.reader
             .seek(std::io::SeekFrom::Start(0))

@@ -53,11 +53,22 @@ impl Tokens {
         let Some(token) = authorization.and_then(bearer) else {
             return false;
         };
-        let presented: [u8; 32] = Sha256::digest(token).into();
+        self.accepts_digest(&Sha256::digest(token).into())
+    }
+
+    /// The digest of `token` when it is accepted: what a web session keeps, so that a
+    /// session ends when its token is taken out of the token file.
+    pub fn digest_if_accepted(&self, token: &[u8]) -> Option<[u8; 32]> {
+        let presented: [u8; 32] = Sha256::digest(token.trim_ascii()).into();
+        self.accepts_digest(&presented).then_some(presented)
+    }
+
+    /// Whether a token with this digest is accepted, comparing every accepted one.
+    pub fn accepts_digest(&self, presented: &[u8; 32]) -> bool {
         let digests = Arc::clone(&self.digests.read().unwrap_or_else(|p| p.into_inner()));
         let mut any = 0u8;
         for accepted in digests.iter() {
-            any |= equal(&presented, accepted);
+            any |= equal(presented, accepted);
         }
         any == 1
     }

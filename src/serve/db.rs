@@ -19,7 +19,7 @@ use crate::store::query::Position;
 use crate::store::{Access, DbUrl, Status, Store};
 
 /// Transactions one ID may name before the rest are left out of a refusal's list.
-const MATCHES_KEPT: usize = 64;
+pub(crate) const MATCHES_KEPT: usize = 64;
 
 pub struct StorePool {
     pub url: DbUrl,
@@ -98,6 +98,11 @@ impl StorePool {
                 generated_at,
             }))
         })
+    }
+
+    /// The transactions carrying `id` among their IDs (at most [`MATCHES_KEPT`]).
+    pub fn with_id(&self, id: &str) -> Result<Vec<Transaction>> {
+        self.with(|store| with_ids(store, id))
     }
 
     /// One page of a listing: at most `limit` rows after `after`, and whether more follow.

@@ -50,16 +50,27 @@ struct Params {
     table: TableRequest,
     limit: Option<String>,
     cursor: Option<String>,
+    /// The receipts' languages, for an archive of receipts.
+    langs: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Export,
     Page,
+    Receipts,
 }
 
 fn parse_params(
     uri: &Uri,
+    endpoint: Endpoint,
+    templates: Option<&Path>,
+) -> Result<Params, ApiError> {
+    parse_pairs(query_pairs(uri)?, endpoint, templates)
+}
+
+fn parse_pairs(
+    pairs: Vec<(String, String)>,
     endpoint: Endpoint,
     templates: Option<&Path>,
 ) -> Result<Params, ApiError> {
@@ -71,18 +82,25 @@ fn parse_params(
         },
         limit: None,
         cursor: None,
+        langs: Vec::new(),
     };
     let mut seen = HashSet::new();
-    for (raw_key, value) in query_pairs(uri)? {
+    for (raw_key, value) in pairs {
         let key = raw_key.replace('-', "_");
         let export = endpoint == Endpoint::Export;
         let page = endpoint == Endpoint::Page;
+        let receipts = endpoint == Endpoint::Receipts;
         let list = |values: &mut Vec<String>| {
-            values.extend(value.split(',').map(|v| v.trim().to_string()))
+            values.extend(
+                value
+                    .split(',')
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty()),
+            )
         };
         let is_list = matches!(
             key.as_str(),
-            "currency" | "type" | "method" | "acquirer" | "status" | "id"
+            "currency" | "type" | "method" | "acquirer" | "status" | "id" | "lang"
         );
         if !is_list && !seen.insert(key.clone()) {
             return Err(ApiError::bad_request(format!("{raw_key} is given twice")));
@@ -108,11 +126,14 @@ fn parse_params(
             "format" if export => p.table.format = Some(value),
             "limit" if page => p.limit = Some(value),
             "cursor" if page => p.cursor = Some(value),
+            "lang" if receipts => list(&mut p.langs),
             _ => {
-                let accepted = if export {
-                    "format, columns, header-lang, bom, delimiter, decimal-comma, end-marker"
-                } else {
-                    "limit, cursor"
+                let accepted = match endpoint {
+                    Endpoint::Export => {
+                        "format, columns, header-lang, bom, delimiter, decimal-comma, end-marker"
+                    }
+                    Endpoint::Page => "limit, cursor",
+                    Endpoint::Receipts => "lang",
                 };
                 return Err(ApiError::bad_request(format!(
                     "unknown parameter {raw_key:?}; accepted: from, to, tz, currency, type, method, acquirer, \
@@ -157,12 +178,12 @@ fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
 }
 
 /// Where an export or a listing reads: the files' snapshot, or the store.
-enum Data {
+pub(crate) enum Data {
     Files(Arc<Snapshot>),
     Store(Arc<StorePool>),
 }
 
-fn data(app: &Arc<App>) -> Result<Data, ApiError> {
+pub(crate) fn data(app: &Arc<App>) -> Result<Data, ApiError> {
     if let Some(pool) = &app.db {
         return Ok(Data::Store(Arc::clone(pool)));
     }
@@ -192,6 +213,89 @@ impl Data {
             Data::Store(pool) => pool.with(|store| store.read(filter, each)).map(drop),
         }
     }
+
+    /// The transactions carrying `id` among their IDs, in the data's order (at most a few
+    /// dozen). Blocks.
+    pub(crate) fn with_id(&self, id: &str) -> Result<Vec<Transaction>, ApiError> {
+        match self {
+            Data::Files(snapshot) => Ok(snapshot
+                .with_id(id)
+                .take(crate::serve::db::MATCHES_KEPT)
+                .cloned()
+                .collect()),
+            Data::Store(pool) => pool.with_id(id).map_err(ApiError::store),
+        }
+    }
+
+    /// One page of the transactions `filter` keeps, after `cursor` (one this function
+    /// issued for the same data). Blocks.
+    pub(crate) fn listing(
+        &self,
+        filter: &Filter,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Listing, ApiError> {
+        let cursor = cursor.filter(|c| !c.is_empty());
+        match self {
+            Data::Files(snapshot) => {
+                let start = match cursor {
+                    None => 0,
+                    Some(c) => {
+                        let (generation, position) = parse_cursor(c)?;
+                        if generation != snapshot.generation {
+                            return Err(ApiError::new(
+                                StatusCode::GONE,
+                                "cursor_expired",
+                                "the data was reloaded since this cursor was issued; start again without a cursor",
+                            ));
+                        }
+                        position
+                    }
+                };
+                let mut items = Vec::with_capacity(limit.min(1024));
+                let mut next = None;
+                for (i, tx) in snapshot.transactions.iter().enumerate().skip(start) {
+                    if !filter.matches(tx) {
+                        continue;
+                    }
+                    if items.len() == limit {
+                        next = Some(format!("{}.{i}", snapshot.generation));
+                        break;
+                    }
+                    items.push(tx.clone());
+                }
+                Ok(Listing {
+                    items,
+                    next,
+                    snapshot: Some(Arc::clone(snapshot)),
+                })
+            }
+            Data::Store(pool) => {
+                let after = cursor.map(parse_store_cursor).transpose()?;
+                let (items, more) = pool
+                    .page(filter, after.as_ref(), limit)
+                    .map_err(ApiError::store)?;
+                let next = match items.last() {
+                    Some(last) if more => Some(store_cursor(last)),
+                    _ => None,
+                };
+                Ok(Listing {
+                    items,
+                    next,
+                    snapshot: None,
+                })
+            }
+        }
+    }
+}
+
+/// One page of a listing.
+pub(crate) struct Listing {
+    pub items: Vec<Transaction>,
+    /// Where the next page starts, when one follows.
+    pub next: Option<String>,
+    /// The files' snapshot the page comes from (a store has no generations).
+    pub snapshot: Option<Arc<Snapshot>>,
 }
 
 /// What an export's query string asks for, checked as the command line checks its flags.
@@ -271,44 +375,12 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let (filter, options, format) = export_request(&uri, app.templates.as_deref())?;
     let data = data(&app)?;
-    let Some(client_slot) = app
-        .exports_by_client
-        .try_acquire(client_address(&extensions))
-    else {
-        return Err(ApiError::busy("exports from this client"));
-    };
-    let Ok(permit) = Arc::clone(&app.exports).try_acquire_owned() else {
-        return Err(ApiError::busy("exports"));
-    };
-    let (chunks, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
-    let finished = Arc::new(AtomicBool::new(false));
-    let done = Arc::clone(&finished);
-    let send_timeout = app.send_timeout;
-    let runtime = tokio::runtime::Handle::current();
-    let writer = tokio::task::spawn_blocking(move || {
-        let _slots = (permit, client_slot);
-        let sender = chunks.clone();
-        let out = ChunkWriter {
-            chunks,
-            timeout: send_timeout,
-            runtime,
-        };
-        match write_export(&data, &filter, &options, format, out) {
-            Ok(rows) => {
-                done.store(true, Ordering::Release);
-                tracing::debug!(rows, "export written");
-            }
-            // The client left: nothing to report.
-            Err(Error::BrokenPipe) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "export stopped");
-                // Never waits: a client that stopped reading has a full channel, and the
-                // body ends short either way (see `Chunks`).
-                let _ = sender.try_send(Err(io::Error::other(e.to_string())));
-            }
-        }
-    });
-    let body = body_of(receiver, writer, finished).await?;
+    let body = streamed(&app, &extensions, "exports", move |out| {
+        write_export(&data, &filter, &options, format, out).map(|rows| {
+            tracing::debug!(rows, "export written");
+        })
+    })
+    .await?;
     let (content_type, extension) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Xlsx => (XLSX_TYPE, "xlsx"),
@@ -322,6 +394,140 @@ pub async fn export(
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A response body that `write` writes on a blocking thread while the client reads it,
+/// within the server's limits on `what` (exports, archives) at once and per client. The
+/// first chunk is awaited, so an error before any byte is an error answer.
+async fn streamed(
+    app: &Arc<App>,
+    extensions: &Extensions,
+    what: &str,
+    write: impl FnOnce(ChunkWriter) -> Result<()> + Send + 'static,
+) -> Result<Body, ApiError> {
+    let Some(client_slot) = app
+        .exports_by_client
+        .try_acquire(client_address(extensions))
+    else {
+        return Err(ApiError::busy(&format!("{what} from this client")));
+    };
+    let Ok(permit) = Arc::clone(&app.exports).try_acquire_owned() else {
+        return Err(ApiError::busy(what));
+    };
+    let (chunks, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let finished = Arc::new(AtomicBool::new(false));
+    let done = Arc::clone(&finished);
+    let send_timeout = app.send_timeout;
+    let runtime = tokio::runtime::Handle::current();
+    let what = what.to_string();
+    let writer = tokio::task::spawn_blocking(move || {
+        let _slots = (permit, client_slot);
+        let sender = chunks.clone();
+        let out = ChunkWriter {
+            chunks,
+            timeout: send_timeout,
+            runtime,
+        };
+        match write(out) {
+            Ok(()) => done.store(true, Ordering::Release),
+            // The client left: nothing to report.
+            Err(Error::BrokenPipe) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "{what}: stopped");
+                // Never waits: a client that stopped reading has a full channel, and the
+                // body ends short either way (see `Chunks`).
+                let _ = sender.try_send(Err(io::Error::other(e.to_string())));
+            }
+        }
+    });
+    body_of(receiver, writer, finished).await
+}
+
+/// `GET /v1/receipts.zip?<filters>&lang=en,pt-BR`: a ZIP of the receipts of every
+/// successful refund the filters select, one PDF per language, named and listed in a
+/// `manifest.csv` (the last entry) as `recibo receipts --zip` does. Streamed as it is
+/// rendered: memory stays flat however many refunds the view holds.
+pub async fn receipts_zip(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+    extensions: Extensions,
+) -> Result<Response, ApiError> {
+    use crate::receipt::bulk::{BulkOptions, BulkRun, DEFAULT_MAX_MERGED_PAGES};
+    use crate::receipt::work::{REFUNDS_PER_CHUNK, collect_in_chunks};
+    use crate::source::{Pass, ReadStats};
+
+    let params = parse_params(&uri, Endpoint::Receipts, None)?;
+    let zone = params.filter.zone().map_err(query_error)?;
+    let filter = params.filter.validate().map_err(query_error)?;
+    let langs = if params.langs.is_empty() {
+        vec![super::receipts::preferred_lang(&headers)]
+    } else {
+        params
+            .langs
+            .join(",")
+            .parse::<crate::request::Langs>()
+            .map_err(query_error)?
+            .0
+    };
+    let data = data(&app)?;
+    // Receipts from the files carry their load time, as a single served receipt does.
+    let generated_at = match &data {
+        Data::Files(snapshot) => snapshot.loaded_at,
+        Data::Store(_) => chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0),
+    };
+    let served = Arc::clone(&app);
+    let body = streamed(&app, &extensions, "receipt archives", move |out| {
+        let app = served;
+        let options = BulkOptions {
+            langs,
+            branding: app.branding.clone(),
+            zone,
+            generated_at,
+            pdfa: false,
+            out_dir: None,
+            zip: None,
+            merge: None,
+            manifest: None,
+            force: false,
+            max_merged_pages: DEFAULT_MAX_MERGED_PAGES,
+        };
+        let mut bulk =
+            BulkRun::start_streaming(&options, &app.locales, &app.renderer, Box::new(out))?;
+        let everything = Filter::default();
+        collect_in_chunks(
+            &filter,
+            true,
+            REFUNDS_PER_CHUNK,
+            // The refunds' pass may ask the store for the view alone; the payments' pass
+            // looks for the payments they refund, wherever they are.
+            |pass, each| {
+                let asked = if pass == Pass::First {
+                    &filter
+                } else {
+                    &everything
+                };
+                data.each(asked, each).map(|()| ReadStats::default())
+            },
+            |work| bulk.add(work, &|| {}),
+        )?;
+        let report = bulk.finish()?;
+        tracing::debug!(rendered = report.rendered, "receipt archive written");
+        Ok(())
+    })
+    .await?;
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"receipts.zip\""),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
@@ -472,6 +678,15 @@ pub(crate) fn page_request(
     Ok((filter, params.limit, params.cursor))
 }
 
+/// A listing's filter and cursor from query pairs (the web page's view).
+pub(crate) fn view_request(
+    pairs: Vec<(String, String)>,
+) -> Result<(Filter, Option<String>), ApiError> {
+    let params = parse_pairs(pairs, Endpoint::Page, None)?;
+    let filter = params.filter.validate().map_err(query_error)?;
+    Ok((filter, params.cursor))
+}
+
 pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, ApiError> {
     let (filter, limit, cursor) = page_request(&uri)?;
     let limit = match limit.as_deref() {
@@ -486,47 +701,26 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
             }
         },
     };
-    let snapshot = match data(&app)? {
-        Data::Files(snapshot) => snapshot,
-        Data::Store(pool) => return stored_page(pool, filter, limit, cursor).await,
-    };
-    let start = match cursor.as_deref() {
-        None | Some("") => 0,
-        Some(c) => {
-            let (generation, position) = parse_cursor(c)?;
-            if generation != snapshot.generation {
-                return Err(ApiError::new(
-                    StatusCode::GONE,
-                    "cursor_expired",
-                    "the data was reloaded since this cursor was issued; start again without a cursor",
-                ));
-            }
-            position
-        }
-    };
+    let data = data(&app)?;
     let body = tokio::task::spawn_blocking(move || {
-        let mut items = Vec::with_capacity(limit);
-        let mut next = None;
-        for (i, tx) in snapshot.transactions.iter().enumerate().skip(start) {
-            if !filter.matches(tx) {
-                continue;
-            }
-            if items.len() == limit {
-                next = Some(format!("{}.{i}", snapshot.generation));
-                break;
-            }
-            items.push(tx);
-        }
-        serde_json::to_vec(&json!({
-            "generation": snapshot.generation,
-            "loadedAt": snapshot.loaded_at.to_rfc3339(),
-            "items": items,
-            "nextCursor": next,
-        }))
+        let listing = data.listing(&filter, cursor.as_deref(), limit)?;
+        let body = match &listing.snapshot {
+            Some(snapshot) => json!({
+                "generation": snapshot.generation,
+                "loadedAt": snapshot.loaded_at.to_rfc3339(),
+                "items": listing.items,
+                "nextCursor": listing.next,
+            }),
+            None => json!({
+                "items": listing.items,
+                "nextCursor": listing.next,
+            }),
+        };
+        serde_json::to_vec(&body)
+            .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))
     })
     .await
-    .map_err(|_| ApiError::internal("the listing stopped"))?
-    .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))?;
+    .map_err(|_| ApiError::internal("the listing stopped"))??;
     Ok(json_response(body))
 }
 
@@ -539,37 +733,9 @@ fn json_response(body: Vec<u8>) -> Response {
     response
 }
 
-/// A page from the store. Its cursor is the last row's place in the store's order (payment
-/// time, then transaction ID), so it stays valid across imports: the next page starts
-/// after that row, whatever was added or changed in between.
-async fn stored_page(
-    pool: Arc<StorePool>,
-    filter: Filter,
-    limit: usize,
-    cursor: Option<String>,
-) -> Result<Response, ApiError> {
-    let after = match cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(parse_store_cursor(c)?),
-    };
-    let body = tokio::task::spawn_blocking(move || {
-        let (items, more) = pool
-            .page(&filter, after.as_ref(), limit)
-            .map_err(ApiError::store)?;
-        let next = match items.last() {
-            Some(last) if more => Some(store_cursor(last)),
-            _ => None,
-        };
-        serde_json::to_vec(&json!({
-            "items": items,
-            "nextCursor": next,
-        }))
-        .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))
-    })
-    .await
-    .map_err(|_| ApiError::internal("the listing stopped"))??;
-    Ok(json_response(body))
-}
+// A page from the store has as its cursor the last row's place in the store's order
+// (payment time, then transaction ID), so it stays valid across imports: the next page
+// starts after that row, whatever was added or changed in between.
 
 /// `s<microseconds>.<transaction ID in hex>.<type in hex>`: opaque to a client, safe in
 /// a URL.

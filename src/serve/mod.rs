@@ -8,10 +8,13 @@
 //! receipts are rendered (a few at a time) and exports written on tokio's blocking
 //! threads, so a slow render or a long export never holds up other requests.
 //!
-//! Endpoints (all but `/healthz` need `Authorization: Bearer <token>`):
+//! Endpoints (all but `/healthz` and the verification pages need `Authorization: Bearer
+//! <token>` or a web session's cookie):
 //!
 //! | | |
 //! |---|---|
+//! | `GET /` | the web page ([`web`]): sign in, search, filter, receipts, exports |
+//! | `GET /v1/receipts.zip?lang=&<filters>` | every receipt of a view, streamed as a ZIP |
 //! | `GET /v1/refunds/{id}/receipt.pdf?lang=&tz=` | one refund's receipt, by any of its IDs |
 //! | `GET /v1/transactions/export?format=&columns=&<filters>` | a CSV, XLSX or JSONL report |
 //! | `GET /v1/transactions?limit=&cursor=&<filters>` | JSON pages of transactions |
@@ -22,11 +25,13 @@ pub mod auth;
 pub mod db;
 pub(crate) mod export;
 pub mod gateway;
+mod limit;
 pub mod metrics;
 pub(crate) mod receipts;
 pub(crate) mod routes;
 pub mod state;
 mod verify;
+pub(crate) mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,6 +78,8 @@ pub struct Config {
     pub max_page: usize,
     /// The templates receipts are printed with.
     pub branding: Branding,
+    /// How long a web session lasts unused.
+    pub session_idle: Duration,
 }
 
 /// What the request handlers share.
@@ -98,7 +105,9 @@ pub(crate) struct App {
     max_page: usize,
     branding: Branding,
     /// Verification lookups per client address.
-    lookups: verify::LookupLimit,
+    lookups: limit::PerAddress,
+    /// The web page: sessions, sign-in limits, templates.
+    web: web::Web,
 }
 
 /// Runs the server until SIGTERM or SIGINT, then lets the requests in flight finish (for
@@ -152,7 +161,9 @@ pub fn run(config: Config) -> Result<u64> {
         );
     }
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
+    let web = web::Web::new(&locales, config.session_idle)?;
     let app = Arc::new(App {
+        web,
         store,
         db,
         gateway,
@@ -169,7 +180,7 @@ pub fn run(config: Config) -> Result<u64> {
         request_timeout: config.request_timeout,
         max_page: config.max_page.max(1),
         branding: config.branding.clone(),
-        lookups: verify::LookupLimit::default(),
+        lookups: limit::PerAddress::per_minute(verify::LOOKUPS_PER_MINUTE),
     });
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

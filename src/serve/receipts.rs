@@ -145,17 +145,22 @@ pub(crate) fn receipt_query(
                 Lang::ALL.iter().map(|l| l.tag()).collect::<Vec<_>>(),
             )
         })?,
-        None => headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Lang::from_accept_language)
-            .unwrap_or(Lang::En),
+        None => preferred_lang(headers),
     };
     let zone = match tz {
         Some(z) => z.parse::<Zone>().map_err(query_error)?.0,
         None => Tz::UTC,
     };
     Ok((lang, zone, template))
+}
+
+/// The best offered language of a request's `Accept-Language`; else English.
+pub(crate) fn preferred_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::En)
 }
 
 /// The refund `id` names: in the files first, then at the gateway.

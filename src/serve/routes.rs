@@ -11,7 +11,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use super::App;
@@ -28,7 +28,17 @@ pub const METRICS: &str = "/metrics";
 /// A receipt's verification, by the code in its QR code: no token.
 pub const VERIFY_PAGE: &str = "/v/{code}";
 pub const VERIFY_JSON: &str = "/v1/receipts/{code}";
-const ROUTES: [&str; 7] = [
+pub const RECEIPTS_ZIP: &str = "/v1/receipts.zip";
+/// The web page's routes.
+pub const WEB_INDEX: &str = "/";
+pub const WEB_SIGNIN: &str = "/signin";
+pub const WEB_SIGNOUT: &str = "/signout";
+pub const WEB_LANG: &str = "/lang";
+pub const WEB_SEARCH: &str = "/search";
+pub const WEB_TRANSACTION: &str = "/t/{id}";
+pub const WEB_EXPORT: &str = "/export";
+pub const WEB_STYLESHEET: &str = "/assets/recibo.css";
+const ROUTES: [&str; 16] = [
     RECEIPT,
     EXPORT,
     TRANSACTIONS,
@@ -36,6 +46,15 @@ const ROUTES: [&str; 7] = [
     METRICS,
     VERIFY_PAGE,
     VERIFY_JSON,
+    RECEIPTS_ZIP,
+    WEB_INDEX,
+    WEB_SIGNIN,
+    WEB_SIGNOUT,
+    WEB_LANG,
+    WEB_SEARCH,
+    WEB_TRANSACTION,
+    WEB_EXPORT,
+    WEB_STYLESHEET,
 ];
 
 /// Longest request target accepted (path and query).
@@ -147,12 +166,28 @@ pub fn router(app: Arc<App>) -> Router {
         .route(RECEIPT, get(super::receipts::receipt))
         .route(EXPORT, get(super::export::export))
         .route(TRANSACTIONS, get(super::export::page))
+        .route(RECEIPTS_ZIP, get(super::export::receipts_zip))
         .route(METRICS, get(metrics))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             authenticate,
         ));
+    // The web page's handlers see whether a session is open themselves: a page without
+    // one sends the browser to sign in, rather than answering 401.
+    let web = Router::new()
+        .route(WEB_INDEX, get(super::web::index))
+        .route(
+            WEB_SIGNIN,
+            get(super::web::signin_page).post(super::web::signin),
+        )
+        .route(WEB_SIGNOUT, post(super::web::signout))
+        .route(WEB_LANG, post(super::web::set_lang))
+        .route(WEB_SEARCH, get(super::web::search))
+        .route(WEB_TRANSACTION, get(super::web::transaction))
+        .route(WEB_EXPORT, get(super::web::export_form))
+        .route(WEB_STYLESHEET, get(super::web::stylesheet));
     Router::new()
+        .merge(web)
         .route(HEALTHZ, get(healthz))
         .route(VERIFY_PAGE, get(super::verify::page))
         .route(VERIFY_JSON, get(super::verify::json))
@@ -360,7 +395,7 @@ async fn authenticate(State(app): State<Arc<App>>, request: Request, next: Next)
         .headers()
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
-    if !app.tokens.allows(header) {
+    if !app.tokens.allows(header) && !app.web.sessions.check(request.headers(), &app.tokens) {
         let message = if header.is_some() {
             "the bearer token is not accepted"
         } else {
@@ -409,7 +444,7 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        "only GET is served",
+        "this endpoint does not take this method",
     )
 }
 

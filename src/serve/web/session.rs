@@ -1,0 +1,185 @@
+//! Web sessions: a random cookie opened by signing in with a serve token, ended by signing
+//! out, by going unused for the idle time, or by its token leaving the token file.
+//!
+//! The cookie's value is 256 random bits; the server keeps only its SHA-256, with the
+//! digest of the token that opened it, so neither a token nor a live cookie value is held.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use axum::http::header;
+use ring::rand::SecureRandom;
+use sha2::{Digest, Sha256};
+
+use crate::serve::auth::Tokens;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "recibo_session";
+/// Sessions held at most; past this, the longest unused goes first.
+const MAX_SESSIONS: usize = 10_000;
+
+pub struct Sessions {
+    idle: Duration,
+    open: Mutex<HashMap<[u8; 32], Session>>,
+    random: ring::rand::SystemRandom,
+}
+
+struct Session {
+    /// The digest of the token it was opened with.
+    token: [u8; 32],
+    last_seen: Instant,
+}
+
+impl Sessions {
+    pub fn new(idle: Duration) -> Sessions {
+        Sessions {
+            idle,
+            open: Mutex::new(HashMap::new()),
+            random: ring::rand::SystemRandom::new(),
+        }
+    }
+
+    /// Opens a session for an accepted token's digest: the cookie value to send.
+    pub fn open(&self, token: [u8; 32]) -> Option<String> {
+        let mut secret = [0u8; 32];
+        self.random.fill(&mut secret).ok()?;
+        let value = hex(&secret);
+        let now = Instant::now();
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open.len() >= MAX_SESSIONS {
+            open.retain(|_, s| now.duration_since(s.last_seen) < self.idle);
+            if open.len() >= MAX_SESSIONS
+                && let Some(oldest) = open
+                    .iter()
+                    .min_by_key(|(_, s)| s.last_seen)
+                    .map(|(k, _)| *k)
+            {
+                open.remove(&oldest);
+            }
+        }
+        open.insert(
+            key(&value),
+            Session {
+                token,
+                last_seen: now,
+            },
+        );
+        Some(value)
+    }
+
+    /// Whether the request's session cookie names a live session whose token is still
+    /// accepted; a live one is kept alive, a dead one forgotten.
+    pub fn check(&self, headers: &HeaderMap, tokens: &Tokens) -> bool {
+        let Some(value) = cookie(headers, COOKIE) else {
+            return false;
+        };
+        let now = Instant::now();
+        let key = key(value);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(session) = open.get_mut(&key) else {
+            return false;
+        };
+        if now.duration_since(session.last_seen) >= self.idle
+            || !tokens.accepts_digest(&session.token)
+        {
+            open.remove(&key);
+            return false;
+        }
+        session.last_seen = now;
+        true
+    }
+
+    /// Ends the request's session, if it has one.
+    pub fn close(&self, headers: &HeaderMap) {
+        if let Some(value) = cookie(headers, COOKIE) {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            open.remove(&key(value));
+        }
+    }
+}
+
+fn key(value: &str) -> [u8; 32] {
+    Sha256::digest(value.as_bytes()).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// The value of the cookie `name` among a request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::auth::TokenSources;
+
+    const TOKEN: &str = "web-session-token-0123";
+
+    fn with_cookie(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            format!("other=1; {COOKIE}={value}").parse().unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn a_session_lives_until_closed_idle_or_its_token_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+        let tokens = Tokens::load(TokenSources {
+            env: None,
+            file: Some(file.clone()),
+        })
+        .unwrap();
+        let sessions = Sessions::new(Duration::from_secs(60));
+        let digest = tokens.digest_if_accepted(TOKEN.as_bytes()).unwrap();
+        assert!(tokens.digest_if_accepted(b"not-the-token-at-all").is_none());
+        let value = sessions.open(digest).unwrap();
+        assert_eq!(value.len(), 64);
+        assert_ne!(
+            sessions.open(digest).unwrap(),
+            value,
+            "each sign-in its own"
+        );
+        assert!(sessions.check(&with_cookie(&value), &tokens));
+        assert!(!sessions.check(&with_cookie(&value[1..]), &tokens));
+        assert!(!sessions.check(&HeaderMap::new(), &tokens));
+        sessions.close(&with_cookie(&value));
+        assert!(!sessions.check(&with_cookie(&value), &tokens));
+
+        let value = sessions.open(digest).unwrap();
+        std::fs::write(&file, "a-rotated-token-456789\n").unwrap();
+        tokens.reload().unwrap();
+        assert!(
+            !sessions.check(&with_cookie(&value), &tokens),
+            "token revoked"
+        );
+
+        let idle = Sessions::new(Duration::ZERO);
+        let digest = tokens
+            .digest_if_accepted(b"a-rotated-token-456789")
+            .unwrap();
+        let value = idle.open(digest).unwrap();
+        assert!(!idle.check(&with_cookie(&value), &tokens), "idle too long");
+    }
+}
