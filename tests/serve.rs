@@ -1436,6 +1436,46 @@ fn a_server_on_a_store_answers_as_one_on_its_files(postgres: bool) {
         assert_eq!(sorted_lines(&a.body), sorted_lines(&b.body), "{query}");
         assert!(sorted_lines(&b.body).len() > 1, "{query} selects something");
     }
+    // Every receipt of a view as one ZIP, from either: the same files, each as its
+    // manifest line says, and the failed refund listed as skipped.
+    let path = "/v1/receipts.zip?type=REFUND&lang=en,pt-BR";
+    let (a, b) = (files.get(path), store.get(path));
+    a.assert_status(200);
+    b.assert_status(200);
+    assert_eq!(b.header("content-type"), "application/zip");
+    let from_files = unzipped(files.dir.path(), &a.body);
+    let from_store = unzipped(store.dir.path(), &b.body);
+    let names =
+        |entries: &[(String, Vec<u8>)]| entries.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&from_files), names(&from_store));
+    let refunds: Vec<&str> = all
+        .iter()
+        .filter(|row| row.contains(",REFUND,") && row.contains(",SUCCESS,"))
+        .map(|row| row.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        from_store.len(),
+        refunds.len() * 2 + 1,
+        "{:?}",
+        names(&from_store)
+    );
+    let (last, manifest) = from_store.last().unwrap();
+    assert_eq!(last, "manifest.csv");
+    let mut lines = csv::Reader::from_reader(manifest.as_slice());
+    let mut written = 0;
+    for line in lines.records() {
+        let line = line.unwrap();
+        if &line[5] == "skipped" {
+            assert_eq!(&line[0], "2026102100043");
+            continue;
+        }
+        let (_, pdf) = from_store.iter().find(|(n, _)| n == &line[2]).unwrap();
+        assert_eq!(sha256_hex(pdf), &line[4], "{}", &line[2]);
+        assert!(refunds.contains(&&line[0]), "{}", &line[0]);
+        written += 1;
+    }
+    assert_eq!(written, refunds.len() * 2);
+
     let mut seen = Vec::new();
     let mut cursor = String::new();
     for _ in 0..10 {
@@ -1461,6 +1501,36 @@ fn a_server_on_a_store_answers_as_one_on_its_files(postgres: bool) {
     store
         .get("/v1/transactions?cursor=s12.zz")
         .assert_error(400, "bad_request");
+}
+
+/// A ZIP's entries in order, read by `unzip`.
+fn unzipped(dir: &Path, zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let path = dir.join("unzipped.zip");
+    std::fs::write(&path, zip).unwrap();
+    let list = Command::new("unzip")
+        .arg("-Z1")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    String::from_utf8(list.stdout)
+        .unwrap()
+        .lines()
+        .map(|name| {
+            let entry = Command::new("unzip")
+                .arg("-p")
+                .arg(&path)
+                .arg(name)
+                .output()
+                .unwrap();
+            assert!(entry.status.success(), "{name}");
+            (name.to_string(), entry.stdout)
+        })
+        .collect()
 }
 
 #[test]

@@ -159,7 +159,7 @@ unreadable, 4 the store could not be written.")]
     #[command(subcommand)]
     Db(DbCommand),
 
-    /// Serve receipts and exports over HTTP for dashboards and support tools.
+    /// Serve receipts and exports over HTTP, with a web page for support and finance teams.
     Serve(super::serve::ServeArgs),
 
     /// List every column key with its type and headers, and the named column sets.

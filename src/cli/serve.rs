@@ -9,7 +9,7 @@ use super::args::InputArgs;
 use crate::error::{Error, Result};
 use crate::serve::auth::{ENV_TOKEN, TokenSources};
 
-/// Serve receipts and exports over HTTP.
+/// Serve receipts and exports over HTTP, and a web page for them.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   RECIBO_SERVE_TOKEN=... recibo serve -i samples/transactions.csv --listen 127.0.0.1:8080
@@ -20,12 +20,17 @@ use crate::serve::auth::{ENV_TOKEN, TokenSources};
 
 Endpoints: GET /v1/refunds/{id}/receipt.pdf?lang=&tz= (any of the refund's IDs; lang or
 Accept-Language), GET /v1/transactions/export?format=csv|xlsx|jsonl&columns=&<filters>,
-GET /v1/transactions?limit=&cursor=&<filters> (JSON pages), GET /healthz, GET /metrics.
+GET /v1/transactions?limit=&cursor=&<filters> (JSON pages), GET /v1/receipts.zip?lang=&<filters>
+(every receipt of a view, streamed), GET /healthz, GET /metrics.
 Filters are the export command's flags without dashes: from, to, tz, currency, type, method,
 acquirer, status, id, related, shard.
 
-Every endpoint but /healthz needs `Authorization: Bearer <token>`, a token from
-RECIBO_SERVE_TOKEN or --token-file. SIGHUP reloads the input files and the token file (a
+A web page at / lets support agents and accountants sign in with a token, find a transaction
+by any ID, filter, and download receipts and exports from a browser; its session cookie
+ends on sign-out or after --session-idle minutes unused.
+
+Every endpoint but /healthz needs `Authorization: Bearer <token>` (or the web page's
+session), a token from RECIBO_SERVE_TOKEN or --token-file. SIGHUP reloads the input files and the token file (a
 reload that fails keeps the old ones); SIGTERM stops after the requests in flight.
 The first line on standard output is `listening on http://ADDRESS`.")]
 pub struct ServeArgs {
