@@ -339,7 +339,12 @@ impl Store {
 }
 
 /// Reads every record through `read` into `batches`.
-type ReadAll<'a> = dyn FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + 'a;
+type ReadAll<'a> =
+    dyn FnMut(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + Send + 'a;
+
+/// Batches filled while the last one is written: reading and parsing go on on one core
+/// while the database takes the batch before on another.
+const BATCHES_IN_FLIGHT: usize = 2;
 
 fn import_into(
     url: &DbUrl,
@@ -348,42 +353,75 @@ fn import_into(
     tick: &dyn Fn(),
     read: &mut ReadAll<'_>,
 ) -> Result<ImportStats> {
+    use std::sync::mpsc::sync_channel;
+
     let write_error = |e: String| Error::output(url, url.scrub(e));
     let before = batches.count().map_err(write_error)?;
     let bulk = before == 0 && batches.begin_bulk().map_err(write_error)?;
     let mut stats = ImportStats::default();
-    // The batch's rows, kept between batches so their strings' buffers are reused.
-    let mut batch: Vec<Transaction> = Vec::with_capacity(batch_rows.min(DEFAULT_BATCH_ROWS));
-    let mut pending = 0usize;
     let mut changed = 0u64;
-    let outcome = read(&mut |tx| {
-        tick();
-        // What a store cannot keep was refused by the reader (`schema::unstorable`), as a
-        // bad record naming file, row and field.
-        if pending == batch.len() {
-            batch.push(tx.clone());
-        } else {
-            batch[pending].clone_from(tx);
+    // Full batches go to the writer (this thread) with their row counts; written ones come
+    // back, so their rows' string buffers are reused.
+    let (full_tx, full_rx) = sync_channel::<(Vec<Transaction>, usize)>(BATCHES_IN_FLIGHT);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<Transaction>>(BATCHES_IN_FLIGHT + 1);
+    let (rest, written) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut batch: Vec<Transaction> =
+                Vec::with_capacity(batch_rows.min(DEFAULT_BATCH_ROWS));
+            let mut pending = 0usize;
+            let writer_stopped = || Error::System("the store's writer stopped".into());
+            let outcome = read(&mut |tx| {
+                // What a store cannot keep was refused by the reader (`schema::unstorable`),
+                // as a bad record naming file, row and field.
+                if pending == batch.len() {
+                    batch.push(tx.clone());
+                } else {
+                    batch[pending].clone_from(tx);
+                }
+                pending += 1;
+                if pending == batch_rows {
+                    let next = empty_rx.try_recv().unwrap_or_default();
+                    full_tx
+                        .send((std::mem::replace(&mut batch, next), pending))
+                        .map_err(|_| writer_stopped())?;
+                    pending = 0;
+                }
+                Ok(())
+            });
+            // On a bad record or a failure the rows not yet written are dropped with the
+            // batch: the store holds whole batches only.
+            outcome.and_then(|read| {
+                if pending > 0 {
+                    full_tx
+                        .send((batch, pending))
+                        .map_err(|_| writer_stopped())?;
+                }
+                Ok(read)
+            })
+        });
+        let mut written: Result<()> = Ok(());
+        for (batch, rows) in full_rx.iter() {
+            match batches.write_batch(&batch[..rows]) {
+                Ok(n) => changed += n,
+                Err(e) => {
+                    written = Err(write_error(e));
+                    break;
+                }
+            }
+            for _ in 0..rows {
+                tick();
+            }
+            let _ = empty_tx.try_send(batch);
         }
-        pending += 1;
-        if pending == batch_rows {
-            changed += batches
-                .write_batch(&batch[..pending])
-                .map_err(write_error)?;
-            pending = 0;
-        }
-        Ok(())
+        // A writer that stopped closes the channel, which stops the reader at its next batch.
+        drop(full_rx);
+        let rest = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::System("the reader of the import stopped".into())));
+        (rest, written)
     });
-    // On a bad record or a failure the rows not yet written are dropped with the batch: the
-    // store holds whole batches only.
-    let rest = outcome.and_then(|read| {
-        if pending > 0 {
-            changed += batches
-                .write_batch(&batch[..pending])
-                .map_err(write_error)?;
-        }
-        Ok(read)
-    });
+    // The writer's own failure is the one to report, not the reader's stop that followed.
+    let rest = written.and(rest);
     // The indexes come back whatever happened; a killed import leaves them to the next
     // writer, which makes any that are missing when it opens the store.
     // A failure of the import itself is the error to report, not one rebuilding after it.

@@ -105,6 +105,11 @@ impl SqliteStore {
             // only the last batches before a power loss may be rolled back.
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(fail)?;
+            // Building a new store's indexes sorts every row once per index: SQLite's sorter
+            // may use more than one core for that.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+            conn.pragma_update(None, "threads", cores as i64)
+                .map_err(fail)?;
         }
         let mut store = SqliteStore {
             url: url.clone(),
