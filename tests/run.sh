@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a bare machine: installs the independent readers the tests
 # check outputs with (poppler's pdftotext/pdffonts/pdfinfo/pdfimages, qpdf, unzip, zbarimg for
-# QR codes, Python's openpyxl, pyHanko for signatures),
+# QR codes, Python's openpyxl, pyHanko for signatures, and for the web pages' browser tests
+# Chromium, chromedriver and Python's selenium),
 # the PostgreSQL server and openssl (for its test certificates) when they are missing, starts
 # a throwaway PostgreSQL cluster with TLS for the store tests (stopped again on exit), then
 # runs every test.
@@ -15,6 +16,8 @@ command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ||
   missing+=(postgresql)
 if ((${#missing[@]})); then
@@ -32,6 +35,10 @@ if ! python3 -c 'import pyhanko.sign.validation, pyhanko_certvalidator' >/dev/nu
   echo "tests/run.sh: installing pyhanko" >&2
   python3 -m pip install -q pyhanko pyhanko-certvalidator 2>/dev/null ||
     python3 -m pip install -q --break-system-packages pyhanko pyhanko-certvalidator
+fi
+if ! python3 -c 'import selenium' >/dev/null 2>&1; then
+  echo "tests/run.sh: installing selenium" >&2
+  python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
 fi
 
 # PostgreSQL for the store tests, unless one is given already.

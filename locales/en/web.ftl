@@ -17,7 +17,7 @@ web-search-hint = Transaction, original transaction, request, merchant order, ac
 web-search-button = Find
 web-filters = Filters
 web-from = From
-web-to = To
+web-to = Before (not included)
 web-tz = Time zone
 web-type = Type
 web-status = Status
@@ -29,6 +29,8 @@ web-apply = Apply
 web-clear = Clear filters
 web-transactions = Transactions
 web-none = No transaction matches these filters.
+# $zone: an IANA zone name
+web-times-in = Times in { $zone }
 web-next = Next page
 web-first = First page
 # $count: rows on this page

@@ -53,6 +53,8 @@ const TABLE_COLUMNS: [&str; 8] = [
     "referenceTransactionId",
     "orderDescription",
 ];
+/// Columns of free text, which the table wraps; every other cell stays on one line.
+const FREE_TEXT: [&str; 3] = ["orderDescription", "reason", "rejectReason"];
 const TYPES: [&str; 7] = [
     "PAYMENT",
     "REFUND",
@@ -352,7 +354,9 @@ fn message(locales: &Locales, lang: Lang, id: &str, args: &[(&str, String)]) -> 
 #[derive(Serialize)]
 struct TextCell {
     text: String,
-    number: bool,
+    /// How the table lays it out: `num` (right-aligned, one line), `text` (free text,
+    /// wrapped), or `""` (one line).
+    class: &'static str,
 }
 
 #[derive(Serialize)]
@@ -372,10 +376,13 @@ fn header_lang(lang: Lang) -> HeaderLang {
 
 /// A cell as the page shows it: amounts and times in the page's language, times in
 /// `zone`, text as it is.
+/// `with_zone`: a time names its zone (a field of one transaction); a table's times leave
+/// it to the caption.
 fn cell_text(
     locales: &Locales,
     lang: Lang,
     zone: Tz,
+    with_zone: bool,
     column: &Column,
     tx: &Transaction,
 ) -> TextCell {
@@ -390,11 +397,23 @@ fn cell_text(
             } else {
                 zone
             };
-            (locales.datetime_with_zone(lang, t, zone), false)
+            let text = if with_zone {
+                locales.datetime_with_zone(lang, t, zone)
+            } else {
+                locales.datetime(lang, t, zone)
+            };
+            (text, false)
         }
         Cell::Integer(i) => (i.to_string(), true),
     };
-    TextCell { text, number }
+    let class = if number {
+        "num"
+    } else if FREE_TEXT.contains(&column.key) {
+        "text"
+    } else {
+        ""
+    };
+    TextCell { text, class }
 }
 
 fn table_columns() -> Vec<&'static Column> {
@@ -422,7 +441,7 @@ fn table(
             href: format!("/t/{}", segment(&tx.transaction_id)),
             cells: shown
                 .iter()
-                .map(|c| cell_text(locales, lang, zone, c, tx))
+                .map(|c| cell_text(locales, lang, zone, false, c, tx))
                 .collect(),
         })
         .collect();
@@ -558,6 +577,12 @@ pub async fn index(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) ->
         "web-rows",
         &[("count", rows.len().to_string())],
     );
+    let times_in = message(
+        &app.locales,
+        lang,
+        "web-times-in",
+        &[("zone", zone.name().to_string())],
+    );
     let ctx = minijinja::context! {
         f => Value::from(Serde(&f)),
         types => Value::from(Serde(TYPES)),
@@ -566,6 +591,7 @@ pub async fn index(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) ->
         headers => Value::from(Serde(&headers_row)),
         rows => Value::from(Serde(&rows)),
         rows_caption,
+        times_in,
         next_href,
         first_href,
         hidden => Value::from(Serde(&hidden)),
@@ -834,7 +860,7 @@ pub async fn transaction(
         .map(|c| FieldRow {
             key: c.key,
             label: c.header(header_lang(lang)),
-            text: cell_text(&app.locales, lang, zone, c, &tx).text,
+            text: cell_text(&app.locales, lang, zone, true, c, &tx).text,
         })
         .collect();
     let (receipts, no_receipt) = if tx.is_successful_refund() {
