@@ -48,6 +48,7 @@ on_every_store!(
     a_bigger_store_matches_its_file_too,
     a_value_made_to_break_out_of_sql_selects_nothing,
     a_rerun_changes_nothing_and_a_later_report_updates_a_refund,
+    a_first_import_that_repeats_a_transaction_keeps_one_row_with_its_last_values,
     free_text_comes_back_byte_for_byte,
     a_time_finer_than_a_microsecond_is_refused_naming_file_row_and_field,
     a_nul_character_is_refused_naming_file_row_and_field,
@@ -551,6 +552,95 @@ fn a_rerun_changes_nothing_and_a_later_report_updates_a_refund(backend: Backend)
     let status = recibo(dir.path(), &["db", "status", "--db", &url, "--json"]);
     status.assert_code(0);
     assert_eq!(summary(&status)["transactions"].as_u64(), Some(2));
+}
+
+/// A first import fills an empty store the fast way (PostgreSQL copies batches straight
+/// into the table); a transaction the input repeats in a later batch still ends as one row
+/// with the later values, and the batches after it are kept too.
+fn a_first_import_that_repeats_a_transaction_keeps_one_row_with_its_last_values(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TestStore::new(backend, dir.path());
+    let header = [
+        "transactionId",
+        "transactionType",
+        "paymentTime",
+        "transactionAmountValue",
+        "transactionCurrency",
+        "status",
+    ];
+    let row = |id: &str, status: &str| -> Vec<String> {
+        [
+            id,
+            "PAYMENT",
+            "2026-10-02T08:00:00Z",
+            "12.50",
+            "BRL",
+            status,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let rows = vec![
+        row("P1", "PROCESSING"),
+        row("P2", "SUCCESS"),
+        row("P3", "SUCCESS"),
+        row("P1", "SUCCESS"),
+        row("P4", "FAIL"),
+        row("P5", "SUCCESS"),
+    ];
+    write_csv(dir.path(), "day.csv", &header, &rows, CsvStyle::default());
+    let run = recibo(
+        dir.path(),
+        &[
+            "import",
+            "-i",
+            "day.csv",
+            "--db",
+            &store.url,
+            "--batch-rows",
+            "2",
+            "--summary",
+            "-",
+        ],
+    );
+    run.assert_code(0);
+    let s = summary(&run);
+    assert_eq!(
+        (
+            s["added"].as_u64(),
+            s["updated"].as_u64(),
+            s["transactions"].as_u64()
+        ),
+        (Some(5), Some(1), Some(5)),
+        "{s}"
+    );
+    let out = recibo(
+        dir.path(),
+        &[
+            "export",
+            "--db",
+            &store.url,
+            "--columns",
+            "transactionId,status",
+            "--header-lang",
+            "key",
+        ],
+    );
+    out.assert_code(0);
+    let text = out.stdout_text();
+    let mut lines: Vec<&str> = text.lines().skip(1).collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "P1,SUCCESS",
+            "P2,SUCCESS",
+            "P3,SUCCESS",
+            "P4,FAIL",
+            "P5,SUCCESS"
+        ]
+    );
 }
 
 /// A gateway may give a refund the same ID as its payment (its API's own example does): the

@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::config::SslMode;
+use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -36,6 +37,9 @@ const SCHEMA_LOCK: i64 = 0x7265_6369_626f_0001;
 pub struct PgStore {
     pub(crate) url: DbUrl,
     client: Client,
+    /// A first import into an empty store copies batches straight into the table (see
+    /// [`PgStore::write_batch`]) until a batch meets a row already there.
+    direct: bool,
 }
 
 fn sql_type(kind: Kind) -> &'static str {
@@ -108,6 +112,14 @@ static MERGE: LazyLock<String> = LazyLock::new(|| {
 static COPY: LazyLock<String> = LazyLock::new(|| {
     format!(
         "COPY {STAGING} ({}) FROM STDIN (FORMAT binary)",
+        schema::column_list()
+    )
+});
+
+/// A batch copied straight into the table, with its `updated_at`.
+static COPY_DIRECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "COPY {TABLE} ({}, updated_at) FROM STDIN (FORMAT binary)",
         schema::column_list()
     )
 });
@@ -268,6 +280,7 @@ impl PgStore {
         let mut store = PgStore {
             url: url.clone(),
             client,
+            direct: false,
         };
         store.check_schema(access)?;
         if access == Access::Write {
@@ -509,67 +522,42 @@ pub(crate) fn message(e: &postgres::Error) -> String {
 impl Batches for PgStore {
     fn write_batch(&mut self, rows: &[Transaction]) -> std::result::Result<u64, String> {
         // One row per key (ID and type), the batch's last: a merge may not touch a row
-        // twice.
+        // twice, nor a copy add it twice.
         let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             last.insert((&row.transaction_id, row.transaction_type.as_str()), i);
         }
-        let types: Vec<Type> = COLUMNS.iter().map(|c| copy_type(c.kind)).collect();
+        let kept: Vec<&Transaction> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, row)| {
+                last.get(&(row.transaction_id.as_str(), row.transaction_type.as_str())) == Some(i)
+            })
+            .map(|(_, row)| row)
+            .collect();
         // Dropped without a commit (an error below), the transaction rolls back.
         let mut tx = self.client.transaction().map_err(|e| message(&e))?;
-        {
-            let writer = tx.copy_in(COPY.as_str()).map_err(|e| message(&e))?;
-            let mut writer = BinaryCopyInWriter::new(writer, &types);
-            for (i, row) in rows.iter().enumerate() {
-                if last.get(&(row.transaction_id.as_str(), row.transaction_type.as_str()))
-                    != Some(&i)
-                {
-                    continue;
+        if self.direct {
+            // Into an empty store the rows are new, unless the input repeats a transaction
+            // across batches: copied straight into the table they cost the server a third
+            // of a staged merge. The first batch that meets a row already there is rolled
+            // back to the savepoint and merged, and so is every batch after it.
+            let mut direct = tx.savepoint("recibo_direct").map_err(|e| message(&e))?;
+            match copy_rows(&mut direct, COPY_DIRECT.as_str(), &kept, Some(Utc::now())) {
+                Ok(()) => {
+                    direct.commit().map_err(|e| message(&e))?;
+                    tx.commit().map_err(|e| message(&e))?;
+                    return Ok(kept.len() as u64);
                 }
-                let v = schema::Values::of(row);
-                let t = &v.text;
-                let method_key: &str = &v.method_key;
-                let acquirer_key: &str = &v.acquirer_key;
-                writer
-                    .write(&[
-                        &t[0],
-                        &t[1],
-                        &t[2],
-                        &t[3],
-                        &t[4],
-                        &t[5],
-                        &t[6],
-                        &t[7],
-                        &t[8],
-                        &t[9],
-                        &t[10],
-                        &t[11],
-                        &t[12],
-                        &t[13],
-                        &v.payment_time,
-                        &v.product_code,
-                        &v.amount_minor,
-                        &v.currency,
-                        &v.settlement_minor,
-                        &v.settlement_currency,
-                        &v.fee_minor,
-                        &v.fee_currency,
-                        &v.tail[0],
-                        &v.tail[1],
-                        &v.tail[2],
-                        &v.tail[3],
-                        &v.tail[4],
-                        &v.tail[5],
-                        &method_key,
-                        &acquirer_key,
-                        &v.shard_hash,
-                    ])
-                    .map_err(|e| {
-                        format!("transaction {:?}: {}", row.transaction_id, message(&e))
-                    })?;
+                Err(e) if e.is_unique_violation() => {
+                    drop(direct);
+                    self.direct = false;
+                    tracing::debug!("a batch repeats rows already stored: merging from here on");
+                }
+                Err(e) => return Err(e.to_string()),
             }
-            writer.finish().map_err(|e| message(&e))?;
         }
+        copy_rows(&mut tx, COPY.as_str(), &kept, None).map_err(|e| e.to_string())?;
         let changed = tx.execute(MERGE.as_str(), &[]).map_err(|e| message(&e))?;
         tx.commit().map_err(|e| message(&e))?;
         Ok(changed)
@@ -578,10 +566,12 @@ impl Batches for PgStore {
     fn begin_bulk(&mut self) -> std::result::Result<bool, String> {
         self.under_schema_lock(&schema::drop_index_sql())
             .map_err(|e| message(&e))?;
+        self.direct = true;
         Ok(true)
     }
 
     fn end_bulk(&mut self) -> std::result::Result<(), String> {
+        self.direct = false;
         self.under_schema_lock(&schema::index_sql())
             .map_err(|e| message(&e))
     }
@@ -616,4 +606,104 @@ impl RowAccess for PgRow<'_> {
     fn time(&self, i: usize) -> std::result::Result<DateTime<Utc>, String> {
         self.0.try_get(i).map_err(|e| column_error(i, e))
     }
+}
+
+/// Why a batch could not be copied: the server's refusal, or the transaction whose row
+/// was being sent when it came.
+struct CopyError {
+    transaction: Option<String>,
+    error: postgres::Error,
+}
+
+impl CopyError {
+    fn db(error: postgres::Error) -> CopyError {
+        CopyError {
+            transaction: None,
+            error,
+        }
+    }
+
+    /// A row that is in the table already (the server may say so during the copy or at
+    /// its end).
+    fn is_unique_violation(&self) -> bool {
+        self.error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+    }
+}
+
+impl std::fmt::Display for CopyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.transaction {
+            Some(id) => write!(f, "transaction {id:?}: {}", message(&self.error)),
+            None => f.write_str(&message(&self.error)),
+        }
+    }
+}
+
+/// Copies `rows` with `statement` (binary COPY of every column, then `updated_at` when
+/// given).
+fn copy_rows(
+    tx: &mut postgres::Transaction<'_>,
+    statement: &str,
+    rows: &[&Transaction],
+    updated_at: Option<DateTime<Utc>>,
+) -> std::result::Result<(), CopyError> {
+    let mut types: Vec<Type> = COLUMNS.iter().map(|c| copy_type(c.kind)).collect();
+    if updated_at.is_some() {
+        types.push(Type::TIMESTAMPTZ);
+    }
+    let writer = tx.copy_in(statement).map_err(CopyError::db)?;
+    let mut writer = BinaryCopyInWriter::new(writer, &types);
+    for row in rows {
+        let v = schema::Values::of(row);
+        let t = &v.text;
+        let method_key: &str = &v.method_key;
+        let acquirer_key: &str = &v.acquirer_key;
+        let values: [&(dyn ToSql + Sync); 31] = [
+            &t[0],
+            &t[1],
+            &t[2],
+            &t[3],
+            &t[4],
+            &t[5],
+            &t[6],
+            &t[7],
+            &t[8],
+            &t[9],
+            &t[10],
+            &t[11],
+            &t[12],
+            &t[13],
+            &v.payment_time,
+            &v.product_code,
+            &v.amount_minor,
+            &v.currency,
+            &v.settlement_minor,
+            &v.settlement_currency,
+            &v.fee_minor,
+            &v.fee_currency,
+            &v.tail[0],
+            &v.tail[1],
+            &v.tail[2],
+            &v.tail[3],
+            &v.tail[4],
+            &v.tail[5],
+            &method_key,
+            &acquirer_key,
+            &v.shard_hash,
+        ];
+        let written = match &updated_at {
+            Some(at) => {
+                let mut with: Vec<&(dyn ToSql + Sync)> = values.to_vec();
+                with.push(at);
+                writer.write(&with)
+            }
+            None => writer.write(&values),
+        };
+        written.map_err(|error| CopyError {
+            transaction: Some(row.transaction_id.clone()),
+            error,
+        })?;
+    }
+    writer.finish().map_err(CopyError::db)?;
+    Ok(())
 }
