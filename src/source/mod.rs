@@ -407,6 +407,64 @@ pub fn read_all(
     }
 }
 
+/// Runs `produce` on its own thread, handing the records it gives to `each` here a
+/// batch at a time, so that producing (a store's reads) and consuming (an output's
+/// writes) each use a core. Batches come back to be refilled: memory stays flat. When
+/// `each` fails, `produce` is stopped at its next batch and `each`'s error is returned.
+pub(crate) fn ahead<P>(
+    produce: P,
+    mut each: impl FnMut(&Transaction) -> Result<()>,
+) -> Result<ReadStats>
+where
+    P: FnOnce(&mut dyn FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> + Send,
+{
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<Transaction>, usize)>(BATCHES_IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<Transaction>>();
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let stopped = || Error::System("the reading stopped".into());
+            let mut batch: Vec<Transaction> = Vec::with_capacity(BATCH_RECORDS);
+            let mut used = 0;
+            let read = produce(&mut |tx| {
+                if used == batch.len() {
+                    batch.push(tx.clone());
+                } else {
+                    batch[used].clone_from(tx);
+                }
+                used += 1;
+                if used == BATCH_RECORDS {
+                    let next = empty_rx.try_recv().unwrap_or_default();
+                    full_tx
+                        .send((std::mem::replace(&mut batch, next), used))
+                        .map_err(|_| stopped())?;
+                    used = 0;
+                }
+                Ok(())
+            });
+            // What was read before a failure is handed on before the failure is.
+            if used > 0 {
+                let _ = full_tx.send((batch, used));
+            }
+            read
+        });
+        let consumed = (|| {
+            for (batch, used) in full_rx.iter() {
+                batch[..used].iter().try_for_each(&mut each)?;
+                let _ = empty_tx.send(batch);
+            }
+            Ok(())
+        })();
+        // A consumer that failed stops the producer at its next batch.
+        drop(full_rx);
+        let produced = producer.join().unwrap_or_else(|_| {
+            Err(Error::System(
+                "the reading thread stopped unexpectedly".into(),
+            ))
+        });
+        consumed.and(produced)
+    })
+}
+
 /// Records parsed per batch.
 const BATCH_RECORDS: usize = 512;
 /// Batches queued between the reader thread and the writer.
@@ -504,5 +562,79 @@ pub(crate) fn record_error(location: Location, e: FieldError) -> Error {
         location,
         field: Some(e.field),
         message: e.message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn numbered(n: usize) -> Transaction {
+        let mut tx = Transaction::blank(Currency::parse("USD").unwrap());
+        tx.transaction_id = n.to_string();
+        tx
+    }
+
+    #[test]
+    fn records_read_ahead_arrive_in_order_and_failures_on_either_side_stop_both() {
+        // Every record, in order, with the producer's stats.
+        let mut seen = Vec::new();
+        let stats = ahead(
+            |each| {
+                for n in 0..2000 {
+                    each(&numbered(n))?;
+                }
+                Ok(ReadStats {
+                    records: 2000,
+                    ..ReadStats::default()
+                })
+            },
+            |tx| {
+                seen.push(tx.transaction_id.parse::<usize>().unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(stats.records, 2000);
+        assert_eq!(seen, (0..2000).collect::<Vec<_>>());
+
+        // The producer's failure comes after the records it gave before it.
+        let mut seen = 0;
+        let err = ahead(
+            |each| {
+                for n in 0..600 {
+                    each(&numbered(n))?;
+                }
+                Err(Error::usage("row 601 is bad"))
+            },
+            |_| {
+                seen += 1;
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert_eq!((seen, err.to_string().contains("row 601")), (600, true));
+
+        // The consumer's failure is the one returned, and stops the producer early.
+        let produced = AtomicUsize::new(0);
+        let err = ahead(
+            |each| {
+                for n in 0..1_000_000 {
+                    produced.fetch_add(1, Ordering::Relaxed);
+                    each(&numbered(n))?;
+                }
+                Ok(ReadStats::default())
+            },
+            |tx| {
+                if tx.transaction_id == "700" {
+                    return Err(Error::usage("the disk is full"));
+                }
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("disk is full"), "{err}");
+        assert!(produced.load(Ordering::Relaxed) < 100_000);
     }
 }

@@ -448,16 +448,23 @@ pub struct StoreSource {
 }
 
 impl StoreSource {
-    pub fn read(&self, mut each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
-        if let Some(query) = &self.query {
-            return query.read(&self.url, &self.filter, &mut each);
-        }
-        let mut store = Store::open(&self.url, Access::Read)?;
-        let records = store.read(&self.filter, &mut each)?;
-        Ok(ReadStats {
-            records,
-            ..ReadStats::default()
-        })
+    /// Reads the store on its own thread, a batch of rows ahead of `each`: the database's
+    /// side and the writing of the output each use a core.
+    pub fn read(&self, each: impl FnMut(&Transaction) -> Result<()>) -> Result<ReadStats> {
+        crate::source::ahead(
+            |each| {
+                if let Some(query) = &self.query {
+                    return query.read(&self.url, &self.filter, each);
+                }
+                let mut store = Store::open(&self.url, Access::Read)?;
+                let records = store.read(&self.filter, each)?;
+                Ok(ReadStats {
+                    records,
+                    ..ReadStats::default()
+                })
+            },
+            each,
+        )
     }
 }
 

@@ -356,10 +356,16 @@ fn column_error(i: usize, e: impl std::fmt::Display) -> String {
 
 impl RowAccess for SqliteRow<'_> {
     fn text(&self, i: usize) -> std::result::Result<&str, String> {
-        self.0
-            .get_ref(i)
-            .and_then(|v| v.as_str().map_err(Into::into))
-            .map_err(|e| column_error(i, e))
+        match self.0.get_ref(i).map_err(|e| column_error(i, e))? {
+            // Checked, since another program may have written the file; with SIMD, as
+            // every text field of every row passes here.
+            ValueRef::Text(bytes) => simdutf8::basic::from_utf8(bytes)
+                .map_err(|_| column_error(i, "text that is not UTF-8")),
+            other => Err(column_error(
+                i,
+                format!("{} where text belongs", other.data_type()),
+            )),
+        }
     }
     fn int(&self, i: usize) -> std::result::Result<i64, String> {
         self.0
