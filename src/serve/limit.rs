@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// Addresses remembered at most; past this, windows that ended are forgotten, and while
-/// none has, new addresses share one window.
+/// none has, the oldest window goes: a flood of addresses never makes new ones share a
+/// window it has used up.
 const MAX_CLIENTS: usize = 10_000;
 
 /// At most `per_window` requests a minute from one client address.
@@ -28,8 +29,9 @@ impl PerAddress {
     /// Counts a request; the seconds to wait when the client has used its window up.
     pub fn admit(&self, client: Option<IpAddr>) -> Result<(), u64> {
         let now = Instant::now();
-        // An IPv6 client commonly holds a whole /64: it counts as one address.
-        let client = client.map(|ip| match ip {
+        // An IPv6 client commonly holds a whole /64: it counts as one address. An IPv4
+        // client on a dual-stack socket (`::ffff:a.b.c.d`) is its IPv4 address.
+        let client = client.map(|ip| match ip.to_canonical() {
             IpAddr::V6(v6) => {
                 let mut segments = v6.segments();
                 segments[4..].fill(0);
@@ -38,11 +40,15 @@ impl PerAddress {
             v4 => v4,
         });
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        let mut client = client;
         if clients.len() >= MAX_CLIENTS && !clients.contains_key(&client) {
             clients.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-            if clients.len() >= MAX_CLIENTS {
-                client = None;
+            if clients.len() >= MAX_CLIENTS
+                && let Some(oldest) = clients
+                    .iter()
+                    .min_by_key(|(_, (start, _))| *start)
+                    .map(|(k, _)| *k)
+            {
+                clients.remove(&oldest);
             }
         }
         let (start, count) = clients.entry(client).or_insert((now, 0));
@@ -81,5 +87,22 @@ mod tests {
         }
         assert!(limit.admit(v6("2001:db8:1:2:ffff::9")).is_err());
         assert!(limit.admit(v6("2001:db8:1:3::1")).is_ok());
+        // IPv4 clients of a dual-stack socket keep their own windows, apart from ::1.
+        let limit = PerAddress::per_minute(1);
+        assert!(limit.admit(v6("::ffff:192.0.2.7")).is_ok());
+        assert!(limit.admit(v6("::ffff:192.0.2.8")).is_ok());
+        assert!(limit.admit(v6("::1")).is_ok());
+        assert!(limit.admit(v6("::ffff:192.0.2.7")).is_err());
+    }
+
+    #[test]
+    fn a_flood_of_addresses_does_not_lock_out_a_new_one() {
+        let limit = PerAddress::per_minute(1);
+        for i in 0..(MAX_CLIENTS as u32 + 50) {
+            let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i);
+            let _ = limit.admit(Some(IpAddr::V4(ip)));
+            let _ = limit.admit(Some(IpAddr::V4(ip)));
+        }
+        assert!(limit.admit(Some("192.0.2.99".parse().unwrap())).is_ok());
     }
 }

@@ -72,9 +72,12 @@ impl Sessions {
     /// Whether the request's session cookie names a live session whose token is still
     /// accepted; a live one is kept alive, a dead one forgotten.
     pub fn check(&self, headers: &HeaderMap, tokens: &Tokens) -> bool {
-        let Some(value) = cookie(headers, COOKIE) else {
-            return false;
-        };
+        // Every value is tried: a cookie of the same name set for a parent domain must
+        // not shadow this server's.
+        cookies(headers, COOKIE).any(|value| self.check_value(value, tokens))
+    }
+
+    fn check_value(&self, value: &str, tokens: &Tokens) -> bool {
         let now = Instant::now();
         let key = key(value);
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
@@ -93,8 +96,8 @@ impl Sessions {
 
     /// Ends the request's session, if it has one.
     pub fn close(&self, headers: &HeaderMap) {
-        if let Some(value) = cookie(headers, COOKIE) {
-            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        for value in cookies(headers, COOKIE) {
             open.remove(&key(value));
         }
     }
@@ -113,15 +116,20 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The value of the cookie `name` among a request's `Cookie` headers.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// The first value of the cookie `name` among a request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &'static str) -> Option<&'h str> {
+    cookies(headers, name).next()
+}
+
+/// Every value of the cookie `name` among a request's `Cookie` headers, in order.
+fn cookies<'h>(headers: &'h HeaderMap, name: &'static str) -> impl Iterator<Item = &'h str> + 'h {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .filter(move |(k, _)| *k == name)
         .map(|(_, v)| v.trim())
 }
 
@@ -163,6 +171,8 @@ mod tests {
         );
         assert!(sessions.check(&with_cookie(&value), &tokens));
         assert!(!sessions.check(&with_cookie(&value[1..]), &tokens));
+        let shadowed = with_cookie(&format!("junk; {COOKIE}={value}"));
+        assert!(sessions.check(&shadowed, &tokens), "a junk value first");
         assert!(!sessions.check(&HeaderMap::new(), &tokens));
         sessions.close(&with_cookie(&value));
         assert!(!sessions.check(&with_cookie(&value), &tokens));
