@@ -1308,6 +1308,77 @@ fn a_client_that_stops_reading_loses_its_export_slot_and_one_client_cannot_take_
     assert!(server.log().contains("took no data"), "{}", server.log());
 }
 
+#[test]
+fn a_client_that_reads_slowly_but_steadily_gets_the_whole_export() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir.path())
+        .args(["sample", "--rows", "40000", "--seed", "4", "-o", "data.csv"])
+        .output()
+        .unwrap();
+    assert!(sample.status.success());
+    let server = Server::start_in(
+        dir,
+        &["-i", "data.csv", "--send-timeout", "2"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    let auth = format!("Bearer {TOKEN}");
+    let export = server.url("/v1/transactions/export?columns=reference");
+    let whole = get(&export, &[("authorization", &auth)]);
+    assert_eq!(whole.status, 200);
+
+    assert!(whole.body.len() > 2_000_000, "{} bytes", whole.body.len());
+    // About 200 KB/s for 4 s: far slower than the export is written, so the writer waits
+    // on this client the whole time, but it never goes two seconds without taking data.
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        slow,
+        "GET /v1/transactions/export?columns=reference HTTP/1.1\r\nHost: {address}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut received = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(4) {
+        let n = slow.read(&mut buf).unwrap();
+        assert!(n > 0, "the export ended early");
+        received.extend_from_slice(&buf[..n]);
+        std::thread::sleep(Duration::from_millis(80));
+    }
+    slow.read_to_end(&mut received).unwrap();
+    assert!(
+        received.ends_with(b"0\r\n\r\n"),
+        "the slow client's export was cut off: {}",
+        server.log()
+    );
+    let head_end = received.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(received[..head_end].starts_with(b"HTTP/1.1 200"));
+    assert_eq!(
+        dechunk(&received[head_end..]),
+        whole.body,
+        "the same bytes, slowly"
+    );
+    assert!(!server.log().contains("took no data"), "{}", server.log());
+}
+
+/// The payload of a chunked HTTP/1.1 body.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..line]).unwrap().trim(), 16).unwrap();
+        body = &body[line + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
+}
+
 /// A store loaded with `rows`: a file in `dir`, or a fresh database on the test
 /// PostgreSQL server (`RECIBO_TEST_PG_URL`, started by tests/run.sh).
 fn store_with(dir: &Path, postgres: bool, rows: &[&str]) -> String {

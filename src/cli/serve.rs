@@ -74,8 +74,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub max_exports_per_client: usize,
 
-    /// Seconds an export waits for a client that stopped reading before it gives up and
-    /// frees its slot.
+    /// Seconds an export or a receipts ZIP waits for a client that takes no data before it
+    /// gives up and frees its slot; a slow client that keeps reading keeps its download.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub send_timeout: u64,
 

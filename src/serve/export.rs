@@ -38,9 +38,14 @@ use crate::sink::jsonl::JsonlSink;
 use crate::sink::{self, ExportOptions, Format, Sink};
 use crate::store::query::Position;
 
-/// Chunks waiting between the thread writing an export and the connection; with the
-/// writer's 64 KiB buffer this bounds an export's memory to about a megabyte.
-const CHUNKS_IN_FLIGHT: usize = 8;
+/// Pieces waiting between the thread writing an export and the connection: with
+/// [`PIECE`] this bounds an export's memory to about half a megabyte beyond its writer's
+/// buffer.
+const CHUNKS_IN_FLIGHT: usize = 32;
+/// Largest piece handed to the connection. The send timeout runs from one piece to the
+/// next, so small pieces let a client that reads slowly but steadily (a download at a few
+/// KB/s) keep going, while one that stopped reading still loses its slot.
+const PIECE: usize = 16 * 1024;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const DEFAULT_PAGE: usize = 100;
 
@@ -599,24 +604,33 @@ impl Write for ChunkWriter {
         if buf.is_empty() {
             return Ok(0);
         }
-        let chunk = Ok(Bytes::copy_from_slice(buf));
-        let sent = self
-            .runtime
-            .block_on(tokio::time::timeout(self.timeout, self.chunks.send(chunk)));
-        match sent {
-            Ok(Ok(())) => Ok(buf.len()),
-            Ok(Err(_)) => Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the client closed the connection",
-            )),
-            Err(_) => Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "the client took no data for {} s (--send-timeout)",
-                    self.timeout.as_secs()
-                ),
-            )),
+        let mut rest = Bytes::copy_from_slice(buf);
+        while !rest.is_empty() {
+            let piece = rest.split_to(rest.len().min(PIECE));
+            let sent = self.runtime.block_on(tokio::time::timeout(
+                self.timeout,
+                self.chunks.send(Ok(piece)),
+            ));
+            match sent {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "the client closed the connection",
+                    ));
+                }
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "the client took no data for {} s (--send-timeout)",
+                            self.timeout.as_secs()
+                        ),
+                    ));
+                }
+            }
         }
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -61,6 +61,8 @@ const ROUTES: [&str; 16] = [
 const MAX_URI: usize = 8 * 1024;
 /// No endpoint takes a body; this only bounds what a client can make the server read.
 const MAX_BODY: usize = 16 * 1024;
+/// Unsent bytes a connection's socket may hold before a writer waits (`TCP_NOTSENT_LOWAT`).
+const UNSENT_LOW_WATER: u32 = 128 * 1024;
 /// How long requests in flight may go on after SIGTERM, beyond the request timeout.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -237,6 +239,14 @@ pub async fn serve(app: Arc<App>, listen: SocketAddr, request_timeout: Duration)
     let mut stopped = stop_rx;
     // With each connection's peer address, for the limits kept per client.
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    // The kernel wakes a writer when a socket's buffer has room again; with the large
+    // buffers a connection grows, that can be megabytes later, and an export to a client
+    // that reads slowly but steadily would look stalled for longer than `--send-timeout`.
+    // Capping the unsent bytes makes room show as soon as the client takes data.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let _ = socket2::SockRef::from(&*tcp).set_tcp_notsent_lowat(UNSENT_LOW_WATER);
+    });
     let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = stopping.wait_for(|stop| *stop).await;
     });
