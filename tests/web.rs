@@ -195,13 +195,19 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(write_fixture, &["-i", "data.csv"])
+    }
+
+    /// A server on what `fixture` writes into its folder, started with `args`.
+    fn start_with(fixture: impl FnOnce(&Path), args: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        write_fixture(dir.path());
+        fixture(dir.path());
         let stderr = dir.path().join("server.log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_recibo"));
         command
             .current_dir(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0", "-i", "data.csv"])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env_remove("RECIBO_GATEWAY_CONFIG")
             .env_remove("RECIBO_DB")
             .env("RECIBO_SERVE_TOKEN", TOKEN)
@@ -425,6 +431,17 @@ fn script_sources(policy: &str) -> Option<Vec<String>> {
             .find(|(name, _)| name == wanted)
             .map(|(_, sources)| sources.clone())
     })
+}
+
+/// The links of a page's table rows (the first cell's), unescaped, in order.
+fn row_links(html: &str) -> Vec<String> {
+    html.match_indices("<td><a href=\"")
+        .filter_map(|(at, m)| {
+            let start = at + m.len();
+            let len = html[start..].find('"')?;
+            Some(unescape(&html[start..start + len]))
+        })
+        .collect()
 }
 
 /// The `data-id`s of the `<tr>`s of a page, in order.
@@ -930,4 +947,355 @@ fn the_pages_work_in_a_real_browser() {
         "browser.py ran too few scenarios\n{report}"
     );
     eprintln!("{out}");
+}
+
+/// Rows that make a transaction hard to reach: a refund that carries its payment's ID, a
+/// payment whose ID many rows carry before it and with more refunds than its page lists,
+/// and refunds whose IDs are `.` and `..`, which a browser resolves away in a path.
+const SHARED_ID: &str = "SHARED-1";
+const CROWDED: &str = "CROWDED-PAY";
+const CROWDED_REFUNDS: usize = 205;
+const CARRIERS: usize = 70;
+const DOT_PAYMENT: &str = "DOT-PAY";
+
+fn hard_rows() -> Vec<Vec<String>> {
+    let row = |id: &str, original: &str, order: &str, kind: &str, time: &str, amount: &str| {
+        let fields = [
+            "M900", "Antom", "", id, original, "", order, "", kind, time, amount, "CNY", "SUCCESS",
+            "", "Kettle", "CARD",
+        ];
+        fields.iter().map(|f| f.to_string()).collect::<Vec<_>>()
+    };
+    let mut rows = vec![
+        row(
+            SHARED_ID,
+            "",
+            "O-S",
+            "PAYMENT",
+            "2026-10-01T10:00:00Z",
+            "50.00",
+        ),
+        row(
+            SHARED_ID,
+            SHARED_ID,
+            "O-S",
+            "REFUND",
+            "2026-10-02T10:00:00Z",
+            "-20.00",
+        ),
+    ];
+    // Payments whose merchant order ID is the crowded payment's ID, then its refunds, all
+    // before it in the file and in time.
+    for i in 0..CARRIERS {
+        let id = format!("CARRIER-{i:03}");
+        rows.push(row(
+            &id,
+            "",
+            CROWDED,
+            "PAYMENT",
+            "2026-09-01T10:00:00Z",
+            "1.00",
+        ));
+    }
+    for i in 0..CROWDED_REFUNDS {
+        let id = format!("CROWDED-R{i:03}");
+        rows.push(row(
+            &id,
+            CROWDED,
+            "O-C",
+            "REFUND",
+            "2026-09-02T10:00:00Z",
+            "-0.01",
+        ));
+    }
+    rows.push(row(
+        CROWDED,
+        "",
+        "O-C",
+        "PAYMENT",
+        "2026-09-03T10:00:00Z",
+        "900.00",
+    ));
+    rows.push(row(
+        DOT_PAYMENT,
+        "",
+        "O-D",
+        "PAYMENT",
+        "2026-10-05T10:00:00Z",
+        "30.00",
+    ));
+    rows.push(row(
+        ".",
+        DOT_PAYMENT,
+        "O-D",
+        "REFUND",
+        "2026-10-06T10:00:00Z",
+        "-1.00",
+    ));
+    rows.push(row(
+        "..",
+        DOT_PAYMENT,
+        "O-D",
+        "REFUND",
+        "2026-10-07T10:00:00Z",
+        "-2.00",
+    ));
+    rows
+}
+
+fn write_hard_rows(dir: &Path) {
+    support::write_csv(
+        dir,
+        "data.csv",
+        &HEADER,
+        &hard_rows(),
+        support::CsvStyle::default(),
+    );
+}
+
+/// The query pairs of a link.
+fn link_query(link: &str) -> Vec<(String, String)> {
+    let query = link.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn is_link_to(link: &str, id: &str, kind: &str) -> bool {
+    link.starts_with("/t?")
+        && link_query(link)
+            == [
+                ("id".to_string(), id.to_string()),
+                ("type".to_string(), kind.to_string()),
+            ]
+}
+
+#[test]
+fn every_transaction_is_reachable_whatever_its_id_from_files_and_from_a_store() {
+    // The same rows read from the files and from a SQLite store imported from them.
+    let from_store = |dir: &Path| {
+        write_hard_rows(dir);
+        let import = Command::new(env!("CARGO_BIN_EXE_recibo"))
+            .current_dir(dir)
+            .args(["import", "-i", "data.csv", "--db", "sqlite:store.db"])
+            .output()
+            .unwrap();
+        assert!(
+            import.status.success(),
+            "{}",
+            String::from_utf8_lossy(&import.stderr)
+        );
+    };
+    let servers = [
+        (
+            "files",
+            Server::start_with(write_hard_rows, &["-i", "data.csv"]),
+        ),
+        (
+            "store",
+            Server::start_with(from_store, &["--db", "sqlite:store.db"]),
+        ),
+    ];
+    for (what, server) in &servers {
+        let (_, cookie) = server.sign_in();
+        let get = |path: &str| server.get(path, Some(&cookie));
+
+        // The ID alone names two transactions: a list of both, each linked by its type.
+        let both = get(&format!("/t/{SHARED_ID}"));
+        assert_eq!(both.status, 200, "{what}");
+        let links = row_links(&both.text());
+        assert_eq!(links.len(), 2, "{what}: {links:?}");
+        assert!(
+            links.iter().any(|l| is_link_to(l, SHARED_ID, "PAYMENT")),
+            "{what}: {links:?}"
+        );
+        assert!(
+            links.iter().any(|l| is_link_to(l, SHARED_ID, "REFUND")),
+            "{what}: {links:?}"
+        );
+        let searched = get(&format!("/search?q={SHARED_ID}"));
+        assert_eq!(row_links(&searched.text()), links, "{what}: searching it");
+
+        let refund = get(&format!("/t?id={SHARED_ID}&type=REFUND"));
+        assert_eq!(refund.status, 200, "{what}");
+        let html = refund.text();
+        assert!(
+            html.contains("class=\"receipt\""),
+            "{what}: the refund's receipts"
+        );
+        let related = row_links(&html);
+        assert_eq!(related.len(), 1, "{what}: {related:?}");
+        assert!(
+            is_link_to(&related[0], SHARED_ID, "PAYMENT"),
+            "{what}: {related:?}"
+        );
+        let payment = get(&format!("/t?id={SHARED_ID}&type=payment"));
+        assert_eq!(payment.status, 200, "{what}");
+        let html = payment.text();
+        assert!(
+            html.contains("id=\"no-receipt\""),
+            "{what}: a payment has no receipt"
+        );
+        let related = row_links(&html);
+        assert!(
+            related.len() == 1 && is_link_to(&related[0], SHARED_ID, "REFUND"),
+            "{what}: {related:?}"
+        );
+        assert_eq!(
+            get(&format!("/t?id={SHARED_ID}&type=CAPTURE")).status,
+            404,
+            "{what}"
+        );
+
+        // More rows carry the crowded payment's ID than a search lists, and more refunds
+        // refer to it than its page lists: it is still found, and its page says how many
+        // refunds it leaves out.
+        let found = get(&format!("/search?q={CROWDED}"));
+        assert_eq!(found.status, 303, "{what}: {}", found.text());
+        assert!(
+            is_link_to(server.location(&found), CROWDED, "PAYMENT"),
+            "{what}"
+        );
+        let page = get(&format!("/t?id={CROWDED}&type=PAYMENT")).text();
+        let related = row_links(&page);
+        assert_eq!(related.len(), 200, "{what}: refunds listed");
+        assert!(
+            related.iter().all(|l| link_query(l)[1].1 == "REFUND"),
+            "{what}"
+        );
+        let more = CROWDED_REFUNDS - 200;
+        assert!(
+            page.contains(&format!("{more} more related transactions are not listed")),
+            "{what}: no word of the {more} refunds left out"
+        );
+        let carrier = get("/search?q=CARRIER-007");
+        assert_eq!(carrier.status, 303, "{what}");
+        assert!(
+            is_link_to(server.location(&carrier), "CARRIER-007", "PAYMENT"),
+            "{what}"
+        );
+
+        // `.` and `..`: linked in the query, where a browser keeps them.
+        let family = get(&format!("/t?id={DOT_PAYMENT}&type=PAYMENT")).text();
+        let related = row_links(&family);
+        for dots in [".", ".."] {
+            assert!(
+                related.iter().any(|l| is_link_to(l, dots, "REFUND")),
+                "{what}: {dots:?} among {related:?}"
+            );
+            let searched = get(&format!("/search?q={dots}"));
+            assert_eq!(searched.status, 303, "{what}: searching {dots:?}");
+            assert!(
+                is_link_to(server.location(&searched), dots, "REFUND"),
+                "{what}"
+            );
+            let html = get(&format!("/t?id={dots}&type=REFUND")).text();
+            assert!(html.contains("id=\"no-receipt\""), "{what}: {dots:?}");
+            assert!(
+                html.contains("cannot be part of a link"),
+                "{what}: {dots:?} says why its receipt has no link"
+            );
+        }
+    }
+}
+
+/// The value of a sign-in form's hidden `next` field, unescaped.
+fn next_field(html: &str) -> Option<String> {
+    let marker = "<input type=\"hidden\" name=\"next\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let len = html[start..].find('"')?;
+    Some(unescape(&html[start..start + len]))
+}
+
+#[test]
+fn a_link_followed_before_signing_in_is_where_signing_in_goes() {
+    let server = Server::start_with(write_hard_rows, &["-i", "data.csv"]);
+    let wanted = format!("/t?id={SHARED_ID}&type=REFUND");
+    let away = server.get(&wanted, None);
+    assert_eq!(away.status, 303);
+    let signin = server.location(&away).to_string();
+    assert!(signin.starts_with("/signin?"), "{signin}");
+    assert_eq!(link_query(&signin), [("next".to_string(), wanted.clone())]);
+    let form = server.get(&signin, None).text();
+    assert_eq!(
+        next_field(&form).as_deref(),
+        Some(wanted.as_str()),
+        "{form}"
+    );
+
+    let signed_in = server.post("/signin", &[("token", TOKEN), ("next", &wanted)], None);
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(server.location(&signed_in), wanted);
+    // A wrong token keeps the page to go on to.
+    let wrong = server.post(
+        "/signin",
+        &[("token", WRONG_TOKEN), ("next", &wanted)],
+        None,
+    );
+    assert_eq!(wrong.status, 401);
+    assert_eq!(next_field(&wrong.text()).as_deref(), Some(wanted.as_str()));
+    for elsewhere in [
+        "//evil.example/t",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let reply = server.post("/signin", &[("token", TOKEN), ("next", elsewhere)], None);
+        assert_eq!(reply.status, 303);
+        assert_eq!(server.location(&reply), "/", "next={elsewhere:?}");
+    }
+}
+
+#[test]
+fn with_a_public_origin_forms_are_taken_from_that_origin_only() {
+    const ORIGIN: &str = "https://receipts.example.com";
+    let server = Server::start_with(
+        write_hard_rows,
+        &[
+            "-i",
+            "data.csv",
+            "--public-origin",
+            "https://Receipts.example.com/",
+        ],
+    );
+    let post = |origin: &str| {
+        send(
+            "POST",
+            &server.url("/signin"),
+            vec![
+                (
+                    "content-type".to_string(),
+                    "application/x-www-form-urlencoded".to_string(),
+                ),
+                ("origin".to_string(), origin.to_string()),
+            ],
+            Some(format!("token={TOKEN}")),
+        )
+    };
+    // A proxy in front passes its own Host: the page's origin is what decides.
+    assert_eq!(post(ORIGIN).status, 303);
+    assert_eq!(
+        post(&server.base).status,
+        403,
+        "the server's own address is not the page's origin"
+    );
+    assert_eq!(post("https://evil.example").status, 403);
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .args([
+            "serve",
+            "--public-origin",
+            "receipts.example.com/path",
+            "-i",
+            "x.csv",
+        ])
+        .env("RECIBO_SERVE_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--public-origin"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 }

@@ -67,3 +67,8 @@ web-matches = Transactions carrying { $id }
 web-not-found = No transaction carries the ID { $id }.
 web-back = Back to the transactions
 web-error = This request cannot be answered
+# $count: how many more refer to this transaction
+web-related-more = { $count } more related transactions are not listed.
+# $count: how many are listed
+web-matches-more = Only the first { $count } are listed; search a more specific ID.
+web-no-receipt-link = This refund’s ID cannot be part of a link; get its receipt with recibo receipt on the command line.

@@ -61,3 +61,8 @@ web-matches = Transações com { $id }
 web-not-found = Nenhuma transação tem o ID { $id }.
 web-back = Voltar às transações
 web-error = Este pedido não pode ser atendido
+# $count: how many more refer to this transaction
+web-related-more = Mais { $count } transações relacionadas não estão listadas.
+# $count: how many are listed
+web-matches-more = Só as primeiras { $count } estão listadas; busque um ID mais específico.
+web-no-receipt-link = O ID deste estorno não pode fazer parte de um link; obtenha o comprovante com recibo receipt na linha de comando.

@@ -58,3 +58,8 @@ web-matches = 带有 { $id } 的交易
 web-not-found = 没有交易带有编号 { $id }。
 web-back = 返回交易列表
 web-error = 无法处理此请求
+# $count: how many more refer to this transaction
+web-related-more = 另有 { $count } 笔相关交易未列出。
+# $count: how many are listed
+web-matches-more = 只列出前 { $count } 笔；请搜索更具体的编号。
+web-no-receipt-link = 此退款的编号无法放入链接；请在命令行用 recibo receipt 获取回单。

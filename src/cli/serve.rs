@@ -91,6 +91,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 30)]
     pub session_idle: u64,
 
+    /// Where people reach the web page, as scheme, host and port
+    /// (https://receipts.example.com). Its forms are then accepted only from that origin,
+    /// whatever Host a proxy in front sends; without it, from the request's own Host.
+    #[arg(long, value_name = "URL")]
+    pub public_origin: Option<String>,
+
     /// Folder of extra column sets (NAME.toml) for `columns=`.
     #[arg(long, value_name = "DIR", env = "RECIBO_TEMPLATES")]
     pub templates: Option<PathBuf>,
@@ -220,7 +226,33 @@ fn validate(args: &ServeArgs) -> Result<crate::serve::Config> {
         templates: args.templates.clone(),
         max_page: args.max_page.max(1),
         session_idle: Duration::from_secs(args.session_idle.max(1).saturating_mul(60)),
+        public_origin: args
+            .public_origin
+            .as_deref()
+            .map(public_origin)
+            .transpose()?,
     })
+}
+
+/// `--public-origin`: `http(s)://host[:port]`, as a browser's `Origin` header writes it.
+fn public_origin(text: &str) -> Result<String> {
+    let origin = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    match host {
+        Some(host)
+            if !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+        {
+            Ok(origin.clone())
+        }
+        _ => Err(Error::usage(format!(
+            "--public-origin {text:?}: give a scheme and host (and port), such as https://receipts.example.com"
+        ))),
+    }
 }
 
 fn listen_address(text: &str) -> Result<SocketAddr> {

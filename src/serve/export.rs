@@ -232,6 +232,39 @@ impl Data {
         }
     }
 
+    /// The transactions that are `id` (its own rows: a payment and a refund may share an
+    /// ID) and the ones referring to it as their original, at most `FAMILY_SHOWN` of
+    /// those. Every own row is kept however many others come first. Blocks.
+    pub(crate) fn family(&self, id: &str) -> Result<Family, ApiError> {
+        let filter = Filter {
+            related: Some(id.to_string()),
+            ..Filter::default()
+        };
+        let mut family = Family::default();
+        let mut keep = |tx: &Transaction| {
+            if tx.transaction_id == id {
+                family.own.push(tx.clone());
+            } else if family.others.len() < FAMILY_SHOWN {
+                family.others.push(tx.clone());
+            } else {
+                family.more += 1;
+            }
+            Ok(())
+        };
+        match self {
+            Data::Files(snapshot) => {
+                for tx in snapshot.with_id(id).filter(|tx| filter.matches(tx)) {
+                    keep(tx).map_err(ApiError::store)?;
+                }
+            }
+            Data::Store(pool) => pool
+                .with(|store| store.read(&filter, &mut keep))
+                .map(drop)
+                .map_err(ApiError::store)?,
+        }
+        Ok(family)
+    }
+
     /// One page of the transactions `filter` keeps, after `cursor` (one this function
     /// issued for the same data). Blocks.
     pub(crate) fn listing(
@@ -292,6 +325,19 @@ impl Data {
             }
         }
     }
+}
+
+/// Rows referring to a transaction that its page lists; a payment refunded thousands of
+/// times says how many more there are.
+pub(crate) const FAMILY_SHOWN: usize = 200;
+
+/// A transaction ID's rows and the rows referring to it (see [`Data::family`]).
+#[derive(Default)]
+pub(crate) struct Family {
+    pub own: Vec<Transaction>,
+    pub others: Vec<Transaction>,
+    /// Rows referring to it beyond the first [`FAMILY_SHOWN`].
+    pub more: u64,
 }
 
 /// One page of a listing.

@@ -80,6 +80,8 @@ pub struct Config {
     pub branding: Branding,
     /// How long a web session lasts unused.
     pub session_idle: Duration,
+    /// The scheme, host and port the web page is reached at (`--public-origin`).
+    pub public_origin: Option<String>,
 }
 
 /// What the request handlers share.
@@ -161,7 +163,7 @@ pub fn run(config: Config) -> Result<u64> {
         );
     }
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;
-    let web = web::Web::new(&locales, config.session_idle)?;
+    let web = web::Web::new(&locales, config.session_idle, config.public_origin.clone())?;
     let app = Arc::new(App {
         web,
         store,

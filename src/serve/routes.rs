@@ -35,10 +35,12 @@ pub const WEB_SIGNIN: &str = "/signin";
 pub const WEB_SIGNOUT: &str = "/signout";
 pub const WEB_LANG: &str = "/lang";
 pub const WEB_SEARCH: &str = "/search";
-pub const WEB_TRANSACTION: &str = "/t/{id}";
+pub const WEB_TRANSACTION: &str = "/t";
+/// A transaction's page by the ID in its path: the form of earlier links.
+pub const WEB_TRANSACTION_AT: &str = "/t/{id}";
 pub const WEB_EXPORT: &str = "/export";
 pub const WEB_STYLESHEET: &str = "/assets/recibo.css";
-const ROUTES: [&str; 16] = [
+const ROUTES: [&str; 17] = [
     RECEIPT,
     EXPORT,
     TRANSACTIONS,
@@ -53,12 +55,13 @@ const ROUTES: [&str; 16] = [
     WEB_LANG,
     WEB_SEARCH,
     WEB_TRANSACTION,
+    WEB_TRANSACTION_AT,
     WEB_EXPORT,
     WEB_STYLESHEET,
 ];
 
 /// Longest request target accepted (path and query).
-const MAX_URI: usize = 8 * 1024;
+pub(crate) const MAX_URI: usize = 8 * 1024;
 /// No endpoint takes a body; this only bounds what a client can make the server read.
 const MAX_BODY: usize = 16 * 1024;
 /// Unsent bytes a connection's socket may hold before a writer waits (`TCP_NOTSENT_LOWAT`).
@@ -186,6 +189,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(WEB_LANG, post(super::web::set_lang))
         .route(WEB_SEARCH, get(super::web::search))
         .route(WEB_TRANSACTION, get(super::web::transaction))
+        .route(WEB_TRANSACTION_AT, get(super::web::transaction_at))
         .route(WEB_EXPORT, get(super::web::export_form))
         .route(WEB_STYLESHEET, get(super::web::stylesheet));
     Router::new()

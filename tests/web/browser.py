@@ -301,6 +301,19 @@ class Walk:
         parts = urllib.parse.urlsplit(self.driver.current_url)
         return parts.path
 
+    def is_transaction_link(self, url, tid, what):
+        """A link to the page of transaction `tid`: /t?id=ID&type=TYPE, the type one of the
+        fixture's rows with that ID has."""
+        parts = urllib.parse.urlsplit(url)
+        equal(parts.path, "/t", f"{what}: the path of {url!r}")
+        query = urllib.parse.parse_qs(parts.query)
+        equal(query.get("id"), [tid], f"{what}: the id of {url!r}")
+        types = {r["transactionType"] for r in self.rows if r["transactionId"] == tid}
+        check(
+            query.get("type", [None])[0] in types,
+            f"{what}: the type of {url!r} is none of {sorted(types)}",
+        )
+
     def query(self):
         return urllib.parse.parse_qs(urllib.parse.urlsplit(self.driver.current_url).query)
 
@@ -456,7 +469,7 @@ class Walk:
             check(rows is not None, f"{what}: no #transactions table at {self.driver.current_url}")
             for data_id, href, _ in rows:
                 check(data_id, f"{what}: a row without data-id")
-                equal(href, f"/t/{data_id}", f"{what}: the first cell's link of row {data_id}")
+                self.is_transaction_link(href, data_id, f"{what}: the first cell's link of row {data_id}")
             seen.extend(r[0] for r in rows)
             pages += 1
             check(pages < 20, f"{what}: more than 20 pages")
@@ -600,12 +613,12 @@ class Walk:
             equal(field.get_attribute("type"), "search", "the search field's type")
             field.send_keys(query)
             self.click(self.one("#search-submit"))
-            equal(self.path(), f"/t/{target}", f"searching {query!r}")
+            self.is_transaction_link(self.driver.current_url, target, f"searching {query!r}")
             status, headers, _ = self.server.request(
                 "GET", "/search?q=" + urllib.parse.quote(query), cookie=f"recibo_session={self.session}"
             )
             equal(status, 303, f"GET /search?q={query}")
-            equal(self.server.location(headers), f"/t/{target}", f"where /search?q={query} leads")
+            self.is_transaction_link(self.server.location(headers), target, f"where /search?q={query} leads")
 
         shared = roles["shared_order"]
         self.go("/search?q=" + urllib.parse.quote(shared))

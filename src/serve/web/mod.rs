@@ -25,10 +25,10 @@ use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
 use super::App;
-use super::export::{Data, client_address, data, export_request, view_request};
+use super::export::{Data, Family, client_address, data, export_request, view_request};
 use super::limit::PerAddress;
 use super::receipts::preferred_lang;
-use super::routes::{ApiError, query_pairs};
+use super::routes::{ApiError, MAX_URI, query_pairs};
 use crate::columns::{self, COLUMNS, Cell, Column, HeaderLang};
 use crate::error::{Error, Result};
 use crate::locale::{Lang, Locales};
@@ -38,6 +38,8 @@ pub use session::Sessions;
 
 /// Rows a page of the table shows.
 const PAGE_ROWS: usize = 50;
+/// Transactions a search's list shows.
+const MATCHES_SHOWN: usize = crate::serve::db::MATCHES_KEPT - 1;
 /// Sign-in attempts one address may make a minute.
 const SIGNINS_PER_MINUTE: u32 = 10;
 /// The cookie remembering the page's language.
@@ -124,10 +126,12 @@ pub(crate) struct Web {
     /// The page's words without arguments in each language, by their id without `web-`
     /// and with `_` for `-` (`t.search_button`).
     words: [Value; 3],
+    /// `--public-origin`: the scheme, host and port the page is reached at.
+    pub public_origin: Option<String>,
 }
 
 impl Web {
-    pub fn new(locales: &Locales, idle: Duration) -> Result<Web> {
+    pub fn new(locales: &Locales, idle: Duration, public_origin: Option<String>) -> Result<Web> {
         let mut pages = minijinja::Environment::new();
         for (name, source) in TEMPLATES.into_iter().chain([MESSAGE_TEMPLATE]) {
             pages
@@ -150,6 +154,7 @@ impl Web {
             signins: PerAddress::per_minute(SIGNINS_PER_MINUTE),
             pages,
             words,
+            public_origin,
         })
     }
 }
@@ -293,19 +298,22 @@ fn cookie(name: &str, value: &str, max_age: Option<u64>, secure: bool) -> String
 /// A POST from a page of this server. The session cookie is SameSite=Strict, so another
 /// site's form never carries it; this also turns away a cross-site post where the
 /// browser says so (`Sec-Fetch-Site`, `Origin`), the sign-in and language forms included.
-fn from_this_site(headers: &HeaderMap) -> bool {
+/// The page's own origin is `--public-origin` when given (behind a proxy that rewrites
+/// `Host`, or to refuse a page reached under another name); else the request's `Host`.
+fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     let value = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
     {
         return false;
     }
-    match (value(header::ORIGIN), value(header::HOST)) {
-        (None, _) => true,
-        (Some(origin), Some(host)) => {
+    match (value(header::ORIGIN), public_origin, value(header::HOST)) {
+        (None, _, _) => true,
+        (Some(origin), Some(public), _) => origin.eq_ignore_ascii_case(public),
+        (Some(origin), None, Some(host)) => {
             origin == format!("http://{host}") || origin == format!("https://{host}")
         }
-        (Some(_), None) => false,
+        (Some(_), None, None) => false,
     }
 }
 
@@ -328,13 +336,53 @@ fn local_path(back: &str) -> &str {
     if ok { back } else { "/" }
 }
 
-fn to_signin() -> Response {
-    see_other("/signin", &[])
+/// To the sign-in page, which comes back to this page afterwards.
+fn to_signin(uri: &Uri) -> Response {
+    let here = uri.path_and_query().map_or("/", |p| p.as_str());
+    let signin = match here {
+        "/" => None,
+        here => fitting(format!(
+            "/signin?{}",
+            query(&[("next".into(), here.into())])
+        )),
+    };
+    see_other(signin.as_deref().unwrap_or("/signin"), &[])
 }
 
-/// Percent-encodes one path segment.
-fn segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+/// Where a sign-in goes on to: the `next` page it was given, when that is this server's.
+fn next_page(next: &str) -> &str {
+    if next.is_empty() {
+        "/"
+    } else {
+        local_path(next)
+    }
+}
+
+/// Percent-encodes one path segment; `None` for `.` and `..`, which a browser resolves
+/// away however they are encoded.
+fn segment(text: &str) -> Option<String> {
+    let dots = text.trim_matches(|c: char| c == '.').is_empty() && text.len() <= 2;
+    (!text.is_empty() && !dots).then(|| {
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    })
+}
+
+/// A link of this server, or `None` when it would be longer than a request may be.
+fn fitting(href: String) -> Option<String> {
+    (href.len() <= MAX_URI).then_some(href)
+}
+
+/// The link to a transaction's page. It names the row by ID and type, which tell apart
+/// every stored transaction (a refund may carry its payment's ID), and carries the ID in
+/// the query, where any text survives the browser; `None` for an ID too long for a link.
+fn transaction_href(tx: &Transaction) -> Option<String> {
+    fitting(format!(
+        "/t?{}",
+        query(&[
+            ("id".into(), tx.transaction_id.clone()),
+            ("type".into(), tx.transaction_type.as_str().into()),
+        ])
+    ))
 }
 
 fn query(pairs: &[(String, String)]) -> String {
@@ -362,7 +410,8 @@ struct TextCell {
 #[derive(Serialize)]
 struct Row {
     id: String,
-    href: String,
+    /// None when the ID cannot be part of a link (see [`transaction_href`]).
+    href: Option<String>,
     cells: Vec<TextCell>,
 }
 
@@ -438,7 +487,7 @@ fn table(
         .iter()
         .map(|tx| Row {
             id: tx.transaction_id.clone(),
-            href: format!("/t/{}", segment(&tx.transaction_id)),
+            href: transaction_href(tx),
             cells: shown
                 .iter()
                 .map(|c| cell_text(locales, lang, zone, false, c, tx))
@@ -500,7 +549,7 @@ struct ColumnChoice {
 pub async fn index(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
     if !visit.signed_in {
-        return to_signin();
+        return to_signin(&uri);
     }
     let (filters, cursor) = match view_filters(&uri) {
         Ok(v) => v,
@@ -615,8 +664,14 @@ fn error_page(app: &App, visit: &Visit, e: ApiError) -> Response {
 /// `GET /signin`.
 pub async fn signin_page(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
+    let next = query_pairs(&uri)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| next_page(&v).to_string())
+        .unwrap_or_else(|| "/".into());
     if visit.signed_in {
-        return see_other("/", &[]);
+        return see_other(&next, &[]);
     }
     let had_session = session::cookie(&headers, session::COOKIE).is_some();
     let failure = had_session.then(|| app.locales.message(visit.lang, "web-signin-expired"));
@@ -625,7 +680,7 @@ pub async fn signin_page(State(app): State<Arc<App>>, uri: Uri, headers: HeaderM
         &visit,
         StatusCode::OK,
         "signin.html",
-        minijinja::context! { failure },
+        minijinja::context! { failure, next },
     )
 }
 
@@ -633,6 +688,9 @@ pub async fn signin_page(State(app): State<Arc<App>>, uri: Uri, headers: HeaderM
 pub struct SignIn {
     #[serde(default)]
     token: String,
+    /// The page to go on to (see [`to_signin`]).
+    #[serde(default)]
+    next: String,
 }
 
 /// `POST /signin`: a token this server accepts opens a session.
@@ -643,18 +701,23 @@ pub async fn signin(
     extensions: Extensions,
     Form(form): Form<SignIn>,
 ) -> Response {
-    if !from_this_site(&headers) {
+    if !from_this_site(&headers, app.web.public_origin.as_deref()) {
         return cross_site();
     }
+    let next = next_page(&form.next).to_string();
     let mut visit = Visit::of(&app, &uri, &headers);
-    visit.back = "/".into();
+    visit.back = fitting(format!(
+        "/signin?{}",
+        query(&[("next".into(), next.clone())])
+    ))
+    .unwrap_or_else(|| "/signin".into());
     let failed = |status: StatusCode, failure: String| {
         page(
             &app,
             &visit,
             status,
             "signin.html",
-            minijinja::context! { failure },
+            minijinja::context! { failure, next => next.clone() },
         )
     };
     if let Err(wait) = app.web.signins.admit(client_address(&extensions)) {
@@ -679,12 +742,15 @@ pub async fn signin(
         return ApiError::internal("no session can be opened").into_response();
     };
     tracing::info!("web sign-in");
-    see_other("/", &[cookie(session::COOKIE, &value, None, visit.secure)])
+    see_other(
+        &next,
+        &[cookie(session::COOKIE, &value, None, visit.secure)],
+    )
 }
 
 /// `POST /signout`: ends the session; the cookie is cleared.
 pub async fn signout(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if !from_this_site(&headers) {
+    if !from_this_site(&headers, app.web.public_origin.as_deref()) {
         return cross_site();
     }
     app.web.sessions.close(&headers);
@@ -708,8 +774,12 @@ pub struct LangForm {
 }
 
 /// `POST /lang`: the page's language, remembered in a cookie for a year.
-pub async fn set_lang(headers: HeaderMap, Form(form): Form<LangForm>) -> Response {
-    if !from_this_site(&headers) {
+pub async fn set_lang(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<LangForm>,
+) -> Response {
+    if !from_this_site(&headers, app.web.public_origin.as_deref()) {
         return cross_site();
     }
     let back = local_path(&form.back);
@@ -732,7 +802,7 @@ pub async fn set_lang(headers: HeaderMap, Form(form): Form<LangForm>) -> Respons
 pub async fn search(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
     if !visit.signed_in {
-        return to_signin();
+        return to_signin(&uri);
     }
     let q = query_pairs(&uri)
         .ok()
@@ -742,44 +812,79 @@ pub async fn search(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -
     if q.is_empty() {
         return see_other("/", &[]);
     }
-    let found = match find(&app, &q).await {
-        Ok(found) => found,
-        Err(e) => return error_page(&app, &visit, e),
-    };
     // An ID that is a transaction's own names it, whatever else carries it (its refunds
     // carry a payment's ID as their original transaction ID).
-    let own = found.iter().find(|tx| tx.transaction_id == q);
-    if let Some(tx) = own.or(if found.len() == 1 {
-        found.first()
+    let own = match family(&app, &q).await {
+        Ok(family) => family.own,
+        Err(e) => return error_page(&app, &visit, e),
+    };
+    let found = if own.is_empty() {
+        match with_id(&app, &q).await {
+            Ok(found) => found,
+            Err(e) => return error_page(&app, &visit, e),
+        }
     } else {
-        None
-    }) {
-        return see_other(&format!("/t/{}", segment(&tx.transaction_id)), &[]);
+        own
+    };
+    if let [tx] = found.as_slice()
+        && let Some(href) = transaction_href(tx)
+    {
+        return see_other(&href, &[]);
     }
+    matches_page(&app, &visit, &q, &found)
+}
+
+/// The transactions carrying `id`, as a list.
+fn matches_page(app: &App, visit: &Visit, id: &str, found: &[Transaction]) -> Response {
     let lang = visit.lang;
-    let heading = message(&app.locales, lang, "web-matches", &[("id", q.clone())]);
-    let not_found = message(&app.locales, lang, "web-not-found", &[("id", q.clone())]);
-    let (headers_row, rows) = table(&app.locales, lang, Tz::UTC, &found);
+    let heading = message(&app.locales, lang, "web-matches", &[("id", id.to_string())]);
+    let not_found = message(
+        &app.locales,
+        lang,
+        "web-not-found",
+        &[("id", id.to_string())],
+    );
+    let shown = &found[..found.len().min(MATCHES_SHOWN)];
+    let more = (found.len() > MATCHES_SHOWN).then(|| {
+        message(
+            &app.locales,
+            lang,
+            "web-matches-more",
+            &[("count", MATCHES_SHOWN.to_string())],
+        )
+    });
+    let (headers_row, rows) = table(&app.locales, lang, Tz::UTC, shown);
     let status = if rows.is_empty() {
         StatusCode::NOT_FOUND
     } else {
         StatusCode::OK
     };
     let ctx = minijinja::context! {
-        q,
+        q => id,
         heading,
         not_found,
+        more,
         headers => Value::from(Serde(&headers_row)),
         rows => Value::from(Serde(&rows)),
     };
-    page(&app, &visit, status, "matches.html", ctx)
+    page(app, visit, status, "matches.html", ctx)
 }
 
-/// The transactions carrying `id`, read off the async threads.
-async fn find(app: &Arc<App>, id: &str) -> Result<Vec<Transaction>, ApiError> {
+/// The transactions carrying `id` among any of their IDs (a few more than a list shows,
+/// to tell that there are more), read off the async threads.
+async fn with_id(app: &Arc<App>, id: &str) -> Result<Vec<Transaction>, ApiError> {
     let data: Data = data(app)?;
     let id = id.to_string();
     tokio::task::spawn_blocking(move || data.with_id(&id))
+        .await
+        .map_err(|_| ApiError::internal("the lookup stopped"))?
+}
+
+/// `id`'s own rows and the rows referring to it, read off the async threads.
+async fn family(app: &Arc<App>, id: &str) -> Result<Family, ApiError> {
+    let data: Data = data(app)?;
+    let id = id.to_string();
+    tokio::task::spawn_blocking(move || data.family(&id))
         .await
         .map_err(|_| ApiError::internal("the lookup stopped"))?
 }
@@ -798,62 +903,123 @@ struct ReceiptLink {
     href: String,
 }
 
-/// `GET /t/{id}`: one transaction's fields, its related transactions, and its receipts.
-pub async fn transaction(
+/// `GET /t?id=ID&type=TYPE` (and `/t/ID`, the form of earlier links): one transaction's
+/// fields, its related transactions, and its receipts. Without a type, an ID that names
+/// several transactions (a payment and a refund sharing it) gives their list.
+pub async fn transaction(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
+    let pairs = query_pairs(&uri).unwrap_or_default();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let id = param("id").unwrap_or_default();
+    transaction_page(app, uri.clone(), headers, id, param("type")).await
+}
+
+/// `GET /t/{id}`: as [`transaction`], the ID in the path.
+pub async fn transaction_at(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    let kind = query_pairs(&uri)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "type")
+        .map(|(_, v)| v);
+    transaction_page(app, uri.clone(), headers, id, kind).await
+}
+
+async fn transaction_page(
+    app: Arc<App>,
+    uri: Uri,
+    headers: HeaderMap,
+    id: String,
+    kind: Option<String>,
+) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
     if !visit.signed_in {
-        return to_signin();
+        return to_signin(&uri);
     }
     let lang = visit.lang;
     let zone = query_pairs(&uri)
         .ok()
         .map(|pairs| zone_of(&pairs))
         .unwrap_or(Tz::UTC);
-    let found = match find(&app, &id).await {
+    let family_of_id = match family(&app, &id).await {
         Ok(found) => found,
         Err(e) => return error_page(&app, &visit, e),
     };
-    let Some(tx) = found.iter().find(|tx| tx.transaction_id == id).cloned() else {
-        let e = ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            message(&app.locales, lang, "web-not-found", &[("id", id.clone())]),
-        );
-        return error_page(&app, &visit, e);
+    let kind = kind
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| TxType::parse(&k));
+    let candidates: Vec<&Transaction> = family_of_id
+        .own
+        .iter()
+        .filter(|tx| kind.as_ref().is_none_or(|k| tx.transaction_type == *k))
+        .collect();
+    let tx = match candidates.as_slice() {
+        [] => {
+            let e = ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                message(&app.locales, lang, "web-not-found", &[("id", id.clone())]),
+            );
+            return error_page(&app, &visit, e);
+        }
+        [tx] => (*tx).clone(),
+        // Several rows of one ID and type come only from report files listing a
+        // transaction twice: the first is the one every other lookup takes.
+        [tx, ..] if kind.is_some() => (*tx).clone(),
+        _ => return matches_page(&app, &visit, &id, &family_of_id.own),
+    };
+    let same = |r: &Transaction| {
+        r.transaction_id == tx.transaction_id && r.transaction_type == tx.transaction_type
     };
     // A payment's related transactions carry its ID as their original; a refund's are its
     // payment and the payment's other refunds.
-    let related = if tx.original_transaction_id.is_empty() {
-        found
+    let (related, more) = if tx.original_transaction_id.is_empty() {
+        let related = family_of_id
+            .own
             .iter()
-            .filter(|r| r.original_transaction_id == tx.transaction_id)
+            .chain(&family_of_id.others)
+            .filter(|r| r.original_transaction_id == tx.transaction_id && !same(r))
             .cloned()
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (related, family_of_id.more)
     } else {
-        match find(&app, &tx.original_transaction_id).await {
-            Ok(family) => {
-                let payment = original_among(&tx, &family).cloned();
-                payment
+        match family(&app, &tx.original_transaction_id).await {
+            Ok(parent) => {
+                let payment = original_among(&tx, &parent.own).cloned();
+                let related = payment
                     .into_iter()
                     .chain(
-                        family
+                        parent
+                            .own
                             .iter()
+                            .chain(&parent.others)
                             .filter(|r| {
-                                r.original_transaction_id == tx.original_transaction_id
-                                    && r.transaction_id != tx.transaction_id
+                                r.original_transaction_id == tx.original_transaction_id && !same(r)
                             })
                             .cloned(),
                     )
-                    .collect()
+                    .collect();
+                (related, parent.more)
             }
             Err(e) => return error_page(&app, &visit, e),
         }
     };
+    let related_more = (more > 0).then(|| {
+        message(
+            &app.locales,
+            lang,
+            "web-related-more",
+            &[("count", more.to_string())],
+        )
+    });
     let fields: Vec<FieldRow> = COLUMNS
         .iter()
         .filter(|c| !matches!((c.value)(&tx), Cell::Empty))
@@ -863,15 +1029,19 @@ pub async fn transaction(
             text: cell_text(&app.locales, lang, zone, true, c, &tx).text,
         })
         .collect();
-    let (receipts, no_receipt) = if tx.is_successful_refund() {
+    let receipt_path = segment(&tx.transaction_id)
+        .map(|id| format!("/v1/refunds/{id}/receipt.pdf"))
+        .filter(|path| path.len() + 64 <= MAX_URI);
+    let (receipts, no_receipt) = if tx.is_successful_refund()
+        && let Some(path) = receipt_path
+    {
         let links = languages()
             .into_iter()
             .map(|l| ReceiptLink {
                 tag: l.tag,
                 name: l.name,
                 href: format!(
-                    "/v1/refunds/{}/receipt.pdf?{}",
-                    segment(&tx.transaction_id),
+                    "{path}?{}",
                     query(&[
                         ("lang".into(), l.tag.into()),
                         ("tz".into(), zone.name().into())
@@ -880,6 +1050,11 @@ pub async fn transaction(
             })
             .collect::<Vec<_>>();
         (links, None)
+    } else if tx.is_successful_refund() {
+        (
+            Vec::new(),
+            Some(message(&app.locales, lang, "web-no-receipt-link", &[])),
+        )
     } else if tx.transaction_type != TxType::Refund {
         let kind = tx.transaction_type.as_str().to_string();
         (
@@ -915,6 +1090,7 @@ pub async fn transaction(
         fields => Value::from(Serde(&fields)),
         receipts => Value::from(Serde(&receipts)),
         no_receipt,
+        related_more,
         headers => Value::from(Serde(&headers_row)),
         rows => Value::from(Serde(&rows)),
     };
@@ -927,7 +1103,7 @@ pub async fn transaction(
 pub async fn export_form(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
     if !visit.signed_in {
-        return to_signin();
+        return to_signin(&uri);
     }
     let pairs = match query_pairs(&uri) {
         Ok(p) => p,
@@ -1011,25 +1187,48 @@ mod tests {
     #[test]
     fn a_cross_site_post_is_told_apart() {
         let mut h = HeaderMap::new();
-        assert!(from_this_site(&h), "a client that sends neither header");
+        assert!(
+            from_this_site(&h, None),
+            "a client that sends neither header"
+        );
         h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
         h.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
-        assert!(from_this_site(&h));
+        assert!(from_this_site(&h, None));
+        let public = Some("https://receipts.example.com");
+        assert!(
+            !from_this_site(&h, public),
+            "the configured origin, not Host"
+        );
+        h.insert(
+            header::ORIGIN,
+            "https://receipts.example.com".parse().unwrap(),
+        );
+        assert!(
+            from_this_site(&h, public),
+            "through a proxy that rewrote Host"
+        );
+        assert!(!from_this_site(&h, None));
         h.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
-        assert!(!from_this_site(&h));
+        assert!(!from_this_site(&h, None));
+        h.insert(header::HOST, "evil.example".parse().unwrap());
+        assert!(from_this_site(&h, None), "a name the server does not know");
+        assert!(
+            !from_this_site(&h, public),
+            "refused once the origin is known"
+        );
         h.insert(header::ORIGIN, "null".parse().unwrap());
-        assert!(!from_this_site(&h));
+        assert!(!from_this_site(&h, None));
         h.remove(header::ORIGIN);
         h.insert("sec-fetch-site", "cross-site".parse().unwrap());
-        assert!(!from_this_site(&h));
+        assert!(!from_this_site(&h, None));
         h.insert("sec-fetch-site", "same-origin".parse().unwrap());
-        assert!(from_this_site(&h));
+        assert!(from_this_site(&h, None));
     }
 
     #[test]
     fn every_page_template_renders_in_every_language() {
         let locales = Locales::new().unwrap();
-        let web = Web::new(&locales, Duration::from_secs(60)).unwrap();
+        let web = Web::new(&locales, Duration::from_secs(60), None).unwrap();
         for lang in Lang::ALL {
             let words = &web.words[lang.index()];
             for id in ["signin", "search_button", "transactions", "zip", "download"] {

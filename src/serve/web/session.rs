@@ -19,6 +19,9 @@ use crate::serve::auth::Tokens;
 pub const COOKIE: &str = "recibo_session";
 /// Sessions held at most; past this, the longest unused goes first.
 const MAX_SESSIONS: usize = 10_000;
+/// Sessions one token may hold; past this, its own longest unused goes first, so one
+/// token's holder signing in again and again cannot push out everyone else's sessions.
+const MAX_PER_TOKEN: usize = 100;
 
 pub struct Sessions {
     idle: Duration,
@@ -48,6 +51,25 @@ impl Sessions {
         let value = hex(&secret);
         let now = Instant::now();
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let (held, oldest) = open.iter().filter(|(_, s)| s.token == token).fold(
+            (0, None::<(&[u8; 32], Instant)>),
+            |(n, oldest), (k, s)| {
+                let older = oldest.is_none_or(|(_, seen)| s.last_seen < seen);
+                (
+                    n + 1,
+                    if older {
+                        Some((k, s.last_seen))
+                    } else {
+                        oldest
+                    },
+                )
+            },
+        );
+        if held >= MAX_PER_TOKEN
+            && let Some(oldest) = oldest.map(|(k, _)| *k)
+        {
+            open.remove(&oldest);
+        }
         if open.len() >= MAX_SESSIONS {
             open.retain(|_, s| now.duration_since(s.last_seen) < self.idle);
             if open.len() >= MAX_SESSIONS
@@ -191,5 +213,39 @@ mod tests {
             .unwrap();
         let value = idle.open(digest).unwrap();
         assert!(!idle.check(&with_cookie(&value), &tokens), "idle too long");
+    }
+
+    #[test]
+    fn one_token_signing_in_again_and_again_pushes_out_only_its_own_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, format!("{TOKEN}\nsecond-token-9876543210\n")).unwrap();
+        let tokens = Tokens::load(TokenSources {
+            env: None,
+            file: Some(file),
+        })
+        .unwrap();
+        let sessions = Sessions::new(Duration::from_secs(600));
+        let other = tokens
+            .digest_if_accepted(b"second-token-9876543210")
+            .unwrap();
+        let kept = sessions.open(other).unwrap();
+        let busy = tokens.digest_if_accepted(TOKEN.as_bytes()).unwrap();
+        let first = sessions.open(busy).unwrap();
+        let mut last = String::new();
+        for _ in 0..MAX_SESSIONS + 10 {
+            last = sessions.open(busy).unwrap();
+        }
+        assert!(
+            sessions.check(&with_cookie(&kept), &tokens),
+            "another token's session"
+        );
+        assert!(sessions.check(&with_cookie(&last), &tokens));
+        assert!(
+            !sessions.check(&with_cookie(&first), &tokens),
+            "its own oldest went"
+        );
+        let held = sessions.open.lock().unwrap().len();
+        assert_eq!(held, MAX_PER_TOKEN + 1);
     }
 }
