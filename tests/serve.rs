@@ -1363,6 +1363,49 @@ fn a_client_that_reads_slowly_but_steadily_gets_the_whole_export() {
     assert!(!server.log().contains("took no data"), "{}", server.log());
 }
 
+#[test]
+fn a_zip_download_the_client_leaves_ends_quietly_in_the_log() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
+        .current_dir(dir.path())
+        .args(["sample", "--rows", "5000", "--seed", "5", "-o", "data.csv"])
+        .output()
+        .unwrap();
+    assert!(sample.status.success());
+    let server = Server::start_in(
+        dir,
+        &["-i", "data.csv", "--log-format", "json"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN)],
+    );
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut leaving = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        leaving,
+        "GET /v1/receipts.zip?lang=en,zh-CN,pt-BR HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    )
+    .unwrap();
+    let status = read_head(&mut leaving);
+    assert!(status.contains(" 200 "), "{status}");
+    drop(leaving);
+    // The archive stops at its next write; wait for the server to say so.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("/v1/receipts.zip") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let log = server.log();
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "a line of the JSON log is not JSON: {line}"
+        );
+    }
+    assert!(!log.contains("ZipWriter"), "{log}");
+    // A client leaving is no failure of the server's.
+    assert!(!log.contains("\"WARN\""), "{log}");
+}
+
 /// The payload of a chunked HTTP/1.1 body.
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

@@ -1299,3 +1299,54 @@ fn with_a_public_origin_forms_are_taken_from_that_origin_only() {
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+#[test]
+fn the_frameworks_own_refusals_carry_the_security_headers() {
+    let server = Server::start();
+    let url = server.url("/signin");
+    let origin = ("origin".to_string(), server.base.clone());
+    // The oversized body last: the server closes that connection without reading it.
+    let refusals = [
+        (
+            "a path no route has",
+            server.get("/no/such/page", None),
+            404,
+        ),
+        (
+            "a form of the wrong type",
+            send(
+                "POST",
+                &url,
+                vec![("content-type".into(), "text/plain".into()), origin.clone()],
+                Some("token=x".into()),
+            ),
+            415,
+        ),
+        (
+            "a body too large",
+            send(
+                "POST",
+                &url,
+                vec![
+                    (
+                        "content-type".into(),
+                        "application/x-www-form-urlencoded".into(),
+                    ),
+                    origin.clone(),
+                ],
+                Some(format!("token={}", "a".repeat(64 * 1024))),
+            ),
+            413,
+        ),
+    ];
+    for (what, reply, status) in refusals {
+        assert_eq!(reply.status, status, "{what}: {}", reply.text());
+        assert_eq!(reply.header("x-content-type-options"), "nosniff", "{what}");
+        let policy = reply.header("content-security-policy");
+        assert_eq!(
+            script_sources(policy),
+            Some(vec!["'none'".to_string()]),
+            "{what}: {policy:?}"
+        );
+    }
+}

@@ -469,11 +469,83 @@ fn render(
 enum Archive {
     /// A file, under a temporary name until the run is done.
     File(
-        zip::ZipWriter<std::io::BufWriter<std::fs::File>>,
+        zip::ZipWriter<Spent<std::io::BufWriter<std::fs::File>>>,
         AtomicFile,
     ),
     /// A stream (a server's response), with data descriptors since it cannot seek back.
-    Stream(zip::ZipWriter<zip::write::StreamWriter<Box<dyn Write + Send>>>),
+    Stream(zip::ZipWriter<zip::write::StreamWriter<Spent<Box<dyn Write + Send>>>>),
+}
+
+/// A ZIP writer's failure; a reader that went away (a client that left a streamed archive)
+/// is [`Error::BrokenPipe`], which ends the run without an error to report.
+fn zip_error(target: impl std::fmt::Display, e: zip::result::ZipError) -> Error {
+    match e {
+        zip::result::ZipError::Io(io) => Error::output_io(target, io),
+        other => Error::output(target, other),
+    }
+}
+
+/// What an archive is written to, quiet once it failed. A run that stops on an error drops
+/// its unfinished `ZipWriter`, which then tries to write the archive's end and prints its
+/// own failure to stderr (past the logs); the error that stopped the run is already
+/// reported, and what is written after it is discarded.
+struct Spent<W> {
+    inner: W,
+    failed: bool,
+}
+
+impl<W> Spent<W> {
+    fn new(inner: W) -> Spent<W> {
+        Spent {
+            inner,
+            failed: false,
+        }
+    }
+
+    /// An archive whose writes all went through; one that lost some is never finished as
+    /// if it were whole.
+    fn succeeded(&self, target: &str) -> Result<()> {
+        if self.failed {
+            return Err(Error::output_io(
+                target,
+                std::io::Error::other("a write to it failed"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        self.failed |= result.is_err();
+        result
+    }
+}
+
+impl<W: Write> Write for Spent<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        let written = self.inner.write(buf);
+        self.check(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.check(flushed)
+    }
+}
+
+impl<W: std::io::Seek> std::io::Seek for Spent<W> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        if self.failed {
+            return Ok(0);
+        }
+        let sought = self.inner.seek(to);
+        self.check(sought)
+    }
 }
 
 impl Archive {
@@ -490,7 +562,7 @@ impl Archive {
             Archive::File(writer, _) => writer.start_file(name, options),
             Archive::Stream(writer) => writer.start_file(name, options),
         };
-        started.map_err(|e| Error::output(self.name(), e))
+        started.map_err(|e| zip_error(self.name(), e))
     }
 
     fn writer(&mut self) -> &mut dyn Write {
@@ -517,7 +589,7 @@ impl<'o> Emitter<'o> {
         stream: Option<Box<dyn Write + Send>>,
     ) -> Result<Emitter<'o>> {
         let zip = match (&options.zip, stream) {
-            (_, Some(out)) => Some(Archive::Stream(zip::ZipWriter::new_stream(out))),
+            (_, Some(out)) => Some(Archive::Stream(zip::ZipWriter::new_stream(Spent::new(out)))),
             (Some(path), None) => {
                 let mut file = AtomicFile::create(path)?;
                 let handle = file
@@ -525,7 +597,7 @@ impl<'o> Emitter<'o> {
                     .try_clone()
                     .map_err(|e| Error::output(path.display(), e))?;
                 Some(Archive::File(
-                    zip::ZipWriter::new(std::io::BufWriter::new(handle)),
+                    zip::ZipWriter::new(Spent::new(std::io::BufWriter::new(handle))),
                     file,
                 ))
             }
@@ -643,8 +715,9 @@ impl<'o> Emitter<'o> {
             self.manifest.copy_into(archive.writer(), &target)?;
             match archive {
                 Archive::File(writer, file) => {
-                    let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
+                    let mut inner = writer.finish().map_err(|e| zip_error(&target, e))?;
                     inner.flush().map_err(|e| Error::output(&target, e))?;
+                    inner.succeeded(&target)?;
                     drop(inner);
                     // Read back in blocks: the archive may be far larger than memory should
                     // hold.
@@ -654,8 +727,9 @@ impl<'o> Emitter<'o> {
                     report.files.push(record);
                 }
                 Archive::Stream(writer) => {
-                    let mut inner = writer.finish().map_err(|e| Error::output(&target, e))?;
+                    let mut inner = writer.finish().map_err(|e| zip_error(&target, e))?;
                     inner.flush().map_err(|e| Error::output_io(&target, e))?;
+                    inner.get_ref().succeeded(&target)?;
                 }
             }
         }

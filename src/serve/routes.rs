@@ -361,7 +361,8 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
     } else {
         raw.to_string()
     };
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    guard_headers(&mut response);
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
     app.metrics.request(route, status, elapsed);
@@ -374,6 +375,24 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
         "request"
     );
     response
+}
+
+/// What every answer carries, the ones the framework writes itself included (a body too
+/// large, a form of the wrong type): no content sniffing, and an error answer that may be
+/// shown to a browser runs nothing and is framed by nobody.
+fn guard_headers(response: &mut Response) {
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    let h = response.headers_mut();
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    if failed {
+        h.entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'",
+            ));
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Bounds the request target and the time to the response head.
