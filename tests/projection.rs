@@ -150,7 +150,7 @@ fn filters(whole: &[Transaction]) -> Vec<(String, Filter)> {
             out.push((
                 format!("id #{i}"),
                 Filter {
-                    ids: vec![pick(0, get)],
+                    ids: [pick(0, get)].into(),
                     ..Filter::default()
                 },
             ));

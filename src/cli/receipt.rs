@@ -37,7 +37,7 @@ pub fn run(args: &ReceiptArgs) -> Result<Outcome> {
     };
     // Every transaction carrying the ID, so a refusal can say what the ID really is.
     let filter = Filter {
-        ids: vec![id.clone()],
+        ids: [id.clone()].into(),
         ..Filter::default()
     };
     let mut matches: Vec<Transaction> = Vec::new();

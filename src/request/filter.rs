@@ -103,7 +103,7 @@ mod tests {
         };
         let filter = request.validate().unwrap();
         assert_eq!(filter.types, [TxType::Refund, TxType::Payment]);
-        assert_eq!(filter.ids, ["A", "B"]);
+        assert_eq!(filter.ids, ["A".to_string(), "B".to_string()].into());
         assert_eq!(filter.currencies.len(), 1);
     }
 

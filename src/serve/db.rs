@@ -128,7 +128,7 @@ impl StorePool {
 /// The transactions carrying `id` among their IDs (at most [`MATCHES_KEPT`]).
 fn with_ids(store: &mut Store, id: &str) -> Result<Vec<Transaction>> {
     let filter = Filter {
-        ids: vec![id.to_string()],
+        ids: [id.to_string()].into(),
         ..Filter::default()
     };
     let mut found = Vec::new();

@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn values_are_parameters_never_sql_text() {
         let filter = Filter {
-            ids: vec!["x' OR '1'='1".into()],
+            ids: ["x' OR '1'='1".to_string()].into(),
             methods: vec!["CARD".into()],
             related: Some("p'--".into()),
             shard: Some(Shard { index: 2, count: 3 }),
