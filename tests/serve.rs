@@ -1785,6 +1785,65 @@ fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stoppe
     );
 }
 
+fn a_store_backed_server_answers_the_codes_its_receipts_carry(postgres: bool) {
+    let key = "serve-receipt-key-0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_with(dir.path(), postgres, ROWS);
+    std::fs::write(
+        dir.path().join("brand.toml"),
+        "issuer = \"Acme Issuer Ltd.\"\nverify_url = \"https://receipts.example.com/v/{code}\"\n",
+    )
+    .unwrap();
+    let server = Server::start_in(
+        dir,
+        &["--db", &url, "--template", "brand.toml"],
+        &[("RECIBO_SERVE_TOKEN", TOKEN), ("RECIBO_RECEIPT_KEY", key)],
+    );
+    assert!(
+        !server.log().contains("every code gets 404"),
+        "{}",
+        server.log()
+    );
+    for (refund, amount) in [("2026102000042", "90.00"), ("2026102500044", "50.00")] {
+        let pdf = server.get(&format!("/v1/refunds/{refund}/receipt.pdf?lang=en"));
+        assert_eq!(pdf.status, 200);
+        let urls = qr_of(server.dir.path(), refund, &pdf.body);
+        assert_eq!(urls.len(), 1, "{urls:?}");
+        let code = urls[0]
+            .strip_prefix("https://receipts.example.com/v/")
+            .expect("the template's URL")
+            .to_string();
+        let check = get(&server.url(&format!("/v1/receipts/{code}")), &[]);
+        assert_eq!(
+            check.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&check.body)
+        );
+        let body = check.json();
+        assert_eq!(body["refundId"], refund);
+        assert_eq!(body["amount"], amount);
+        assert_eq!(body["status"], "SUCCESS");
+        let page = get(&server.url(&format!("/v/{code}")), &[]);
+        assert_eq!(page.status, 200);
+        assert!(String::from_utf8_lossy(&page.body).contains(refund));
+    }
+    // A failed refund has no code, and one altered letter names nothing.
+    let unknown = get(&server.url("/v1/receipts/aaaaaaaaaaaaaaaaaaaaaaaa"), &[]);
+    assert_eq!(unknown.status, 404);
+    assert!(!server.log().contains("aaaaaaaaaaaaaaaaaaaaaaaa"));
+}
+
+#[test]
+fn a_sqlite_backed_server_answers_the_codes_its_receipts_carry() {
+    a_store_backed_server_answers_the_codes_its_receipts_carry(false);
+}
+
+#[test]
+fn a_postgres_backed_server_answers_the_codes_its_receipts_carry() {
+    a_store_backed_server_answers_the_codes_its_receipts_carry(true);
+}
+
 #[test]
 fn a_receipt_request_may_choose_among_the_served_templates() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,13 +7,16 @@
 //! At most `idle` connections are kept; how many are open at once is bounded by the
 //! server's render and export limits.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::error::Result;
 use crate::filter::Filter;
-use crate::model::Transaction;
+use crate::model::{Transaction, TxStatus, TxType};
+use crate::receipt::template::ReceiptKey;
 use crate::receipt::work::{NoReceipt, original_among, receipt_refund};
 use crate::store::query::Position;
 use crate::store::{Access, DbUrl, Status, Store};
@@ -21,10 +24,25 @@ use crate::store::{Access, DbUrl, Status, Store};
 /// Transactions one ID may name before the rest are left out of a refusal's list.
 pub(crate) const MATCHES_KEPT: usize = 64;
 
+/// How old the verification codes' index may be before a code it does not know makes it
+/// read the store again: a refund imported while the server runs is found by its code
+/// within this time.
+const CODES_FRESH: Duration = Duration::from_secs(60);
+
 pub struct StorePool {
     pub url: DbUrl,
     idle: Mutex<Vec<Store>>,
     keep: usize,
+    codes: Mutex<Codes>,
+}
+
+/// The verification code of every successful refund in the store, with its refund's ID,
+/// read when a code is first asked for. A code is an HMAC of the refund, so a store
+/// cannot be asked for it; about 80 bytes a refund.
+#[derive(Default)]
+struct Codes {
+    read_at: Option<Instant>,
+    ids: HashMap<Box<str>, Box<str>>,
 }
 
 /// A refund found in the store, with the payment it refunds and its generation time.
@@ -43,6 +61,7 @@ impl StorePool {
             url,
             idle: Mutex::new(vec![first]),
             keep: keep.max(1),
+            codes: Mutex::new(Codes::default()),
         })
     }
 
@@ -97,6 +116,63 @@ impl StorePool {
                 original,
                 generated_at,
             }))
+        })
+    }
+
+    /// The successful refund whose verification code under `key` is `code`. Blocks; the
+    /// first call, and a code not known to an index older than [`CODES_FRESH`], read every
+    /// successful refund of the store.
+    pub fn with_code(&self, key: &ReceiptKey, code: &str) -> Result<Option<Transaction>> {
+        let id = {
+            // One reading at a time; lookups wait for it rather than each reading again.
+            let mut codes = self.codes.lock().unwrap_or_else(|p| p.into_inner());
+            let stale = codes.read_at.is_none_or(|at| at.elapsed() >= CODES_FRESH);
+            if !codes.ids.contains_key(code) && stale {
+                *codes = self.read_codes(key)?;
+            }
+            codes.ids.get(code).cloned()
+        };
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let filter = Filter {
+            related: Some(id.to_string()),
+            ..Filter::default()
+        };
+        let mut found = None;
+        self.with(|store| {
+            store.read(&filter, &mut |tx| {
+                if found.is_none()
+                    && tx.transaction_id == *id
+                    && tx.is_successful_refund()
+                    && key.code(tx) == code
+                {
+                    found = Some(tx.clone());
+                }
+                Ok(())
+            })
+        })?;
+        Ok(found)
+    }
+
+    fn read_codes(&self, key: &ReceiptKey) -> Result<Codes> {
+        let filter = Filter {
+            types: vec![TxType::Refund],
+            statuses: vec![TxStatus::Success],
+            ..Filter::default()
+        };
+        let mut ids = HashMap::new();
+        self.with(|store| {
+            store.read(&filter, &mut |tx| {
+                if tx.is_successful_refund() {
+                    ids.insert(key.code(tx).into(), tx.transaction_id.as_str().into());
+                }
+                Ok(())
+            })
+        })?;
+        Ok(Codes {
+            read_at: Some(Instant::now()),
+            ids,
         })
     }
 

@@ -154,12 +154,12 @@ pub fn run(config: Config) -> Result<u64> {
         }
         None => None,
     };
-    if store.is_none() && config.branding.issues_codes() {
-        // Codes are looked up among the loaded files' refunds; a store or the gateway
-        // cannot be asked for one yet.
+    if store.is_none() && db.is_none() && config.branding.issues_codes() {
+        // Codes are looked up among the loaded files' or the store's refunds; the gateway
+        // cannot be asked for one.
         tracing::warn!(
-            "receipts carry verification QR codes, but only data loaded with -i answers \
-             GET /v/{{code}}: from --db or --gateway every code gets 404"
+            "receipts carry verification QR codes, but only data loaded with -i or --db \
+             answers GET /v/{{code}}: from --gateway alone every code gets 404"
         );
     }
     let locales = Locales::new().map_err(|e| Error::System(e.to_string()))?;

@@ -45,12 +45,20 @@ fn lookup(app: &App, code: &str, extensions: &Extensions) -> Result<Option<Trans
         return Err(e);
     }
     let code = code.trim().to_ascii_lowercase();
-    let (Some(key), Some(store)) = (app.branding.key(), &app.store) else {
+    let Some(key) = app.branding.key() else {
         return Ok(None);
     };
     if !well_formed(&code) {
         return Ok(None);
     }
+    if let Some(pool) = &app.db {
+        let (key, pool) = (key.clone(), Arc::clone(pool));
+        return tokio::task::block_in_place(|| pool.with_code(&key, &code))
+            .map_err(ApiError::store);
+    }
+    let Some(store) = &app.store else {
+        return Ok(None);
+    };
     // The first lookup of a snapshot computes every refund's code: not on an async thread.
     let (key, snapshot) = (key.clone(), store.current());
     Ok(tokio::task::block_in_place(|| {
