@@ -762,25 +762,25 @@ pub async fn page(State(app): State<Arc<App>>, uri: Uri) -> Result<Response, Api
         },
     };
     let data = data(&app)?;
-    let body = tokio::task::spawn_blocking(move || {
-        let listing = data.listing(&filter, cursor.as_deref(), limit)?;
-        let body = match &listing.snapshot {
-            Some(snapshot) => json!({
-                "generation": snapshot.generation,
-                "loadedAt": snapshot.loaded_at.to_rfc3339(),
-                "items": listing.items,
-                "nextCursor": listing.next,
-            }),
-            None => json!({
-                "items": listing.items,
-                "nextCursor": listing.next,
-            }),
-        };
-        serde_json::to_vec(&body)
-            .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))
-    })
-    .await
-    .map_err(|_| ApiError::internal("the listing stopped"))??;
+    let body = app
+        .read(move || {
+            let listing = data.listing(&filter, cursor.as_deref(), limit)?;
+            let body = match &listing.snapshot {
+                Some(snapshot) => json!({
+                    "generation": snapshot.generation,
+                    "loadedAt": snapshot.loaded_at.to_rfc3339(),
+                    "items": listing.items,
+                    "nextCursor": listing.next,
+                }),
+                None => json!({
+                    "items": listing.items,
+                    "nextCursor": listing.next,
+                }),
+            };
+            serde_json::to_vec(&body)
+                .map_err(|e| ApiError::internal(format!("the listing cannot be written: {e}")))
+        })
+        .await?;
     Ok(json_response(body))
 }
 

@@ -99,6 +99,9 @@ pub(crate) struct App {
     /// threads sleep, where a work-stealing pool's would spin and take CPU from the renders.
     render_slots: Arc<Semaphore>,
     exports: Arc<Semaphore>,
+    /// Listings and lookups reading the data at once (two a core); more wait their turn,
+    /// within the request timeout, so a burst of costly listings cannot take every thread.
+    reads: Arc<Semaphore>,
     /// Exports running per client address.
     exports_by_client: Arc<export::PerClient>,
     send_timeout: Duration,
@@ -110,6 +113,26 @@ pub(crate) struct App {
     lookups: limit::PerAddress,
     /// The web page: sessions, sign-in limits, templates.
     web: web::Web,
+}
+
+impl App {
+    /// Runs `work`, a read of the data (a listing, a lookup), on a blocking thread once one
+    /// of the reads allowed at once is free.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, routes::ApiError> + Send + 'static,
+    ) -> Result<T, routes::ApiError> {
+        let permit = Arc::clone(&self.reads)
+            .acquire_owned()
+            .await
+            .map_err(|_| routes::ApiError::internal("the server is stopping"))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| routes::ApiError::internal("the read stopped"))?
+    }
 }
 
 /// Runs the server until SIGTERM or SIGINT, then lets the requests in flight finish (for
@@ -176,6 +199,7 @@ pub fn run(config: Config) -> Result<u64> {
         render_slots: Arc::new(Semaphore::new(config.render_threads.max(1))),
         renders: Arc::new(Semaphore::new(config.max_renders)),
         exports: Arc::new(Semaphore::new(config.max_exports)),
+        reads: Arc::new(Semaphore::new(config.render_threads.max(1) * 2)),
         exports_by_client: Arc::new(export::PerClient::new(config.max_exports_per_client)),
         send_timeout: config.send_timeout,
         templates: config.templates.clone(),

@@ -577,11 +577,10 @@ pub async fn index(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) ->
             .collect(),
     ) {
         Ok((filter, cursor)) => match data(&app) {
-            Ok(data) => tokio::task::spawn_blocking(move || {
-                data.listing(&filter, cursor.as_deref(), PAGE_ROWS)
-            })
-            .await
-            .unwrap_or_else(|_| Err(ApiError::internal("the listing stopped"))),
+            Ok(data) => {
+                app.read(move || data.listing(&filter, cursor.as_deref(), PAGE_ROWS))
+                    .await
+            }
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -875,18 +874,14 @@ fn matches_page(app: &App, visit: &Visit, id: &str, found: &[Transaction]) -> Re
 async fn with_id(app: &Arc<App>, id: &str) -> Result<Vec<Transaction>, ApiError> {
     let data: Data = data(app)?;
     let id = id.to_string();
-    tokio::task::spawn_blocking(move || data.with_id(&id))
-        .await
-        .map_err(|_| ApiError::internal("the lookup stopped"))?
+    app.read(move || data.with_id(&id)).await
 }
 
 /// `id`'s own rows and the rows referring to it, read off the async threads.
 async fn family(app: &Arc<App>, id: &str) -> Result<Family, ApiError> {
     let data: Data = data(app)?;
     let id = id.to_string();
-    tokio::task::spawn_blocking(move || data.family(&id))
-        .await
-        .map_err(|_| ApiError::internal("the lookup stopped"))?
+    app.read(move || data.family(&id)).await
 }
 
 #[derive(Serialize)]
