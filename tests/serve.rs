@@ -7,9 +7,11 @@
 mod gateway_server;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -49,12 +51,15 @@ fn fixture(rows: &[&str]) -> String {
     text
 }
 
-/// A running `recibo serve`, killed when dropped (a failing test included).
-struct Server {
-    child: Child,
-    base: String,
-    dir: tempfile::TempDir,
-    stderr: PathBuf,
+/// A running `recibo serve` (see [`support::served::Served`]) and the requests these tests
+/// send it.
+struct Server(support::served::Served);
+
+impl std::ops::Deref for Server {
+    type Target = support::served::Served;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Server {
@@ -68,58 +73,12 @@ impl Server {
     }
 
     fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let stderr = dir.path().join("server.log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_recibo"));
-        command
-            .current_dir(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("RECIBO_SERVE_TOKEN")
-            .env_remove("RECIBO_GATEWAY_CONFIG")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).unwrap());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().expect("start recibo serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let mut server = Server {
-            child,
-            base: String::new(),
-            dir,
-            stderr,
-        };
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-        let Some(base) = line.trim().strip_prefix("listening on ") else {
-            panic!(
-                "the server did not say where it listens (said {line:?})\n--- stderr ---\n{}",
-                server.log()
-            );
-        };
-        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-        server.base = base.to_string();
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        Server(support::served::Served::start(dir, args, env))
     }
 
     fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-s", name, &self.child.id().to_string()])
+            .args(["-s", name, &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success(), "kill -s {name}");
@@ -154,13 +113,6 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -1021,7 +973,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.0.exited() {
             break status;
         }
         assert!(

@@ -14,9 +14,9 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -184,13 +184,15 @@ fn write_fixture(dir: &Path) {
     std::fs::write(dir.join("roles.json"), roles.to_string()).unwrap();
 }
 
-/// A running `recibo serve` on the fixture, killed when dropped (a failing test included).
-struct Server {
-    child: Child,
-    base: String,
-    // Holds the fixture and the log for as long as the server runs.
-    _dir: tempfile::TempDir,
-    stderr: PathBuf,
+/// A running `recibo serve` on the fixture (see [`support::served::Served`]) and the
+/// requests a browser would send it.
+struct Server(support::served::Served);
+
+impl std::ops::Deref for Server {
+    type Target = support::served::Served;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Server {
@@ -202,51 +204,12 @@ impl Server {
     fn start_with(fixture: impl FnOnce(&Path), args: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         fixture(dir.path());
-        let stderr = dir.path().join("server.log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_recibo"));
-        command
-            .current_dir(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("RECIBO_GATEWAY_CONFIG")
-            .env_remove("RECIBO_DB")
-            .env("RECIBO_SERVE_TOKEN", TOKEN)
-            // Every request is logged at info; the log is searched for tokens.
-            .env("RUST_LOG", "debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).unwrap());
-        let mut child = command.spawn().expect("start recibo serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let mut server = Server {
-            child,
-            base: String::new(),
-            _dir: dir,
-            stderr,
-        };
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-        let Some(base) = line.trim().strip_prefix("listening on ") else {
-            panic!(
-                "the server did not say where it listens (said {line:?})\n--- stderr ---\n{}",
-                server.log()
-            );
-        };
-        server.base = base.to_string();
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        Server(support::served::Served::start(
+            dir,
+            args,
+            // Every request is logged at debug; the log is searched for tokens.
+            &[("RECIBO_SERVE_TOKEN", TOKEN), ("RUST_LOG", "debug")],
+        ))
     }
 
     fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
@@ -297,13 +260,6 @@ impl Server {
     fn location<'a>(&self, reply: &'a Reply) -> &'a str {
         let location = reply.header("location");
         location.strip_prefix(&self.base).unwrap_or(location)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -1123,6 +1079,9 @@ fn every_transaction_is_reachable_whatever_its_id_from_files_and_from_a_store() 
             html.contains("class=\"receipt\""),
             "{what}: the refund's receipts"
         );
+        let receipt = get(&format!("/v1/refunds/{SHARED_ID}/receipt.pdf?lang=en"));
+        assert_eq!(receipt.status, 200, "{what}: {}", receipt.text());
+        assert!(receipt.body.starts_with(b"%PDF-"), "{what}");
         let related = row_links(&html);
         assert_eq!(related.len(), 1, "{what}: {related:?}");
         assert!(

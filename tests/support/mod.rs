@@ -16,6 +16,8 @@
 
 #![allow(dead_code)]
 
+pub mod served;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
