@@ -300,7 +300,7 @@ fn a_bad_template_is_refused_naming_file_and_key_before_any_receipt_is_written()
         (
             "badlogo.toml",
             "logo = \"not-a-picture.png\"\n",
-            &["logo", "neither a PNG nor a JPEG"],
+            &["logo", "neither a PNG, a JPEG nor an SVG"],
         ),
         ("paper.toml", "paper = \"A5\"\n", &["paper", "A5"]),
         (
@@ -660,4 +660,131 @@ fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount(
         "{}",
         unknown.stdout_text()
     );
+}
+
+/// The pixels of a binary PPM (P6) as RGB triples.
+fn ppm_pixels(ppm: &[u8]) -> Vec<[u8; 3]> {
+    // "P6\n<w> <h>\n<max>\n" then the samples.
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 {
+        while ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while !ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    ppm[at + 1..]
+        .chunks_exact(3)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect()
+}
+
+#[test]
+fn an_svg_logo_is_drawn_as_vectors_and_what_it_cannot_draw_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, refund) = successful_refunds(dir.path()).remove(0);
+    // A magenta band no other part of a receipt uses, under a black ring drawn with a
+    // stroke, inside a group with a transform.
+    std::fs::write(
+        dir.path().join("logo.svg"),
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<!-- the issuer's mark -->
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 50" width="200" height="50">
+  <g transform="translate(0 0)"><rect width="200" height="50" fill="#D81B60"/></g>
+  <circle cx="25" cy="25" r="15" fill="none" stroke="#000000" stroke-width="6"/>
+</svg>"##,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("brand.toml"),
+        "issuer = \"Vector Issuer Ltd.\"\nlogo = \"logo.svg\"\nlogo_alt = \"Vector Issuer\"\n",
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for (name, pdfa) in [("plain", false), ("archival", true), ("again", true)] {
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        let mut args = vec![
+            "receipt",
+            &refund,
+            "-i",
+            &samples(),
+            "--template",
+            "brand.toml",
+            "--generated-at",
+            GENERATED_AT,
+            "-o",
+            p(&pdf),
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+        if pdfa {
+            args.push("--pdfa".into());
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(dir.path(), &argv, None).assert_code(0);
+        tool_ok("qpdf", &["--check", p(&pdf)]);
+        // Vectors: no image in the file.
+        let images = tool_ok("pdfimages", &["-list", p(&pdf)]);
+        assert_eq!(
+            images.lines().count(),
+            2,
+            "{name}: no image expected:\n{images}"
+        );
+        let ppm = pdf.with_extension("");
+        tool_ok("pdftoppm", &["-r", "72", "-singlefile", p(&pdf), p(&ppm)]);
+        let pixels = ppm_pixels(&std::fs::read(ppm.with_extension("ppm")).unwrap());
+        let near = |c: [u8; 3], want: [u8; 3]| c.iter().zip(want).all(|(a, b)| a.abs_diff(b) <= 12);
+        let magenta = pixels
+            .iter()
+            .filter(|c| near(**c, [0xD8, 0x1B, 0x60]))
+            .count();
+        let black = pixels.iter().filter(|c| near(**c, [0, 0, 0])).count();
+        // The 160 x 40 pt box at 72 dpi is 6,400 pixels, less the ring.
+        assert!(magenta > 4000, "{name}: {magenta} magenta pixels");
+        assert!(black > 100, "{name}: {black} black pixels");
+        assert!(text(&pdf).contains("Vector Issuer Ltd."), "{name}");
+        outputs.push(std::fs::read(&pdf).unwrap());
+    }
+    assert_eq!(outputs[1], outputs[2], "the same receipt, the same bytes");
+
+    for (svg, why) in [
+        (
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><text y="8">ACME</text></svg>"##,
+            "text",
+        ),
+        (
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><defs><radialGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></radialGradient></defs><rect width="9" height="9" fill="url(#g)"/></svg>"##,
+            "gradient",
+        ),
+    ] {
+        std::fs::write(dir.path().join("logo.svg"), svg).unwrap();
+        let out = dir.path().join("refused.pdf");
+        let refused = run(
+            dir.path(),
+            &[
+                "receipt",
+                &refund,
+                "-i",
+                &samples(),
+                "--template",
+                "brand.toml",
+                "-o",
+                p(&out),
+            ],
+            None,
+        );
+        refused.assert_code(2);
+        for part in ["brand.toml", "logo", why] {
+            assert!(
+                refused.stderr.contains(part),
+                "{why}: {part} in {}",
+                refused.stderr
+            );
+        }
+        assert!(!out.exists(), "{why}: nothing written");
+    }
 }

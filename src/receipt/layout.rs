@@ -407,7 +407,7 @@ impl PlacedPage {
         if let Some(logo) = &page.logo {
             // At its aspect ratio, as large as the box allows; the box never grows with
             // the scale, so a logo stays as crisp as the issuer made it.
-            let ratio = logo.width as f32 / logo.height as f32;
+            let ratio = logo.width / logo.height;
             let (w, h) = if ratio * LOGO_MAX_H > LOGO_MAX_W {
                 (LOGO_MAX_W, LOGO_MAX_W / ratio)
             } else {

@@ -10,5 +10,6 @@ pub mod pdf;
 pub mod sign;
 pub mod slim_font;
 pub mod stamp;
+pub mod svg;
 pub mod template;
 pub mod work;

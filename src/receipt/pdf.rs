@@ -33,7 +33,7 @@ use super::fonts::{FontSet, Weight};
 use super::layout::{Element, INK, Mark, PlacedLine, PlacedPage, Rgb, Style};
 use super::page::{ReceiptPage, Verify};
 use super::sign::Signer;
-use super::template::Logo;
+use super::template::{Logo, LogoArt};
 use crate::locale::Locales;
 
 /// Outline width, in em, that makes a regular face look bold.
@@ -360,8 +360,20 @@ impl Painter<'_, '_> {
         let id = self.surface.start_tagged(ContentTag::Other);
         self.surface
             .push_transform(&Transform::from_translate(x, y));
-        if let Some(size) = Size::from_wh(w, h) {
-            self.surface.draw_image(logo.image.clone(), size);
+        match &logo.art {
+            LogoArt::Image(image) => {
+                if let Some(size) = Size::from_wh(w, h) {
+                    self.surface.draw_image(image.clone(), size);
+                }
+            }
+            LogoArt::Svg(svg) => {
+                self.surface
+                    .push_transform(&Transform::from_scale(w / svg.width, h / svg.height));
+                svg.draw(self.surface);
+                self.surface.pop();
+                // The painter's fill is whatever the logo left.
+                self.color = None;
+            }
         }
         self.surface.pop();
         self.surface.end_tagged();

@@ -58,12 +58,12 @@ impl Paper {
 
 /// A logo image, checked when the template is read, decoded once and shared by every
 /// receipt drawn with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Logo {
-    pub image: krilla::image::Image,
-    /// Pixel size: the logo is drawn at this aspect ratio.
-    pub width: u32,
-    pub height: u32,
+    pub art: LogoArt,
+    /// Its size (pixels, or an SVG's units): the logo is drawn at this aspect ratio.
+    pub width: f32,
+    pub height: f32,
     /// What a screen reader says for it.
     pub alt: String,
 }
@@ -312,7 +312,31 @@ pub(crate) fn read_small(path: &Path, limit: u64) -> std::result::Result<Vec<u8>
     Ok(bytes)
 }
 
-/// A PNG or JPEG, known by its first bytes, whatever its name says.
+impl PartialEq for Logo {
+    fn eq(&self, other: &Logo) -> bool {
+        let art = match (&self.art, &other.art) {
+            (LogoArt::Image(a), LogoArt::Image(b)) => a == b,
+            (LogoArt::Svg(a), LogoArt::Svg(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        art && self.width.to_bits() == other.width.to_bits()
+            && self.height.to_bits() == other.height.to_bits()
+            && self.alt == other.alt
+    }
+}
+
+impl Eq for Logo {}
+
+/// What a logo is drawn from.
+#[derive(Clone, Debug)]
+pub enum LogoArt {
+    /// A PNG or JPEG.
+    Image(krilla::image::Image),
+    /// An SVG, drawn as vector paths.
+    Svg(Arc<super::svg::SvgLogo>),
+}
+
+/// A PNG, JPEG or SVG, known by its first bytes, whatever its name says.
 fn load_logo(path: &Path, alt: String) -> std::result::Result<Logo, String> {
     let bytes = read_small(path, MAX_LOGO_BYTES)?;
     // Not interpolated: PDF/A forbids it, and a logo is drawn near its own size anyway.
@@ -320,8 +344,19 @@ fn load_logo(path: &Path, alt: String) -> std::result::Result<Logo, String> {
         krilla::image::Image::from_png(bytes.into(), false)
     } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
         krilla::image::Image::from_jpeg(bytes.into(), false)
+    } else if looks_like_svg(&bytes) {
+        let svg = super::svg::SvgLogo::parse(&bytes).map_err(|why| format!("(SVG) {why}"))?;
+        if !(svg.width > 0.0 && svg.height > 0.0) {
+            return Err("(SVG) has no size".into());
+        }
+        return Ok(Logo {
+            width: svg.width,
+            height: svg.height,
+            art: LogoArt::Svg(Arc::new(svg)),
+            alt,
+        });
     } else {
-        return Err("is neither a PNG nor a JPEG image".into());
+        return Err("is neither a PNG, a JPEG nor an SVG image".into());
     }
     .map_err(|e| format!("cannot be read as an image: {e}"))?;
     let (width, height) = image.size();
@@ -329,11 +364,30 @@ fn load_logo(path: &Path, alt: String) -> std::result::Result<Logo, String> {
         return Err("has no pixels".into());
     }
     Ok(Logo {
-        image,
-        width,
-        height,
+        art: LogoArt::Image(image),
+        width: width as f32,
+        height: height as f32,
         alt,
     })
+}
+
+/// An XML document whose first element is `<svg`: after an optional byte order mark,
+/// white space, an XML declaration, comments and a doctype.
+fn looks_like_svg(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = after.split_once("?>").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("<!") {
+            rest = after.split_once('>').map_or("", |(_, r)| r).trim_start();
+        } else {
+            return rest.starts_with("<svg");
+        }
+    }
 }
 
 /// The key verification codes are made with, from [`RECEIPT_KEY_ENV`]. Never shown.

@@ -1,0 +1,285 @@
+//! SVG logos: read once, when the template is loaded, into the shapes a receipt paints
+//! (paths with solid fills and strokes, in the SVG's own units), so every receipt draws
+//! them as vectors with nothing left to resolve.
+//!
+//! usvg parses the file and reduces it to paths with absolute transforms. What a receipt
+//! could not draw faithfully with solid paint is refused by name rather than dropped
+//! silently: text (convert it to outlines), embedded or linked images, gradients and
+//! patterns, clip paths, masks and filters. No file is read but the logo itself.
+
+use krilla::color::rgb;
+use krilla::geom::{Path, PathBuilder};
+use krilla::num::NormalizedF32;
+use krilla::paint::{Fill, FillRule, LineCap, LineJoin, Stroke, StrokeDash};
+use krilla::surface::Surface;
+
+/// Elements nested deeper than this are refused (a logo needs a handful).
+const MAX_DEPTH: usize = 64;
+
+/// A logo drawn as vector shapes.
+pub struct SvgLogo {
+    /// The drawing's size in its own units (`viewBox` or width and height).
+    pub width: f32,
+    pub height: f32,
+    shapes: Vec<Shape>,
+}
+
+struct Shape {
+    path: Path,
+    fill: Option<Fill>,
+    stroke: Option<Stroke>,
+    stroke_first: bool,
+}
+
+impl std::fmt::Debug for SvgLogo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SvgLogo({} x {}, {} shapes)",
+            self.width,
+            self.height,
+            self.shapes.len()
+        )
+    }
+}
+
+impl SvgLogo {
+    /// Reads `bytes`, an SVG document; the error says what cannot be drawn.
+    pub fn parse(bytes: &[u8]) -> Result<SvgLogo, String> {
+        let text = std::str::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())?;
+        // Without fonts, usvg leaves text out of the tree; it is looked for here so that a
+        // logo never loses its lettering unnoticed.
+        let document = usvg::roxmltree::Document::parse_with_options(
+            text,
+            usvg::roxmltree::ParsingOptions {
+                allow_dtd: false,
+                ..Default::default()
+            },
+        )
+        .map_err(|e| format!("is not a well-formed SVG document: {e}"))?;
+        // Nor does it keep an image it was not allowed to load. The drawing is read by
+        // recursion, so its depth is bounded first.
+        for element in document.descendants().filter(|n| n.is_element()) {
+            if element.ancestors().nth(MAX_DEPTH).is_some() {
+                return Err(format!("nests elements more than {MAX_DEPTH} deep"));
+            }
+            match element.tag_name().name() {
+                "text" => {
+                    return Err(
+                        "holds text; convert its text to outlines (paths) and try again"
+                            .to_string(),
+                    );
+                }
+                "image" | "foreignObject" => {
+                    return Err("holds an image; a logo must be drawn with paths".to_string());
+                }
+                _ => {}
+            }
+        }
+        let options = usvg::Options {
+            resources_dir: None,
+            image_href_resolver: usvg::ImageHrefResolver {
+                resolve_data: Box::new(|_, _, _| None),
+                resolve_string: Box::new(|_, _| None),
+            },
+            ..usvg::Options::default()
+        };
+        let tree = usvg::Tree::from_str(text, &options)
+            .map_err(|e| format!("cannot be read as SVG: {e}"))?;
+        let size = tree.size();
+        let mut shapes = Vec::new();
+        collect(tree.root(), 1.0, &mut shapes)?;
+        if shapes.is_empty() {
+            return Err("draws nothing".to_string());
+        }
+        Ok(SvgLogo {
+            width: size.width(),
+            height: size.height(),
+            shapes,
+        })
+    }
+
+    /// Paints the shapes, in the SVG's units, under the surface's current transform.
+    pub fn draw(&self, surface: &mut Surface) {
+        for shape in &self.shapes {
+            let paint = |surface: &mut Surface, stroke: bool| {
+                if stroke {
+                    surface.set_fill(None);
+                    surface.set_stroke(shape.stroke.clone());
+                } else {
+                    surface.set_stroke(None);
+                    surface.set_fill(shape.fill.clone());
+                }
+                surface.draw_path(&shape.path);
+            };
+            let order = if shape.stroke_first {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for stroke in order {
+                let present = if stroke {
+                    shape.stroke.is_some()
+                } else {
+                    shape.fill.is_some()
+                };
+                if present {
+                    paint(surface, stroke);
+                }
+            }
+        }
+        surface.set_stroke(None);
+    }
+}
+
+fn collect(group: &usvg::Group, opacity: f32, shapes: &mut Vec<Shape>) -> Result<(), String> {
+    if group.clip_path().is_some() {
+        return Err("uses a clip path, which a receipt's logo cannot".to_string());
+    }
+    if group.mask().is_some() {
+        return Err("uses a mask, which a receipt's logo cannot".to_string());
+    }
+    if !group.filters().is_empty() {
+        return Err("uses a filter, which a receipt's logo cannot".to_string());
+    }
+    // A group's opacity is given to each of its shapes: exact unless they overlap.
+    let opacity = opacity * group.opacity().get();
+    for node in group.children() {
+        match node {
+            usvg::Node::Group(group) => collect(group, opacity, shapes)?,
+            usvg::Node::Path(path) => {
+                if let Some(shape) = shape(path, opacity)? {
+                    shapes.push(shape);
+                }
+            }
+            usvg::Node::Image(_) => {
+                return Err("holds an image; a logo must be drawn with paths".to_string());
+            }
+            usvg::Node::Text(_) => {
+                return Err(
+                    "holds text; convert its text to outlines (paths) and try again".to_string(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn shape(path: &usvg::Path, opacity: f32) -> Result<Option<Shape>, String> {
+    if !path.is_visible() {
+        return Ok(None);
+    }
+    let Some(data) = path.data().clone().transform(path.abs_transform()) else {
+        return Ok(None);
+    };
+    let mut builder = PathBuilder::new();
+    for segment in data.segments() {
+        use usvg::tiny_skia_path::PathSegment as S;
+        match segment {
+            S::MoveTo(p) => builder.move_to(p.x, p.y),
+            S::LineTo(p) => builder.line_to(p.x, p.y),
+            S::QuadTo(a, p) => builder.quad_to(a.x, a.y, p.x, p.y),
+            S::CubicTo(a, b, p) => builder.cubic_to(a.x, a.y, b.x, b.y, p.x, p.y),
+            S::Close => builder.close(),
+        }
+    }
+    let Some(built) = builder.finish() else {
+        return Ok(None);
+    };
+    let normalized =
+        |value: f32| NormalizedF32::new(value.clamp(0.0, 1.0)).unwrap_or(NormalizedF32::ONE);
+    let fill = match path.fill() {
+        None => None,
+        Some(fill) => Some(Fill {
+            paint: solid(fill.paint())?.into(),
+            opacity: normalized(fill.opacity().get() * opacity),
+            rule: match fill.rule() {
+                usvg::FillRule::NonZero => FillRule::NonZero,
+                usvg::FillRule::EvenOdd => FillRule::EvenOdd,
+            },
+        }),
+    };
+    let stroke = match path.stroke() {
+        None => None,
+        Some(stroke) => {
+            // The transform is baked into the path, so the width takes its scale.
+            let ts = path.abs_transform();
+            let scale = (ts.sx * ts.sy - ts.kx * ts.ky).abs().sqrt();
+            Some(Stroke {
+                paint: solid(stroke.paint())?.into(),
+                width: stroke.width().get() * scale,
+                miter_limit: stroke.miterlimit().get(),
+                line_cap: match stroke.linecap() {
+                    usvg::LineCap::Butt => LineCap::Butt,
+                    usvg::LineCap::Round => LineCap::Round,
+                    usvg::LineCap::Square => LineCap::Square,
+                },
+                line_join: match stroke.linejoin() {
+                    usvg::LineJoin::Miter | usvg::LineJoin::MiterClip => LineJoin::Miter,
+                    usvg::LineJoin::Round => LineJoin::Round,
+                    usvg::LineJoin::Bevel => LineJoin::Bevel,
+                },
+                opacity: normalized(stroke.opacity().get() * opacity),
+                dash: stroke.dasharray().map(|array| StrokeDash {
+                    array: array.iter().map(|d| d * scale).collect(),
+                    offset: stroke.dashoffset() * scale,
+                }),
+            })
+        }
+    };
+    Ok(Some(Shape {
+        path: built,
+        fill,
+        stroke,
+        stroke_first: path.paint_order() == usvg::PaintOrder::StrokeAndFill,
+    }))
+}
+
+fn solid(paint: &usvg::Paint) -> Result<rgb::Color, String> {
+    match paint {
+        usvg::Paint::Color(c) => Ok(rgb::Color::new(c.red, c.green, c.blue)),
+        usvg::Paint::LinearGradient(_) | usvg::Paint::RadialGradient(_) => {
+            Err("paints with a gradient; a receipt's logo takes solid colours".to_string())
+        }
+        usvg::Paint::Pattern(_) => {
+            Err("paints with a pattern; a receipt's logo takes solid colours".to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logo_of_paths_is_read_and_what_it_cannot_draw_is_named() {
+        let ok = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 50" width="400" height="100">
+            <g transform="translate(10 5)" opacity="0.5"><rect width="40" height="40" fill="#1B5E20"/></g>
+            <circle cx="100" cy="25" r="20" fill="none" stroke="#000" stroke-width="4"/></svg>"##;
+        let logo = SvgLogo::parse(ok).unwrap();
+        assert_eq!((logo.width, logo.height), (400.0, 100.0));
+        assert_eq!(logo.shapes.len(), 2);
+        assert!(logo.shapes[0].fill.is_some() && logo.shapes[0].stroke.is_none());
+        assert_eq!(logo.shapes[0].fill.as_ref().unwrap().opacity.get(), 0.5);
+        assert!(logo.shapes[1].fill.is_none() && logo.shapes[1].stroke.is_some());
+
+        let deep = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}<rect width=\"1\" height=\"1\"/>{}</svg>",
+            "<g>".repeat(100_000),
+            "</g>".repeat(100_000)
+        );
+        for (svg, why) in [
+            (&br#"<svg xmlns="http://www.w3.org/2000/svg"><text>ACME</text></svg>"#[..], "text"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image width="9" height="9" xlink:href="/etc/passwd"/><rect width="1" height="1"/></svg>"#, "image"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></linearGradient></defs><rect width="9" height="9" fill="url(#g)"/></svg>"#, "gradient"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg"><defs><filter id="f"><feGaussianBlur stdDeviation="2"/></filter></defs><rect width="9" height="9" filter="url(#f)"/></svg>"#, "filter"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg"></svg>"#, "nothing"),
+            (deep.as_bytes(), "deep"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg"><rect"#, "well-formed"),
+            (br#"<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>"#, "well-formed"),
+        ] {
+            let e = SvgLogo::parse(svg).unwrap_err();
+            assert!(e.contains(why), "{why}: {e}");
+        }
+    }
+}
