@@ -247,7 +247,17 @@ fn public_origin(text: &str) -> Result<String> {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
         {
-            Ok(origin.clone())
+            // As a browser writes it: without the scheme's default port.
+            let origin = origin
+                .strip_suffix(":443")
+                .filter(|o| o.starts_with("https://"))
+                .or_else(|| {
+                    origin
+                        .strip_suffix(":80")
+                        .filter(|o| o.starts_with("http://"))
+                })
+                .unwrap_or(&origin);
+            Ok(origin.to_string())
         }
         _ => Err(Error::usage(format!(
             "--public-origin {text:?}: give a scheme and host (and port), such as https://receipts.example.com"
@@ -264,4 +274,41 @@ fn listen_address(text: &str) -> Result<SocketAddr> {
         .map_err(|e| bad(e.to_string()))?
         .next()
         .ok_or_else(|| bad("names no address".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_origin;
+
+    #[test]
+    fn a_public_origin_is_written_as_a_browser_sends_it() {
+        for (given, origin) in [
+            (
+                "https://Receipts.Example.com/",
+                "https://receipts.example.com",
+            ),
+            (
+                "https://receipts.example.com:443",
+                "https://receipts.example.com",
+            ),
+            ("http://10.0.0.5:80", "http://10.0.0.5"),
+            (
+                "https://receipts.example.com:8443",
+                "https://receipts.example.com:8443",
+            ),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+        ] {
+            assert_eq!(public_origin(given).unwrap(), origin, "{given}");
+        }
+        for bad in [
+            "receipts.example.com",
+            "https://",
+            "https://receipts.example.com/path",
+            "https://user@receipts.example.com",
+            "ftp://receipts.example.com",
+            "https://receipts.example.com?x",
+        ] {
+            assert!(public_origin(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -243,7 +243,10 @@ impl Data {
         let mut family = Family::default();
         let mut keep = |tx: &Transaction| {
             if tx.transaction_id == id {
-                family.own.push(tx.clone());
+                // Only report files repeat a row (a store keeps one per ID and type).
+                if family.own.len() < crate::serve::db::MATCHES_KEPT {
+                    family.own.push(tx.clone());
+                }
             } else if family.others.len() < FAMILY_SHOWN {
                 family.others.push(tx.clone());
             } else {

@@ -351,7 +351,9 @@ fn to_signin(uri: &Uri) -> Response {
 
 /// Where a sign-in goes on to: the `next` page it was given, when that is this server's.
 fn next_page(next: &str) -> &str {
-    if next.is_empty() {
+    // The links this server makes are ASCII (percent-encoded); anything else could not
+    // be a Location header.
+    if next.is_empty() || !next.is_ascii() {
         "/"
     } else {
         local_path(next)
