@@ -674,7 +674,10 @@ pub async fn signin_page(State(app): State<Arc<App>>, uri: Uri, headers: HeaderM
     if visit.signed_in {
         return see_other(&next, &[]);
     }
-    let had_session = session::cookie(&headers, session::COOKIE).is_some();
+    // A value shaped like one of this server's cookies: junk set by someone else is no
+    // session that ended.
+    let had_session = session::cookie(&headers, session::COOKIE)
+        .is_some_and(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
     let failure = had_session.then(|| app.locales.message(visit.lang, "web-signin-expired"));
     page(
         &app,
