@@ -1127,6 +1127,13 @@ fn every_transaction_is_reachable_whatever_its_id_from_files_and_from_a_store() 
             page.contains(&format!("{more} more related transactions are not listed")),
             "{what}: no word of the {more} refunds left out"
         );
+        // A refund beyond the first 200 is not among the ones its page leaves out.
+        let last = format!("CROWDED-R{:03}", CROWDED_REFUNDS - 1);
+        let page = get(&format!("/t?id={last}&type=REFUND")).text();
+        assert!(
+            page.contains(&format!("{} more related transactions", more - 1)),
+            "{what}: {last}'s page counts itself among those left out"
+        );
         let carrier = get("/search?q=CARRIER-007");
         assert_eq!(carrier.status, 303, "{what}");
         assert!(
@@ -1232,7 +1239,13 @@ fn with_a_public_origin_forms_are_taken_from_that_origin_only() {
         )
     };
     // A proxy in front passes its own Host: the page's origin is what decides.
-    assert_eq!(post(ORIGIN).status, 303);
+    let signed_in = post(ORIGIN);
+    assert_eq!(signed_in.status, 303);
+    let cookie = session_cookie(&signed_in).expect("a session cookie");
+    assert!(
+        cookie_attributes(&cookie).contains(&"secure".to_string()),
+        "an https origin's cookie is Secure: {cookie}"
+    );
     assert_eq!(
         post(&server.base).status,
         403,

@@ -74,8 +74,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub max_exports_per_client: usize,
 
-    /// Seconds an export or a receipts ZIP waits for a client that takes no data before it
-    /// gives up and frees its slot; a slow client that keeps reading keeps its download.
+    /// Seconds an export or a receipts ZIP waits for a client to take its next 16 KiB before
+    /// it gives up and frees its slot: a client that keeps reading at least that keeps its
+    /// download.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub send_timeout: u64,
 
@@ -240,13 +241,27 @@ fn public_origin(text: &str) -> Result<String> {
     let host = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"));
-    match host {
-        Some(host)
-            if !host.is_empty()
-                && host
+    // A host name, an IPv4 address or a bracketed IPv6 address, then an optional port.
+    let well_formed = |host: &str| {
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if !name.ends_with(':') && !port.contains(']') => (name, Some(port)),
+            _ => (host, None),
+        };
+        let name_ok = if let Some(v6) = name.strip_prefix('[') {
+            v6.strip_suffix(']')
+                .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
+        } else {
+            !name.is_empty()
+                && name
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
-        {
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.".contains(&b))
+        };
+        let port_ok =
+            port.is_none_or(|p| !p.starts_with('0') && p.parse::<u16>().is_ok_and(|n| n > 0));
+        name_ok && port_ok
+    };
+    match host {
+        Some(host) if well_formed(host) => {
             // As a browser writes it: without the scheme's default port.
             let origin = origin
                 .strip_suffix(":443")
@@ -301,6 +316,12 @@ mod tests {
             assert_eq!(public_origin(given).unwrap(), origin, "{given}");
         }
         for bad in [
+            "https://:",
+            "https://a:b:c",
+            "https://receipts.example.com:0443",
+            "https://receipts.example.com:70000",
+            "https://recibos.exemplo.com.br:",
+            "https://bücher.example",
             "receipts.example.com",
             "https://",
             "https://receipts.example.com/path",

@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -489,17 +491,25 @@ fn zip_error(target: impl std::fmt::Display, e: zip::result::ZipError) -> Error 
 /// its unfinished `ZipWriter`, which then tries to write the archive's end and prints its
 /// own failure to stderr (past the logs); the error that stopped the run is already
 /// reported, and what is written after it is discarded.
+/// A run that stops for any other reason abandons its archive first (see [`Abandon`]), so
+/// the dropped writer cannot end a partial archive as a well-formed one either.
 struct Spent<W> {
     inner: W,
     failed: bool,
+    abandoned: Arc<AtomicBool>,
 }
 
 impl<W> Spent<W> {
-    fn new(inner: W) -> Spent<W> {
+    fn new(inner: W, abandoned: &Arc<AtomicBool>) -> Spent<W> {
         Spent {
             inner,
             failed: false,
+            abandoned: Arc::clone(abandoned),
         }
+    }
+
+    fn quiet(&self) -> bool {
+        self.failed || self.abandoned.load(Ordering::Relaxed)
     }
 
     /// An archive whose writes all went through; one that lost some is never finished as
@@ -522,7 +532,7 @@ impl<W> Spent<W> {
 
 impl<W: Write> Write for Spent<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.failed {
+        if self.quiet() {
             return Ok(buf.len());
         }
         let written = self.inner.write(buf);
@@ -530,7 +540,7 @@ impl<W: Write> Write for Spent<W> {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        if self.failed {
+        if self.quiet() {
             return Ok(());
         }
         let flushed = self.inner.flush();
@@ -540,7 +550,7 @@ impl<W: Write> Write for Spent<W> {
 
 impl<W: std::io::Seek> std::io::Seek for Spent<W> {
     fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
-        if self.failed {
+        if self.quiet() {
             return Ok(0);
         }
         let sought = self.inner.seek(to);
@@ -575,6 +585,8 @@ impl Archive {
 
 /// The emit stage, in order: the manifest's lines, the archive, the merged document.
 struct Emitter<'o> {
+    /// First, so that it is dropped before the archive (fields drop in order).
+    abandon: Abandon,
     options: &'o BulkOptions,
     zip: Option<Archive>,
     zip_options: zip::write::SimpleFileOptions,
@@ -583,13 +595,41 @@ struct Emitter<'o> {
     manifest: Manifest,
 }
 
+/// Abandons an archive when dropped armed. As the first field of [`Emitter`] it is dropped
+/// before the archive of a run that stopped; in `finish`, declared after the archive it
+/// guards, it is dropped first when finishing the archive fails.
+struct Abandon {
+    flag: Arc<AtomicBool>,
+    armed: bool,
+}
+
+impl Abandon {
+    fn new(flag: &Arc<AtomicBool>) -> Abandon {
+        Abandon {
+            flag: Arc::clone(flag),
+            armed: true,
+        }
+    }
+}
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flag.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 impl<'o> Emitter<'o> {
     fn open(
         options: &'o BulkOptions,
         stream: Option<Box<dyn Write + Send>>,
     ) -> Result<Emitter<'o>> {
+        let abandoned = Arc::new(AtomicBool::new(false));
         let zip = match (&options.zip, stream) {
-            (_, Some(out)) => Some(Archive::Stream(zip::ZipWriter::new_stream(Spent::new(out)))),
+            (_, Some(out)) => Some(Archive::Stream(zip::ZipWriter::new_stream(Spent::new(
+                out, &abandoned,
+            )))),
             (Some(path), None) => {
                 let mut file = AtomicFile::create(path)?;
                 let handle = file
@@ -597,7 +637,7 @@ impl<'o> Emitter<'o> {
                     .try_clone()
                     .map_err(|e| Error::output(path.display(), e))?;
                 Some(Archive::File(
-                    zip::ZipWriter::new(Spent::new(std::io::BufWriter::new(handle))),
+                    zip::ZipWriter::new(Spent::new(std::io::BufWriter::new(handle), &abandoned)),
                     file,
                 ))
             }
@@ -612,6 +652,7 @@ impl<'o> Emitter<'o> {
                 .last_modified_time(zip::DateTime::default()),
             merged_pages: Vec::new(),
             manifest: Manifest::open(options)?,
+            abandon: Abandon::new(&abandoned),
         })
     }
 
@@ -710,6 +751,7 @@ impl<'o> Emitter<'o> {
         }
         self.manifest.release()?;
         if let Some(mut archive) = self.zip.take() {
+            let mut abandon = Abandon::new(&self.abandon.flag);
             let target = archive.name();
             archive.start("manifest.csv", self.zip_options)?;
             self.manifest.copy_into(archive.writer(), &target)?;
@@ -732,10 +774,12 @@ impl<'o> Emitter<'o> {
                     inner.get_ref().succeeded(&target)?;
                 }
             }
+            abandon.armed = false;
         }
         if let Some(record) = self.manifest.commit()? {
             report.files.push(record);
         }
+        self.abandon.armed = false;
         Ok(())
     }
 }

@@ -15,6 +15,14 @@ use krilla::surface::Surface;
 
 /// Elements nested deeper than this are refused (a logo needs a handful).
 const MAX_DEPTH: usize = 64;
+/// Shapes and path segments a logo may have once `<use>` is expanded: every receipt paints
+/// them all, so a logo is kept to what a mark needs.
+const MAX_SHAPES: usize = 5_000;
+const MAX_SEGMENTS: usize = 100_000;
+/// Largest coordinate, stroke width or size, in the SVG's units, and the smallest size:
+/// beyond them the scaling into the logo box leaves the range of the PDF's numbers.
+const MAX_COORDINATE: f32 = 1.0e5;
+const MIN_SIZE: f32 = 0.01;
 
 /// A logo drawn as vector shapes.
 pub struct SvgLogo {
@@ -87,14 +95,23 @@ impl SvgLogo {
         let tree = usvg::Tree::from_str(text, &options)
             .map_err(|e| format!("cannot be read as SVG: {e}"))?;
         let size = tree.size();
+        let (width, height) = (size.width(), size.height());
+        let sane = |v: f32| v.is_finite() && (MIN_SIZE..=MAX_COORDINATE).contains(&v);
+        if !sane(width) || !sane(height) || !(1.0e-3..=1.0e3).contains(&(width / height)) {
+            return Err(format!(
+                "is {width} x {height}: a logo's width and height must be between {MIN_SIZE} and \
+                 {MAX_COORDINATE}, neither more than 1,000 times the other"
+            ));
+        }
         let mut shapes = Vec::new();
-        collect(tree.root(), 1.0, &mut shapes)?;
+        let mut segments = 0;
+        collect(tree.root(), 1.0, &mut shapes, &mut segments)?;
         if shapes.is_empty() {
             return Err("draws nothing".to_string());
         }
         Ok(SvgLogo {
-            width: size.width(),
-            height: size.height(),
+            width,
+            height,
             shapes,
         })
     }
@@ -132,7 +149,12 @@ impl SvgLogo {
     }
 }
 
-fn collect(group: &usvg::Group, opacity: f32, shapes: &mut Vec<Shape>) -> Result<(), String> {
+fn collect(
+    group: &usvg::Group,
+    opacity: f32,
+    shapes: &mut Vec<Shape>,
+    segments: &mut usize,
+) -> Result<(), String> {
     if group.clip_path().is_some() {
         return Err("uses a clip path, which a receipt's logo cannot".to_string());
     }
@@ -146,10 +168,16 @@ fn collect(group: &usvg::Group, opacity: f32, shapes: &mut Vec<Shape>) -> Result
     let opacity = opacity * group.opacity().get();
     for node in group.children() {
         match node {
-            usvg::Node::Group(group) => collect(group, opacity, shapes)?,
+            usvg::Node::Group(group) => collect(group, opacity, shapes, segments)?,
             usvg::Node::Path(path) => {
-                if let Some(shape) = shape(path, opacity)? {
+                if let Some(shape) = shape(path, opacity, segments)? {
                     shapes.push(shape);
+                    if shapes.len() > MAX_SHAPES || *segments > MAX_SEGMENTS {
+                        return Err(format!(
+                            "draws more than {MAX_SHAPES} shapes or {MAX_SEGMENTS} path \
+                             segments; simplify it"
+                        ));
+                    }
                 }
             }
             usvg::Node::Image(_) => {
@@ -165,13 +193,24 @@ fn collect(group: &usvg::Group, opacity: f32, shapes: &mut Vec<Shape>) -> Result
     Ok(())
 }
 
-fn shape(path: &usvg::Path, opacity: f32) -> Result<Option<Shape>, String> {
+fn shape(path: &usvg::Path, opacity: f32, segments: &mut usize) -> Result<Option<Shape>, String> {
     if !path.is_visible() {
         return Ok(None);
     }
     let Some(data) = path.data().clone().transform(path.abs_transform()) else {
         return Ok(None);
     };
+    let bounds = data.bounds();
+    let far = |v: f32| !v.is_finite() || v.abs() > MAX_COORDINATE;
+    if [bounds.left(), bounds.top(), bounds.right(), bounds.bottom()]
+        .into_iter()
+        .any(far)
+    {
+        return Err(format!(
+            "draws beyond {MAX_COORDINATE} units from its origin"
+        ));
+    }
+    *segments += data.len();
     let mut builder = PathBuilder::new();
     for segment in data.segments() {
         use usvg::tiny_skia_path::PathSegment as S;
@@ -205,9 +244,13 @@ fn shape(path: &usvg::Path, opacity: f32) -> Result<Option<Shape>, String> {
             // The transform is baked into the path, so the width takes its scale.
             let ts = path.abs_transform();
             let scale = (ts.sx * ts.sy - ts.kx * ts.ky).abs().sqrt();
+            let width = stroke.width().get() * scale;
+            if far(width) {
+                return Err(format!("strokes wider than {MAX_COORDINATE} units"));
+            }
             Some(Stroke {
                 paint: solid(stroke.paint())?.into(),
-                width: stroke.width().get() * scale,
+                width,
                 miter_limit: stroke.miterlimit().get(),
                 line_cap: match stroke.linecap() {
                     usvg::LineCap::Butt => LineCap::Butt,
@@ -268,6 +311,18 @@ mod tests {
             "<g>".repeat(100_000),
             "</g>".repeat(100_000)
         );
+        // Ten uses of ten uses of ... a rectangle: 100,000 rectangles from a few hundred bytes.
+        let mut bomb = String::from(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><defs><rect id="a0" width="1" height="1"/>"#,
+        );
+        for level in 1..=5 {
+            bomb.push_str(&format!("<g id=\"a{level}\">"));
+            for _ in 0..10 {
+                bomb.push_str(&format!("<use xlink:href=\"#a{}\"/>", level - 1));
+            }
+            bomb.push_str("</g>");
+        }
+        bomb.push_str(r##"</defs><use xlink:href="#a5"/></svg>"##);
         for (svg, why) in [
             (&br#"<svg xmlns="http://www.w3.org/2000/svg"><text>ACME</text></svg>"#[..], "text"),
             (br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image width="9" height="9" xlink:href="/etc/passwd"/><rect width="1" height="1"/></svg>"#, "image"),
@@ -275,6 +330,10 @@ mod tests {
             (br#"<svg xmlns="http://www.w3.org/2000/svg"><defs><filter id="f"><feGaussianBlur stdDeviation="2"/></filter></defs><rect width="9" height="9" filter="url(#f)"/></svg>"#, "filter"),
             (br#"<svg xmlns="http://www.w3.org/2000/svg"></svg>"#, "nothing"),
             (deep.as_bytes(), "deep"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><path d="M0 0 L3e38 3e38 L0 3e38 Z"/></svg>"#, "beyond"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg" width="1e-38" height="1e-38"><rect width="1" height="1"/></svg>"#, "between"),
+            (br#"<svg xmlns="http://www.w3.org/2000/svg" width="5000" height="1"><rect width="1" height="1"/></svg>"#, "1,000 times"),
+            (bomb.as_bytes(), "shapes"),
             (br#"<svg xmlns="http://www.w3.org/2000/svg"><rect"#, "well-formed"),
             (br#"<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>"#, "well-formed"),
         ] {

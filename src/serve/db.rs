@@ -128,7 +128,15 @@ impl StorePool {
             let mut codes = self.codes.lock().unwrap_or_else(|p| p.into_inner());
             let stale = codes.read_at.is_none_or(|at| at.elapsed() >= CODES_FRESH);
             if !codes.ids.contains_key(code) && stale {
-                *codes = self.read_codes(key)?;
+                match self.read_codes(key) {
+                    Ok(read) => *codes = read,
+                    Err(e) => {
+                        // A store that cannot be read is tried again only once the index
+                        // would be stale anyway, not on every unknown code.
+                        codes.read_at = Some(Instant::now());
+                        return Err(e);
+                    }
+                }
             }
             codes.ids.get(code).cloned()
         };

@@ -179,19 +179,22 @@ impl Visit {
             back: uri
                 .path_and_query()
                 .map_or("/".to_string(), |pq| pq.as_str().to_string()),
-            secure: served_over_tls(headers),
+            secure: served_over_tls(app, headers),
         }
     }
 }
 
-/// Whether the request reached the server through TLS (a proxy in front that terminated
-/// it says so in `X-Forwarded-Proto`): then cookies are marked Secure. The header can only
-/// make a cookie stricter, so a client sending it gains nothing.
-fn served_over_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+/// Whether the request reached the server through TLS (an https `--public-origin`, or a
+/// proxy in front that terminated it and says so in `X-Forwarded-Proto`): then cookies
+/// are marked Secure. The header can only make a cookie stricter, so a client sending it
+/// gains nothing.
+fn served_over_tls(app: &App, headers: &HeaderMap) -> bool {
+    let public = app.web.public_origin.as_deref();
+    public.is_some_and(|origin| origin.starts_with("https://"))
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 #[derive(Serialize)]
@@ -764,7 +767,7 @@ pub async fn signout(State(app): State<Arc<App>>, headers: HeaderMap) -> Respons
             session::COOKIE,
             "",
             Some(0),
-            served_over_tls(&headers),
+            served_over_tls(&app, &headers),
         )],
     )
 }
@@ -794,7 +797,7 @@ pub async fn set_lang(
                 LANG_COOKIE,
                 lang.tag(),
                 Some(365 * 24 * 3600),
-                served_over_tls(&headers),
+                served_over_tls(&app, &headers),
             )],
         ),
         Err(_) => see_other(back, &[]),
@@ -1007,7 +1010,14 @@ async fn transaction_page(
                             .cloned(),
                     )
                     .collect();
-                (related, parent.more)
+                // The rows left out may count this refund itself.
+                let read = parent.own.iter().chain(&parent.others).any(same);
+                let more = if read {
+                    parent.more
+                } else {
+                    parent.more.saturating_sub(1)
+                };
+                (related, more)
             }
             Err(e) => return error_page(&app, &visit, e),
         }
