@@ -72,6 +72,25 @@ impl Server {
         Server::start_in(dir, &args, &[("RECIBO_SERVE_TOKEN", TOKEN)])
     }
 
+    /// Serves `rows` rows of `recibo sample --seed SEED` from `data.csv`, with `extra`.
+    fn on_sample(rows: usize, seed: u64, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (rows, seed) = (rows.to_string(), seed.to_string());
+        let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
+            .current_dir(dir.path())
+            .args(["sample", "--rows", &rows, "--seed", &seed, "-o", "data.csv"])
+            .output()
+            .unwrap();
+        assert!(
+            sample.status.success(),
+            "{}",
+            String::from_utf8_lossy(&sample.stderr)
+        );
+        let mut args = vec!["-i", "data.csv"];
+        args.extend_from_slice(extra);
+        Server::start_in(dir, &args, &[("RECIBO_SERVE_TOKEN", TOKEN)])
+    }
+
     fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> Server {
         Server(support::served::Served::start(dir, args, env))
     }
@@ -948,18 +967,7 @@ fn healthz_and_metrics() {
 
 #[test]
 fn sigterm_lets_a_request_in_flight_finish() {
-    let dir = tempfile::tempdir().unwrap();
-    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
-        .current_dir(dir.path())
-        .args(["sample", "--rows", "5000", "--seed", "5", "-o", "data.csv"])
-        .output()
-        .unwrap();
-    assert!(
-        sample.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sample.stderr)
-    );
-    let mut server = Server::start_in(dir, &["-i", "data.csv"], &[("RECIBO_SERVE_TOKEN", TOKEN)]);
+    let mut server = Server::on_sample(5_000, 5, &[]);
     let url = server.url("/v1/transactions/export?format=xlsx&columns=all");
     let export = RUNTIME.spawn(fetch(
         url,
@@ -1187,23 +1195,11 @@ fn read_head(stream: &mut std::net::TcpStream) -> String {
 #[test]
 fn a_client_that_stops_reading_loses_its_export_slot_and_one_client_cannot_take_them_all() {
     use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
     // Large enough that an export fills the socket buffers and the chunks in flight.
-    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
-        .current_dir(dir.path())
-        .args(["sample", "--rows", "60000", "--seed", "3", "-o", "data.csv"])
-        .output()
-        .unwrap();
-    assert!(
-        sample.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sample.stderr)
-    );
-    let server = Server::start_in(
-        dir,
+    let server = Server::on_sample(
+        60_000,
+        3,
         &[
-            "-i",
-            "data.csv",
             "--max-exports",
             "2",
             "--max-exports-per-client",
@@ -1211,7 +1207,6 @@ fn a_client_that_stops_reading_loses_its_export_slot_and_one_client_cannot_take_
             "--send-timeout",
             "1",
         ],
-        &[("RECIBO_SERVE_TOKEN", TOKEN)],
     );
     let auth = format!("Bearer {TOKEN}");
     let address = server.base.trim_start_matches("http://").to_string();
@@ -1263,18 +1258,7 @@ fn a_client_that_stops_reading_loses_its_export_slot_and_one_client_cannot_take_
 #[test]
 fn a_client_that_reads_slowly_but_steadily_gets_the_whole_export() {
     use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
-    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
-        .current_dir(dir.path())
-        .args(["sample", "--rows", "40000", "--seed", "4", "-o", "data.csv"])
-        .output()
-        .unwrap();
-    assert!(sample.status.success());
-    let server = Server::start_in(
-        dir,
-        &["-i", "data.csv", "--send-timeout", "2"],
-        &[("RECIBO_SERVE_TOKEN", TOKEN)],
-    );
+    let server = Server::on_sample(40_000, 4, &["--send-timeout", "2"]);
     let auth = format!("Bearer {TOKEN}");
     let export = server.url("/v1/transactions/export?columns=reference");
     let whole = get(&export, &[("authorization", &auth)]);
@@ -1318,18 +1302,7 @@ fn a_client_that_reads_slowly_but_steadily_gets_the_whole_export() {
 #[test]
 fn a_zip_download_the_client_leaves_ends_quietly_in_the_log() {
     use std::io::Write;
-    let dir = tempfile::tempdir().unwrap();
-    let sample = Command::new(env!("CARGO_BIN_EXE_recibo"))
-        .current_dir(dir.path())
-        .args(["sample", "--rows", "5000", "--seed", "5", "-o", "data.csv"])
-        .output()
-        .unwrap();
-    assert!(sample.status.success());
-    let server = Server::start_in(
-        dir,
-        &["-i", "data.csv", "--log-format", "json"],
-        &[("RECIBO_SERVE_TOKEN", TOKEN)],
-    );
+    let server = Server::on_sample(5_000, 5, &["--log-format", "json"]);
     let address = server.base.trim_start_matches("http://").to_string();
     let mut leaving = std::net::TcpStream::connect(&address).unwrap();
     write!(
