@@ -1605,29 +1605,41 @@ fn qr_of(dir: &Path, name: &str, pdf: &[u8]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stopped() {
-    let key = "serve-receipt-key-0123456789abcdef";
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+const RECEIPT_KEY: &str = "serve-receipt-key-0123456789abcdef";
+
+/// `brand.toml` in `dir`: a template whose receipts carry a QR code of their check's URL.
+fn write_verifying_template(dir: &Path) {
     std::fs::write(
-        dir.path().join("brand.toml"),
+        dir.join("brand.toml"),
         "issuer = \"Acme Issuer Ltd.\"\nverify_url = \"https://receipts.example.com/v/{code}\"\n",
     )
     .unwrap();
+}
+
+/// The verification code in the QR code of `refund`'s English receipt, as a phone reads it.
+fn scanned_code(server: &Server, refund: &str) -> String {
+    let pdf = server.get(&format!("/v1/refunds/{refund}/receipt.pdf?lang=en"));
+    assert_eq!(pdf.status, 200);
+    let urls = qr_of(server.dir.path(), refund, &pdf.body);
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    urls[0]
+        .strip_prefix("https://receipts.example.com/v/")
+        .expect("the template's URL")
+        .to_string()
+}
+
+#[test]
+fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stopped() {
+    let key = RECEIPT_KEY;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), fixture(ROWS)).unwrap();
+    write_verifying_template(dir.path());
     let server = Server::start_in(
         dir,
         &["-i", "data.csv", "--template", "brand.toml"],
         &[("RECIBO_SERVE_TOKEN", TOKEN), ("RECIBO_RECEIPT_KEY", key)],
     );
-    let pdf = server.get("/v1/refunds/2026102000042/receipt.pdf?lang=en");
-    assert_eq!(pdf.status, 200);
-    let urls = qr_of(server.dir.path(), "scanned", &pdf.body);
-    assert_eq!(urls.len(), 1, "{urls:?}");
-    let code = urls[0]
-        .strip_prefix("https://receipts.example.com/v/")
-        .expect("the template's URL")
-        .to_string();
+    let code = scanned_code(&server, "2026102000042");
 
     // JSON, with no token: what the customer needs, and nothing more.
     let check = get(&server.url(&format!("/v1/receipts/{code}")), &[]);
@@ -1711,14 +1723,10 @@ fn a_scanned_receipt_code_opens_its_check_without_a_token_and_guessing_is_stoppe
 }
 
 fn a_store_backed_server_answers_the_codes_its_receipts_carry(postgres: bool) {
-    let key = "serve-receipt-key-0123456789abcdef";
+    let key = RECEIPT_KEY;
     let dir = tempfile::tempdir().unwrap();
     let url = store_with(dir.path(), postgres, ROWS);
-    std::fs::write(
-        dir.path().join("brand.toml"),
-        "issuer = \"Acme Issuer Ltd.\"\nverify_url = \"https://receipts.example.com/v/{code}\"\n",
-    )
-    .unwrap();
+    write_verifying_template(dir.path());
     let server = Server::start_in(
         dir,
         &["--db", &url, "--template", "brand.toml"],
@@ -1730,14 +1738,7 @@ fn a_store_backed_server_answers_the_codes_its_receipts_carry(postgres: bool) {
         server.log()
     );
     for (refund, amount) in [("2026102000042", "90.00"), ("2026102500044", "50.00")] {
-        let pdf = server.get(&format!("/v1/refunds/{refund}/receipt.pdf?lang=en"));
-        assert_eq!(pdf.status, 200);
-        let urls = qr_of(server.dir.path(), refund, &pdf.body);
-        assert_eq!(urls.len(), 1, "{urls:?}");
-        let code = urls[0]
-            .strip_prefix("https://receipts.example.com/v/")
-            .expect("the template's URL")
-            .to_string();
+        let code = scanned_code(&server, refund);
         let check = get(&server.url(&format!("/v1/receipts/{code}")), &[]);
         assert_eq!(
             check.status,
@@ -1753,7 +1754,7 @@ fn a_store_backed_server_answers_the_codes_its_receipts_carry(postgres: bool) {
         assert_eq!(page.status, 200);
         assert!(String::from_utf8_lossy(&page.body).contains(refund));
     }
-    // A failed refund has no code, and one altered letter names nothing.
+    // A code no refund has gets 404, and the log never shows it.
     let unknown = get(&server.url("/v1/receipts/aaaaaaaaaaaaaaaaaaaaaaaa"), &[]);
     assert_eq!(unknown.status, 404);
     assert!(!server.log().contains("aaaaaaaaaaaaaaaaaaaaaaaa"));

@@ -705,27 +705,23 @@ fn an_svg_logo_is_drawn_as_vectors_and_what_it_cannot_draw_stops_the_run() {
     .unwrap();
     let mut outputs = Vec::new();
     for (name, pdfa) in [("plain", false), ("archival", true), ("again", true)] {
-        let pdf = dir.path().join(format!("{name}.pdf"));
+        let (pdf, input) = (dir.path().join(format!("{name}.pdf")), samples());
         let mut args = vec![
             "receipt",
             &refund,
             "-i",
-            &samples(),
+            &input,
             "--template",
             "brand.toml",
             "--generated-at",
             GENERATED_AT,
             "-o",
             p(&pdf),
-        ]
-        .into_iter()
-        .map(str::to_string)
-        .collect::<Vec<_>>();
+        ];
         if pdfa {
-            args.push("--pdfa".into());
+            args.push("--pdfa");
         }
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(dir.path(), &argv, None).assert_code(0);
+        run(dir.path(), &args, None).assert_code(0);
         tool_ok("qpdf", &["--check", p(&pdf)]);
         // Vectors: no image in the file.
         let images = tool_ok("pdfimages", &["-list", p(&pdf)]);

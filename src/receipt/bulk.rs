@@ -487,35 +487,32 @@ fn zip_error(target: impl std::fmt::Display, e: zip::result::ZipError) -> Error 
     }
 }
 
-/// What an archive is written to, quiet once it failed. A run that stops on an error drops
-/// its unfinished `ZipWriter`, which then tries to write the archive's end and prints its
-/// own failure to stderr (past the logs); the error that stopped the run is already
-/// reported, and what is written after it is discarded.
-/// A run that stops for any other reason abandons its archive first (see [`Abandon`]), so
-/// the dropped writer cannot end a partial archive as a well-formed one either.
+/// What an archive is written to, quiet once spent: after a write failed, or once the run
+/// abandoned the archive (see [`Abandon`]). A run that stops drops its unfinished
+/// `ZipWriter`, which then tries to write the archive's end: that would print its own
+/// failure to stderr (past the logs), or end a partial archive as a well-formed one. What is
+/// written after either is discarded; the error that stopped the run is already reported.
 struct Spent<W> {
     inner: W,
-    failed: bool,
-    abandoned: Arc<AtomicBool>,
+    spent: Arc<AtomicBool>,
 }
 
 impl<W> Spent<W> {
-    fn new(inner: W, abandoned: &Arc<AtomicBool>) -> Spent<W> {
+    fn new(inner: W, spent: &Arc<AtomicBool>) -> Spent<W> {
         Spent {
             inner,
-            failed: false,
-            abandoned: Arc::clone(abandoned),
+            spent: Arc::clone(spent),
         }
     }
 
     fn quiet(&self) -> bool {
-        self.failed || self.abandoned.load(Ordering::Relaxed)
+        self.spent.load(Ordering::Relaxed)
     }
 
     /// An archive whose writes all went through; one that lost some is never finished as
     /// if it were whole.
     fn succeeded(&self, target: &str) -> Result<()> {
-        if self.failed {
+        if self.quiet() {
             return Err(Error::output_io(
                 target,
                 std::io::Error::other("a write to it failed"),
@@ -525,7 +522,9 @@ impl<W> Spent<W> {
     }
 
     fn check<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
-        self.failed |= result.is_err();
+        if result.is_err() {
+            self.spent.store(true, Ordering::Relaxed);
+        }
         result
     }
 }
@@ -625,10 +624,10 @@ impl<'o> Emitter<'o> {
         options: &'o BulkOptions,
         stream: Option<Box<dyn Write + Send>>,
     ) -> Result<Emitter<'o>> {
-        let abandoned = Arc::new(AtomicBool::new(false));
+        let spent = Arc::new(AtomicBool::new(false));
         let zip = match (&options.zip, stream) {
             (_, Some(out)) => Some(Archive::Stream(zip::ZipWriter::new_stream(Spent::new(
-                out, &abandoned,
+                out, &spent,
             )))),
             (Some(path), None) => {
                 let mut file = AtomicFile::create(path)?;
@@ -637,7 +636,7 @@ impl<'o> Emitter<'o> {
                     .try_clone()
                     .map_err(|e| Error::output(path.display(), e))?;
                 Some(Archive::File(
-                    zip::ZipWriter::new(Spent::new(std::io::BufWriter::new(handle), &abandoned)),
+                    zip::ZipWriter::new(Spent::new(std::io::BufWriter::new(handle), &spent)),
                     file,
                 ))
             }
@@ -652,7 +651,7 @@ impl<'o> Emitter<'o> {
                 .last_modified_time(zip::DateTime::default()),
             merged_pages: Vec::new(),
             manifest: Manifest::open(options)?,
-            abandon: Abandon::new(&abandoned),
+            abandon: Abandon::new(&spent),
         })
     }
 

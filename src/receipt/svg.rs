@@ -13,6 +13,11 @@ use krilla::num::NormalizedF32;
 use krilla::paint::{Fill, FillRule, LineCap, LineJoin, Stroke, StrokeDash};
 use krilla::surface::Surface;
 
+/// Why a logo with text or images is refused: usvg leaves both out of the tree it builds
+/// (without fonts, and with no file or data URL loaded), so they are looked for in the
+/// document itself, and the tree's own nodes of either kind are refused the same way.
+const HOLDS_TEXT: &str = "holds text; convert its text to outlines (paths) and try again";
+const HOLDS_IMAGE: &str = "holds an image; a logo must be drawn with paths";
 /// Elements nested deeper than this are refused (a logo needs a handful).
 const MAX_DEPTH: usize = 64;
 /// Shapes and path segments a logo may have once `<use>` is expanded: every receipt paints
@@ -72,15 +77,8 @@ impl SvgLogo {
                 return Err(format!("nests elements more than {MAX_DEPTH} deep"));
             }
             match element.tag_name().name() {
-                "text" => {
-                    return Err(
-                        "holds text; convert its text to outlines (paths) and try again"
-                            .to_string(),
-                    );
-                }
-                "image" | "foreignObject" => {
-                    return Err("holds an image; a logo must be drawn with paths".to_string());
-                }
+                "text" => return Err(HOLDS_TEXT.to_string()),
+                "image" | "foreignObject" => return Err(HOLDS_IMAGE.to_string()),
                 _ => {}
             }
         }
@@ -119,30 +117,17 @@ impl SvgLogo {
     /// Paints the shapes, in the SVG's units, under the surface's current transform.
     pub fn draw(&self, surface: &mut Surface) {
         for shape in &self.shapes {
-            let paint = |surface: &mut Surface, stroke: bool| {
-                if stroke {
-                    surface.set_fill(None);
-                    surface.set_stroke(shape.stroke.clone());
-                } else {
-                    surface.set_stroke(None);
-                    surface.set_fill(shape.fill.clone());
-                }
-                surface.draw_path(&shape.path);
-            };
-            let order = if shape.stroke_first {
-                [true, false]
+            let fill = shape.fill.clone().map(|fill| (Some(fill), None));
+            let stroke = shape.stroke.clone().map(|stroke| (None, Some(stroke)));
+            let passes = if shape.stroke_first {
+                [stroke, fill]
             } else {
-                [false, true]
+                [fill, stroke]
             };
-            for stroke in order {
-                let present = if stroke {
-                    shape.stroke.is_some()
-                } else {
-                    shape.fill.is_some()
-                };
-                if present {
-                    paint(surface, stroke);
-                }
+            for (fill, stroke) in passes.into_iter().flatten() {
+                surface.set_fill(fill);
+                surface.set_stroke(stroke);
+                surface.draw_path(&shape.path);
             }
         }
         surface.set_stroke(None);
@@ -180,14 +165,8 @@ fn collect(
                     }
                 }
             }
-            usvg::Node::Image(_) => {
-                return Err("holds an image; a logo must be drawn with paths".to_string());
-            }
-            usvg::Node::Text(_) => {
-                return Err(
-                    "holds text; convert its text to outlines (paths) and try again".to_string(),
-                );
-            }
+            usvg::Node::Image(_) => return Err(HOLDS_IMAGE.to_string()),
+            usvg::Node::Text(_) => return Err(HOLDS_TEXT.to_string()),
         }
     }
     Ok(())

@@ -366,8 +366,7 @@ fn next_page(next: &str) -> &str {
 /// Percent-encodes one path segment; `None` for `.` and `..`, which a browser resolves
 /// away however they are encoded.
 fn segment(text: &str) -> Option<String> {
-    let dots = text.trim_matches(|c: char| c == '.').is_empty() && text.len() <= 2;
-    (!text.is_empty() && !dots).then(|| {
+    (!matches!(text, "" | "." | "..")).then(|| {
         percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
     })
 }
@@ -523,6 +522,15 @@ fn view_filters(uri: &Uri) -> Result<(Pairs, Option<String>), ApiError> {
     Ok((filters, cursor))
 }
 
+/// The first value of the query parameter `name`.
+fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    query_pairs(uri)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
 fn zone_of(filters: &[(String, String)]) -> Tz {
     filters
         .iter()
@@ -668,12 +676,7 @@ fn error_page(app: &App, visit: &Visit, e: ApiError) -> Response {
 /// `GET /signin`.
 pub async fn signin_page(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
-    let next = query_pairs(&uri)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| next_page(&v).to_string())
-        .unwrap_or_else(|| "/".into());
+    let next = query_param(&uri, "next").map_or_else(|| "/".into(), |v| next_page(&v).to_string());
     if visit.signed_in {
         return see_other(&next, &[]);
     }
@@ -811,10 +814,8 @@ pub async fn search(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -
     if !visit.signed_in {
         return to_signin(&uri);
     }
-    let q = query_pairs(&uri)
-        .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "q"))
-        .map(|(_, v)| v.trim().to_string())
+    let q = query_param(&uri, "q")
+        .map(|v| v.trim().to_string())
         .unwrap_or_default();
     if q.is_empty() {
         return see_other("/", &[]);
@@ -910,15 +911,8 @@ struct ReceiptLink {
 /// fields, its related transactions, and its receipts. Without a type, an ID that names
 /// several transactions (a payment and a refund sharing it) gives their list.
 pub async fn transaction(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap) -> Response {
-    let pairs = query_pairs(&uri).unwrap_or_default();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let id = param("id").unwrap_or_default();
-    transaction_page(app, uri.clone(), headers, id, param("type")).await
+    let id = query_param(&uri, "id").unwrap_or_default();
+    transaction_page(app, uri, headers, id).await
 }
 
 /// `GET /t/{id}`: as [`transaction`], the ID in the path.
@@ -928,21 +922,10 @@ pub async fn transaction_at(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let kind = query_pairs(&uri)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == "type")
-        .map(|(_, v)| v);
-    transaction_page(app, uri.clone(), headers, id, kind).await
+    transaction_page(app, uri, headers, id).await
 }
 
-async fn transaction_page(
-    app: Arc<App>,
-    uri: Uri,
-    headers: HeaderMap,
-    id: String,
-    kind: Option<String>,
-) -> Response {
+async fn transaction_page(app: Arc<App>, uri: Uri, headers: HeaderMap, id: String) -> Response {
     let visit = Visit::of(&app, &uri, &headers);
     if !visit.signed_in {
         return to_signin(&uri);
@@ -956,7 +939,7 @@ async fn transaction_page(
         Ok(found) => found,
         Err(e) => return error_page(&app, &visit, e),
     };
-    let kind = kind
+    let kind = query_param(&uri, "type")
         .filter(|k| !k.trim().is_empty())
         .map(|k| TxType::parse(&k));
     let candidates: Vec<&Transaction> = family_of_id

@@ -51,22 +51,9 @@ impl Sessions {
         let value = hex(&secret);
         let now = Instant::now();
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let (held, oldest) = open.iter().filter(|(_, s)| s.token == token).fold(
-            (0, None::<(&[u8; 32], Instant)>),
-            |(n, oldest), (k, s)| {
-                let older = oldest.is_none_or(|(_, seen)| s.last_seen < seen);
-                (
-                    n + 1,
-                    if older {
-                        Some((k, s.last_seen))
-                    } else {
-                        oldest
-                    },
-                )
-            },
-        );
-        if held >= MAX_PER_TOKEN
-            && let Some(oldest) = oldest.map(|(k, _)| *k)
+        let of_token = || open.iter().filter(|(_, s)| s.token == token);
+        if of_token().count() >= MAX_PER_TOKEN
+            && let Some(oldest) = of_token().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| *k)
         {
             open.remove(&oldest);
         }
@@ -162,6 +149,16 @@ mod tests {
 
     const TOKEN: &str = "web-session-token-0123";
 
+    /// The tokens of a token file holding `lines`.
+    fn tokens_in(file: &std::path::Path, lines: &[&str]) -> Tokens {
+        std::fs::write(file, lines.join("\n") + "\n").unwrap();
+        Tokens::load(TokenSources {
+            env: None,
+            file: Some(file.to_path_buf()),
+        })
+        .unwrap()
+    }
+
     fn with_cookie(value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(
@@ -175,12 +172,7 @@ mod tests {
     fn a_session_lives_until_closed_idle_or_its_token_is_gone() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("tokens");
-        std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
-        let tokens = Tokens::load(TokenSources {
-            env: None,
-            file: Some(file.clone()),
-        })
-        .unwrap();
+        let tokens = tokens_in(&file, &[TOKEN]);
         let sessions = Sessions::new(Duration::from_secs(60));
         let digest = tokens.digest_if_accepted(TOKEN.as_bytes()).unwrap();
         assert!(tokens.digest_if_accepted(b"not-the-token-at-all").is_none());
@@ -218,13 +210,10 @@ mod tests {
     #[test]
     fn one_token_signing_in_again_and_again_pushes_out_only_its_own_sessions() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("tokens");
-        std::fs::write(&file, format!("{TOKEN}\nsecond-token-9876543210\n")).unwrap();
-        let tokens = Tokens::load(TokenSources {
-            env: None,
-            file: Some(file),
-        })
-        .unwrap();
+        let tokens = tokens_in(
+            &dir.path().join("tokens"),
+            &[TOKEN, "second-token-9876543210"],
+        );
         let sessions = Sessions::new(Duration::from_secs(600));
         let other = tokens
             .digest_if_accepted(b"second-token-9876543210")
