@@ -33,8 +33,13 @@ fn well_formed(code: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
 }
 
-/// The successful refund `code` names, after the rate limit.
-fn lookup(app: &App, code: &str, extensions: &Extensions) -> Result<Option<Transaction>, ApiError> {
+/// The successful refund `code` names, after the rate limit. The lookup is a read of the
+/// data like a listing's, and waits its turn with them ([`App::read`]).
+async fn lookup(
+    app: &App,
+    code: &str,
+    extensions: &Extensions,
+) -> Result<Option<Transaction>, ApiError> {
     if let Err(wait) = app.lookups.admit(client_address(extensions)) {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -51,19 +56,20 @@ fn lookup(app: &App, code: &str, extensions: &Extensions) -> Result<Option<Trans
     if !well_formed(&code) {
         return Ok(None);
     }
+    let key = key.clone();
     if let Some(pool) = &app.db {
-        let (key, pool) = (key.clone(), Arc::clone(pool));
-        return tokio::task::block_in_place(|| pool.with_code(&key, &code))
-            .map_err(ApiError::store);
+        let pool = Arc::clone(pool);
+        return app
+            .read(move || pool.with_code(&key, &code).map_err(ApiError::store))
+            .await;
     }
     let Some(store) = &app.store else {
         return Ok(None);
     };
-    // The first lookup of a snapshot computes every refund's code: not on an async thread.
-    let (key, snapshot) = (key.clone(), store.current());
-    Ok(tokio::task::block_in_place(|| {
-        snapshot.with_code(&key, &code).cloned()
-    }))
+    // The first lookup of a snapshot computes every refund's code.
+    let snapshot = store.current();
+    app.read(move || Ok(snapshot.with_code(&key, &code).cloned()))
+        .await
 }
 
 fn unknown() -> ApiError {
@@ -80,7 +86,9 @@ pub async fn json(
     Path(code): Path<String>,
     extensions: Extensions,
 ) -> Result<Response, ApiError> {
-    let refund = lookup(&app, &code, &extensions)?.ok_or_else(unknown)?;
+    let refund = lookup(&app, &code, &extensions)
+        .await?
+        .ok_or_else(unknown)?;
     let body = json!({
         "refundId": refund.transaction_id.trim(),
         "receiptNumber": receipt_number(&refund),
@@ -103,7 +111,7 @@ pub async fn page(
     extensions: Extensions,
 ) -> Result<Response, ApiError> {
     let (lang, zone, _) = receipt_query(&uri, &headers, false)?;
-    let refund = lookup(&app, &code, &extensions)?;
+    let refund = lookup(&app, &code, &extensions).await?;
     let l = &app.locales;
     let text = |id: &str| escape(&l.message(lang, id));
     let mut body = format!(
