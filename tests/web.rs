@@ -1028,6 +1028,8 @@ fn is_link_to(link: &str, id: &str, kind: &str) -> bool {
 
 #[test]
 fn every_transaction_is_reachable_whatever_its_id_from_files_and_from_a_store() {
+    // And from PostgreSQL, whose statements are written in its own dialect.
+    let postgres_db = fresh_postgres_database("web_hard_rows");
     // The same rows read from the files and from a SQLite store imported from them.
     let from_store = |dir: &Path| {
         write_hard_rows(dir);
@@ -1050,6 +1052,25 @@ fn every_transaction_is_reachable_whatever_its_id_from_files_and_from_a_store() 
         (
             "store",
             Server::start_with(from_store, &["--db", "sqlite:store.db"]),
+        ),
+        (
+            "postgres store",
+            Server::start_with(
+                |dir: &Path| {
+                    write_hard_rows(dir);
+                    let import = Command::new(env!("CARGO_BIN_EXE_recibo"))
+                        .current_dir(dir)
+                        .args(["import", "-i", "data.csv", "--db", &postgres_db])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        import.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&import.stderr)
+                    );
+                },
+                &["--db", &postgres_db],
+            ),
         ),
     ];
     for (what, server) in &servers {
@@ -1166,6 +1187,26 @@ fn every_transaction_is_reachable_whatever_its_id_from_files_and_from_a_store() 
 }
 
 /// The value of a sign-in form's hidden `next` field, unescaped.
+/// A new, empty database `name` on the test PostgreSQL server (`RECIBO_TEST_PG_URL`,
+/// started by tests/run.sh), and its URL.
+fn fresh_postgres_database(name: &str) -> String {
+    let server = std::env::var("RECIBO_TEST_PG_URL").unwrap_or_else(|_| {
+        panic!("RECIBO_TEST_PG_URL is not set: run the suite with tests/run.sh, which starts PostgreSQL")
+    });
+    let name = format!("{name}_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    // One statement at a time: neither may run in a transaction block.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+    let slash = base.rfind('/').unwrap();
+    format!("{}/{name}?{query}", &base[..slash])
+}
+
 fn next_field(html: &str) -> Option<String> {
     let marker = "<input type=\"hidden\" name=\"next\" value=\"";
     let start = html.find(marker)? + marker.len();

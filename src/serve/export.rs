@@ -236,15 +236,26 @@ impl Data {
     /// ID) and the ones referring to it as their original, at most `FAMILY_SHOWN` of
     /// those. Every own row is kept however many others come first. Blocks.
     pub(crate) fn family(&self, id: &str) -> Result<Family, ApiError> {
+        use crate::serve::db::MATCHES_KEPT;
+        let snapshot = match self {
+            Data::Files(snapshot) => snapshot,
+            // A store looks each half up through its index and counts the rest.
+            Data::Store(pool) => {
+                let (own, others, more) = pool
+                    .with(|store| store.family(id, MATCHES_KEPT, FAMILY_SHOWN))
+                    .map_err(ApiError::store)?;
+                return Ok(Family { own, others, more });
+            }
+        };
         let filter = Filter {
             related: Some(id.to_string()),
             ..Filter::default()
         };
         let mut family = Family::default();
-        let mut keep = |tx: &Transaction| {
+        for tx in snapshot.with_id(id).filter(|tx| filter.matches(tx)) {
             if tx.transaction_id == id {
                 // Only report files repeat a row (a store keeps one per ID and type).
-                if family.own.len() < crate::serve::db::MATCHES_KEPT {
+                if family.own.len() < MATCHES_KEPT {
                     family.own.push(tx.clone());
                 }
             } else if family.others.len() < FAMILY_SHOWN {
@@ -252,18 +263,6 @@ impl Data {
             } else {
                 family.more += 1;
             }
-            Ok(())
-        };
-        match self {
-            Data::Files(snapshot) => {
-                for tx in snapshot.with_id(id).filter(|tx| filter.matches(tx)) {
-                    keep(tx).map_err(ApiError::store)?;
-                }
-            }
-            Data::Store(pool) => pool
-                .with(|store| store.read(&filter, &mut keep))
-                .map(drop)
-                .map_err(ApiError::store)?,
         }
         Ok(family)
     }

@@ -239,6 +239,49 @@ impl Store {
         }
     }
 
+    /// `id`'s own rows (at most `own_limit`), the first `shown` rows naming it as their
+    /// original, and how many more of those there are.
+    pub fn family(
+        &mut self,
+        id: &str,
+        own_limit: usize,
+        shown: usize,
+    ) -> Result<(Vec<Transaction>, Vec<Transaction>, u64)> {
+        use query::Kin;
+        let dialect = match self {
+            Store::Sqlite(_) => query::Dialect::Sqlite,
+            Store::Postgres(_) => query::Dialect::Postgres,
+        };
+        let mut rows = |kin, limit: usize| -> Result<Vec<Transaction>> {
+            let q = query::family(id, kin, Some(limit as u64), false, dialect);
+            let mut found = Vec::new();
+            let mut keep = |tx: &Transaction| {
+                found.push(tx.clone());
+                Ok(())
+            };
+            match self {
+                Store::Sqlite(s) => s.read(&q, &mut keep)?,
+                Store::Postgres(s) => s.read(&q, &mut keep)?,
+            };
+            Ok(found)
+        };
+        let own = rows(Kin::Own, own_limit)?;
+        // One row past the shown ones tells whether to count the rest.
+        let mut others = rows(Kin::Referring, shown + 1)?;
+        let more = if others.len() > shown {
+            others.truncate(shown);
+            let q = query::family(id, Kin::Referring, None, true, dialect);
+            let all = match self {
+                Store::Sqlite(s) => s.count(&q)?,
+                Store::Postgres(s) => s.count(&q)?,
+            };
+            all.saturating_sub(shown as u64)
+        } else {
+            0
+        };
+        Ok((own, others, more))
+    }
+
     /// The statement a read of `filter` runs, and the database's plan for it: what shows
     /// that a window or an ID lookup goes through an index.
     pub fn explain(&mut self, filter: &Filter) -> Result<(query::Query, Vec<String>)> {

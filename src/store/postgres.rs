@@ -288,14 +288,15 @@ impl PgStore {
                 .client
                 .batch_execute(&staging_sql())
                 .map_err(|e| store.fail_output(e))?;
-            // An import killed while it built a new store's indexes left them out. Only
+            // An import killed while it built a new store's indexes left them out, and a
+            // store of an earlier version lacks the ones that replaced its own. Only
             // then: `CREATE INDEX IF NOT EXISTS` locks the table even when they are there,
             // which would make every writer wait for the batches of another.
             let present: i64 = store
                 .client
                 .query_one(
-                    "SELECT count(*) FROM pg_indexes WHERE tablename = $1 AND indexname <> $2",
-                    &[&TABLE, &format!("{TABLE}_key")],
+                    "SELECT count(*) FROM pg_indexes WHERE tablename = $1 AND indexname = ANY($2)",
+                    &[&TABLE, &schema::index_names()],
                 )
                 .map(|r| r.get(0))
                 .map_err(|e| store.fail_output(e))?;
@@ -423,6 +424,17 @@ impl PgStore {
             )
             .map_err(|e| self.fail(e))?;
         Ok(row.get(0))
+    }
+
+    /// The count a `SELECT count(*)` statement gives.
+    pub fn count(&mut self, q: &Query) -> Result<u64> {
+        let params = bound(q);
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
+        let row = self
+            .client
+            .query_one(&q.sql, &refs)
+            .map_err(|e| self.fail(e))?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
     }
 
     /// PostgreSQL's plan for `q`, as `EXPLAIN` prints it.

@@ -210,6 +210,48 @@ pub fn select_page(
     }
 }
 
+/// Which rows of a transaction's family a [`family`] statement takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kin {
+    /// The rows whose own ID it is (a refund may share its payment's ID).
+    Own,
+    /// The rows naming it as their original transaction, other than its own.
+    Referring,
+}
+
+/// The rows of `id`'s family that `kin` names, in the store's order and at most `limit`;
+/// or, with `count`, how many there are. Each half goes through one index (the key's, or
+/// the original transaction ID's), so a payment refunded a million times costs a page
+/// the rows it shows and one count over an index, never a read of every row.
+pub fn family(id: &str, kin: Kin, limit: Option<u64>, count: bool, dialect: Dialect) -> Query {
+    let mut b = Builder {
+        dialect,
+        params: Vec::new(),
+        clauses: Vec::new(),
+    };
+    let p = b.bind(Param::Text(id.to_string()));
+    let clause = match kin {
+        Kin::Own => format!("transaction_id = {p}"),
+        Kin::Referring => format!("original_transaction_id = {p} AND transaction_id <> {p}"),
+    };
+    let mut sql = if count {
+        format!("SELECT count(*) FROM {TABLE} WHERE {clause}")
+    } else {
+        format!(
+            "SELECT {} FROM {TABLE} WHERE {clause} ORDER BY {ORDER}",
+            select_list()
+        )
+    };
+    if let Some(limit) = limit.filter(|_| !count) {
+        let n = b.bind(Param::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT {n}"));
+    }
+    Query {
+        sql,
+        params: b.params,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +273,28 @@ mod tests {
         assert!(q.params.contains(&Param::Text("card".into())));
         let q = select(&filter, Dialect::Sqlite);
         assert!(q.sql.contains("?1") && !q.sql.contains('$'));
+    }
+
+    #[test]
+    fn a_family_is_looked_up_by_bound_id_in_two_halves() {
+        let id = "p' OR '1'='1";
+        let own = family(id, Kin::Own, Some(64), false, Dialect::Sqlite);
+        assert!(
+            own.sql.contains("WHERE transaction_id = ?1 ORDER BY"),
+            "{}",
+            own.sql
+        );
+        assert!(own.sql.ends_with("LIMIT ?2") && !own.sql.contains('\''));
+        assert_eq!(own.params, [Param::Text(id.into()), Param::Int(64)]);
+        let count = family(id, Kin::Referring, Some(5), true, Dialect::Postgres);
+        assert_eq!(
+            count.sql,
+            format!(
+                "SELECT count(*) FROM {TABLE} WHERE original_transaction_id = $1 \
+                 AND transaction_id <> $1"
+            )
+        );
+        assert_eq!(count.params, [Param::Text(id.into())]);
     }
 
     #[test]

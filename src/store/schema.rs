@@ -161,22 +161,49 @@ fn table_sql(name: &str, sql_type: fn(Kind) -> &'static str) -> String {
 /// How many indexes stand beside the key: the time index and one per indexed ID.
 pub const SECONDARY_INDEXES: usize = 1 + INDEXED_IDS.len();
 
-/// The statements that create the indexes beside the key, where missing.
+/// The indexes beside the key: each name's suffix and its columns. The original
+/// transaction ID's index carries the store's order after it, so that a payment's first
+/// refunds come off it in order however many it has ([`super::query::family`]).
+fn indexes() -> impl Iterator<Item = (&'static str, String)> {
+    std::iter::once(("time", ORDER.to_string())).chain(INDEXED_IDS.into_iter().map(|id| {
+        if id == "original_transaction_id" {
+            ("family", format!("{id}, {ORDER}"))
+        } else {
+            (id, id.to_string())
+        }
+    }))
+}
+
+/// The full names of the indexes beside the key.
+pub fn index_names() -> Vec<String> {
+    indexes()
+        .map(|(name, _)| format!("{TABLE}_{name}"))
+        .collect()
+}
+
+/// An index of earlier versions that one of [`indexes`] replaces.
+const SUPERSEDED_INDEX: &str = "original_transaction_id";
+
+/// The statements that create the indexes beside the key, where missing, and drop the
+/// one they replace.
 pub fn index_sql() -> String {
-    let mut sql = format!("CREATE INDEX IF NOT EXISTS {TABLE}_time ON {TABLE} ({ORDER});\n");
-    for id in INDEXED_IDS {
-        sql.push_str(&format!(
-            "CREATE INDEX IF NOT EXISTS {TABLE}_{id} ON {TABLE} ({id});\n"
-        ));
-    }
+    let mut sql: String = indexes()
+        .map(|(name, columns)| {
+            format!("CREATE INDEX IF NOT EXISTS {TABLE}_{name} ON {TABLE} ({columns});\n")
+        })
+        .collect();
+    sql.push_str(&format!(
+        "DROP INDEX IF EXISTS {TABLE}_{SUPERSEDED_INDEX};\n"
+    ));
     sql
 }
 
 /// The statements that drop the indexes beside the key: a first import into an empty
 /// store builds them once at the end, which is faster than keeping them up row by row.
 pub fn drop_index_sql() -> String {
-    std::iter::once("time")
-        .chain(INDEXED_IDS)
+    indexes()
+        .map(|(name, _)| name)
+        .chain([SUPERSEDED_INDEX])
         .map(|name| format!("DROP INDEX IF EXISTS {TABLE}_{name};\n"))
         .collect()
 }

@@ -220,6 +220,15 @@ impl SqliteStore {
         Ok(count)
     }
 
+    /// The count a `SELECT count(*)` statement gives.
+    pub fn count(&mut self, q: &Query) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row(&q.sql, params_from_iter(bound(q)), |r| r.get(0))
+            .map_err(|e| Error::source(&self.url, e))?;
+        Ok(n.max(0) as u64)
+    }
+
     /// SQLite's plan for `q`: one line per step, indented by depth.
     pub fn explain(&mut self, q: &Query) -> Result<Vec<String>> {
         let fail = |e: rusqlite::Error| Error::source(&self.url, e);
