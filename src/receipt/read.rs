@@ -1406,6 +1406,9 @@ type Matrix = [f64; 6];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// `first` then `then`: the matrix of applying `first` and then `then`.
+///
+/// An entry that overflows reads as 0, so that no run's position or size is infinite or NaN
+/// (a NaN would make a run unequal to itself).
 fn multiply(first: &Matrix, then: &Matrix) -> Matrix {
     let [a, b, c, d, e, f] = *first;
     let [p, q, r, s, t, u] = *then;
@@ -1417,6 +1420,7 @@ fn multiply(first: &Matrix, then: &Matrix) -> Matrix {
         e * p + f * r + t,
         e * q + f * s + u,
     ]
+    .map(|v| if v.is_finite() { v } else { 0.0 })
 }
 
 fn translation(x: f64, y: f64) -> Matrix {
@@ -1660,10 +1664,12 @@ impl<'d, 'a> ContentReader<'d, 'a> {
         if self.total_runs > MAX_RUNS || self.text_bytes > MAX_TEXT_BYTES {
             return refuse("it has too much text");
         }
+        // Finite in f64 can still overflow f32.
+        let finite = |v: f64| Some(v as f32).filter(|v| v.is_finite()).unwrap_or(0.0);
         self.runs.push(TextRun {
-            x: start[4] as f32,
-            y: start[5] as f32,
-            size: (state.size * c.hypot(d)).abs() as f32,
+            x: finite(start[4]),
+            y: finite(start[5]),
+            size: finite((state.size * c.hypot(d)).abs()),
             text,
         });
         Ok(())
