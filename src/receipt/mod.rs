@@ -7,6 +7,7 @@ pub mod layout;
 pub mod lines;
 pub mod page;
 pub mod pdf;
+pub mod read;
 pub mod sign;
 pub mod slim_font;
 pub mod stamp;
