@@ -467,6 +467,19 @@ fn a_job_names_its_template_from_its_own_folder_and_a_bad_one_stops_it_before_re
     );
 }
 
+/// A CSV amount such as `-1234.50` as a Brazilian receipt writes it: `1.234,50`.
+fn pt_br_amount(csv: &str) -> String {
+    let (units, cents) = csv.trim_start_matches('-').split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, digit) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped},{cents}")
+}
+
 #[test]
 fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount() {
     let dir = tempfile::tempdir().unwrap();
@@ -633,6 +646,17 @@ fn verify_says_authentic_for_untouched_receipts_and_altered_for_a_forged_amount(
     bad.assert_code(1);
     let out = bad.stdout_text();
     assert!(out.contains("forged.pdf: altered"), "{out}");
+    // What the forged receipt shows that the data does not give: the amount, and only it.
+    let forged = out.lines().find(|l| l.starts_with("forged.pdf")).unwrap();
+    assert!(
+        forged.ends_with(
+            ": the field \"Valor estornado\" differs: the data gives \"R$ {real}\", \
+             the file shows \"R$ 9.999,99\""
+                .replace("{real}", &pt_br_amount(amount))
+                .as_str()
+        ),
+        "{forged}"
+    );
     assert!(out.contains("flipped.pdf: altered"), "{out}");
     assert!(
         out.contains("all-flipped.pdf: altered: not the merged document"),

@@ -17,6 +17,7 @@ use crate::locale::{Lang, Locales};
 use crate::model::{Transaction, TxType};
 use crate::output::sha256_hex;
 use crate::receipt::bulk::DEFAULT_MAX_MERGED_PAGES;
+use crate::receipt::compare::visible_differences;
 use crate::receipt::content::{ReceiptInput, build_page};
 use crate::receipt::page::ReceiptPage;
 use crate::receipt::pdf::{RenderOptions, Renderer};
@@ -40,6 +41,39 @@ struct Claim {
     /// The SHA-256 the bulk run's manifest beside it (or in its archive) lists for it.
     listed: Option<String>,
     signed: Option<SignedFile>,
+    /// Where its bytes are, to be read again when it is altered (see [`Origin::bytes`]).
+    origin: Origin,
+}
+
+/// Where a claim's bytes were read from. Only an altered file is read a second time, to
+/// say what differs in it, so a run over thousands of receipts holds none of their bytes.
+#[derive(Clone, Debug)]
+enum Origin {
+    None,
+    File(std::path::PathBuf),
+    /// The entry at `index` of a ZIP archive.
+    Entry {
+        archive: std::path::PathBuf,
+        index: usize,
+    },
+}
+
+impl Origin {
+    /// The bytes read again, when they still have the SHA-256 they were judged by.
+    fn bytes(&self, sha256: &str) -> Option<Vec<u8>> {
+        let bytes = match self {
+            Origin::None => return None,
+            Origin::File(path) => {
+                read_bounded(std::fs::File::open(path).ok()?, "", MAX_PDF_BYTES).ok()?
+            }
+            Origin::Entry { archive, index } => {
+                let mut zip = zip::ZipArchive::new(std::fs::File::open(archive).ok()?).ok()?;
+                let entry = zip.by_index(*index).ok()?;
+                read_bounded(entry, "", MAX_PDF_BYTES).ok()?
+            }
+        };
+        (sha256_hex(&bytes) == sha256).then_some(bytes)
+    }
 }
 
 pub fn run(args: &VerifyArgs) -> Result<Outcome> {
@@ -199,8 +233,9 @@ fn check(claim: &Claim, refunds: &Refunds, judge: &Judge) -> Result<String> {
         .renderer
         .render(&pages, &options)
         .map_err(|e| Error::System(e.to_string()))?;
+    // What differs, read from the file again only now that it is known to differ.
     let altered = || {
-        if let [stamp] = claim.stamps.as_slice() {
+        let what = if let [stamp] = claim.stamps.as_slice() {
             format!(
                 "altered: not the receipt the data gives for refund {} ({})",
                 stamp.refund_id, stamp.lang
@@ -210,6 +245,14 @@ fn check(claim: &Claim, refunds: &Refunds, judge: &Judge) -> Result<String> {
                 "altered: not the merged document the data gives for its {} receipts",
                 claim.stamps.len()
             )
+        };
+        match claim
+            .origin
+            .bytes(&claim.sha256)
+            .and_then(|file| visible_differences(&pdf.bytes, &file, &pages))
+        {
+            Some(differences) => format!("{what}: {differences}"),
+            None => what,
         }
     };
     let signers = judge.signers;
@@ -370,7 +413,7 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
                     let name = file.display().to_string();
                     let opened = std::fs::File::open(file).map_err(|e| Error::source(&name, e))?;
                     let bytes = read_bounded(opened, &name, MAX_PDF_BYTES)?;
-                    Ok(claim(name, &bytes))
+                    Ok(claim(name, &bytes, Origin::File(file.clone())))
                 })
                 .collect::<Result<_>>()?;
             claims.extend(made);
@@ -407,12 +450,12 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
         };
         let first = claims.len();
         let mut names = Vec::new();
-        let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(CLAIMS_AT_ONCE);
+        let mut batch: Vec<(String, Vec<u8>, Origin)> = Vec::with_capacity(CLAIMS_AT_ONCE);
         let mut batch_bytes = 0usize;
-        let flush = |batch: &mut Vec<(String, Vec<u8>)>, claims: &mut Vec<Claim>| {
+        let flush = |batch: &mut Vec<(String, Vec<u8>, Origin)>, claims: &mut Vec<Claim>| {
             let made: Vec<Claim> = batch
                 .par_drain(..)
-                .map(|(name, bytes)| claim(name, &bytes))
+                .map(|(name, bytes, origin)| claim(name, &bytes, origin))
                 .collect();
             claims.extend(made);
         };
@@ -431,7 +474,11 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
             names.push(inner.clone());
             let bytes = read_bounded(entry, &entry_name, MAX_PDF_BYTES)?;
             batch_bytes += bytes.len();
-            batch.push((entry_name, bytes));
+            let origin = Origin::Entry {
+                archive: path.to_path_buf(),
+                index: i,
+            };
+            batch.push((entry_name, bytes, origin));
             if batch.len() == CLAIMS_AT_ONCE || batch_bytes > MAX_BATCH_BYTES {
                 flush(&mut batch, claims);
                 batch_bytes = 0;
@@ -444,7 +491,7 @@ fn gather(path: &Path, claims: &mut Vec<Claim>) -> Result<()> {
         return Ok(());
     }
     let bytes = read_bounded(file, &name, MAX_PDF_BYTES)?;
-    claims.push(claim(name, &bytes));
+    claims.push(claim(name, &bytes, Origin::File(path.to_path_buf())));
     Ok(())
 }
 
@@ -512,6 +559,7 @@ impl Manifest {
                 stamps: Vec::new(),
                 listed: None,
                 signed: None,
+                origin: Origin::None,
             })
             .collect()
     }
@@ -533,8 +581,9 @@ fn read_bounded(reader: impl Read, name: &str, limit: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn claim(name: String, bytes: &[u8]) -> Claim {
+fn claim(name: String, bytes: &[u8], origin: Origin) -> Claim {
     Claim {
+        origin,
         name,
         missing: false,
         sha256: sha256_hex(bytes),

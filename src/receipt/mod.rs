@@ -1,6 +1,7 @@
 //! Refund receipts: localized content, laid out and rendered to PDF.
 
 pub mod bulk;
+pub mod compare;
 pub mod content;
 pub mod fonts;
 pub mod layout;
