@@ -59,16 +59,13 @@ impl Stamp {
 
     /// Every stamp in a PDF's keywords, in order: one for a receipt, one per page for a
     /// merged document. Empty when any of them does not parse.
+    ///
+    /// The keywords are read from the document information (`/Keywords(...)`, the last
+    /// one, as later updates override earlier ones; a rewriting tool may put white space
+    /// before the string), else from the XMP metadata's `pdf:Keywords`, which stays
+    /// readable where a tool packed the information into a compressed object stream.
     pub fn find_all(pdf: &[u8]) -> Vec<Stamp> {
-        let needle = format!("/Keywords({PREFIX} ");
-        let Some(at) = memchr::memmem::rfind(pdf, needle.as_bytes()) else {
-            return Vec::new();
-        };
-        let start = at + "/Keywords(".len();
-        let Some(end) = memchr::memchr(b')', &pdf[start..]).map(|n| start + n) else {
-            return Vec::new();
-        };
-        let Ok(text) = std::str::from_utf8(&pdf[start..end]) else {
+        let Some(text) = info_keywords(pdf).or_else(|| xmp_keywords(pdf)) else {
             return Vec::new();
         };
         // The writer joins keywords with ", "; a stamp's values never hold a comma.
@@ -102,6 +99,31 @@ impl Stamp {
             version: take("version")?,
         })
     }
+}
+
+/// The last `/Keywords` string of the document information that begins with a stamp.
+fn info_keywords(pdf: &[u8]) -> Option<&str> {
+    let needle = format!("({PREFIX} ");
+    let mut before = pdf.len();
+    while let Some(at) = memchr::memmem::rfind(&pdf[..before], needle.as_bytes()) {
+        let key = pdf[..at].trim_ascii_end();
+        if key.ends_with(b"/Keywords") {
+            let start = at + 1;
+            let end = start + memchr::memchr(b')', &pdf[start..])?;
+            return std::str::from_utf8(&pdf[start..end]).ok();
+        }
+        before = at;
+    }
+    None
+}
+
+/// The XMP metadata's keywords, when they begin with a stamp.
+fn xmp_keywords(pdf: &[u8]) -> Option<&str> {
+    let open = format!("<pdf:Keywords>{PREFIX} ");
+    let at = memchr::memmem::rfind(pdf, open.as_bytes())?;
+    let start = at + "<pdf:Keywords>".len();
+    let end = start + memchr::memmem::find(&pdf[start..], b"</pdf:Keywords>")?;
+    std::str::from_utf8(&pdf[start..end]).ok()
 }
 
 fn encode(value: &str, out: &mut String) {
@@ -151,10 +173,15 @@ mod tests {
         assert!(keyword.is_ascii());
         assert!(!keyword[PREFIX.len()..].contains(['(', ')', '\\', ',']));
         let pdf = format!("<</Alt(\\({keyword}\\))/Keywords({keyword})>>");
-        assert_eq!(Stamp::find(pdf.as_bytes()), Some(stamp));
+        assert_eq!(Stamp::find(pdf.as_bytes()), Some(stamp.clone()));
         assert_eq!(Stamp::find(b"<</Keywords(something else)>>"), None);
         // Text elsewhere in the file that looks like a stamp is not one.
         let elsewhere = format!("<</Alt({keyword})>>");
         assert_eq!(Stamp::find(elsewhere.as_bytes()), None);
+        // As a rewriting tool leaves it: white space before the string, or only the XMP.
+        let spaced = format!("<</Keywords \n({keyword})>>");
+        assert_eq!(Stamp::find(spaced.as_bytes()), Some(stamp.clone()));
+        let xmp = format!("<rdf:Description><pdf:Keywords>{keyword}</pdf:Keywords>");
+        assert_eq!(Stamp::find(xmp.as_bytes()), Some(stamp));
     }
 }
