@@ -1169,13 +1169,12 @@ impl ToUnicode {
 
     fn add(&mut self, section: &[u8], entry: &[Object]) {
         match (section, entry) {
-            (b"begincodespacerange", [Object::String(low), Object::String(high)]) => {
+            (b"begincodespacerange", [Object::String(low), Object::String(high)])
                 if low.len() == high.len()
                     && (1..=4).contains(&low.len())
-                    && self.codespace.len() < MAX_CODESPACE_RANGES
-                {
-                    self.codespace.push((low.clone(), high.clone()));
-                }
+                    && self.codespace.len() < MAX_CODESPACE_RANGES =>
+            {
+                self.codespace.push((low.clone(), high.clone()));
             }
             (b"beginbfchar", [Object::String(code), target]) => {
                 if let (Some(code), Some(text)) = (code_value(code), mapped_text(target)) {
@@ -1582,15 +1581,14 @@ impl<'d, 'a> ContentReader<'d, 'a> {
                     }
                 }
                 b"Tj" | b"TJ" | b"'" | b"\"" => {
-                    if operator == b"\"" {
-                        if let Some([word, char]) = operands
+                    if operator == b"\""
+                        && let Some([word, char]) = operands
                             .len()
                             .checked_sub(1)
                             .and_then(|end| numbers::<2>(&operands[..end]))
-                        {
-                            state.word_spacing = word;
-                            state.char_spacing = char;
-                        }
+                    {
+                        state.word_spacing = word;
+                        state.char_spacing = char;
                     }
                     if operator == b"'" || operator == b"\"" {
                         line_matrix = multiply(&translation(0.0, -state.leading), &line_matrix);
