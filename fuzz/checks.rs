@@ -14,6 +14,7 @@ use recibo::Error;
 use recibo::job::Job;
 use recibo::model::time::{TimeError, in_range, parse_bound, parse_instant, write_iso8601};
 use recibo::model::{Currency, Money, Transaction, TxType};
+use recibo::receipt::read::page_texts;
 use recibo::source::RecordReader;
 use recibo::source::csv::CsvReader;
 use recibo::source::jsonl::JsonlReader;
@@ -33,6 +34,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("job", job),
     ("query", query),
     ("gateway", gateway),
+    ("pdf_text", pdf_text),
 ];
 
 /// The CSV reader: every record read or refused, the reader ends, and what it reads
@@ -347,5 +349,33 @@ pub fn gateway(data: &[u8]) {
             refund.amount
         );
         json_round_trip(refund);
+    }
+}
+
+/// The PDF text reader, on any bytes: text or a refusal, the same on a second read (verify
+/// compares two reads), within the reader's limits, with no empty, NaN or infinite run.
+pub fn pdf_text(data: &[u8]) {
+    let first = page_texts(data);
+    let second = page_texts(data);
+    let (first, second) = match (first, second) {
+        (Ok(first), Ok(second)) => (first, second),
+        (Err(first), Err(second)) => {
+            assert_eq!(first.0, second.0, "two reads refuse for different reasons");
+            assert!(!first.0.is_empty(), "a refusal gives no reason");
+            return;
+        }
+        (first, _) => panic!("one read of the bytes succeeds and one fails: {first:?}"),
+    };
+    assert_eq!(first, second, "two reads of the same bytes differ");
+    assert!(first.len() <= 10_000, "{} pages", first.len());
+    for runs in &first {
+        assert!(runs.len() <= 100_000, "{} runs on a page", runs.len());
+        for run in runs {
+            assert!(!run.text.is_empty(), "an empty run: {run:?}");
+            assert!(
+                run.x.is_finite() && run.y.is_finite() && run.size.is_finite() && run.size >= 0.0,
+                "{run:?}"
+            );
+        }
     }
 }

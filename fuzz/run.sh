@@ -13,7 +13,7 @@ set -euo pipefail
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${FUZZ_OUT:-${TMPDIR:-/tmp}/recibo-fuzz}
-targets=${TARGETS:-csv xlsx jsonl amount time job query gateway}
+targets=${TARGETS:-csv xlsx jsonl amount time job query gateway pdf_text}
 # The sanitizer build cannot share a target directory with ordinary builds.
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$here/target}
 # The bundled SQLite amalgamation defines a few same-named static tables in separate

@@ -109,3 +109,8 @@ fn query_corpus() {
 fn gateway_corpus() {
     replay("gateway");
 }
+
+#[test]
+fn pdf_text_corpus() {
+    replay("pdf_text");
+}

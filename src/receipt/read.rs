@@ -68,9 +68,10 @@ const MAX_TEXT_BYTES: usize = 16 << 20;
 const MAX_OPERANDS: usize = 4096;
 /// Deepest `q` nesting.
 const MAX_SAVED_STATES: usize = 256;
-/// Most form XObjects drawn in one call: a form drawing another twice, 64 deep, would
-/// otherwise be drawn 2^64 times.
-const MAX_FORM_CALLS: usize = 10_000;
+/// Most form XObjects drawn on one page and in one call: a form drawing another twice, 64
+/// deep, would otherwise be drawn 2^64 times, and an empty form costs no decoding.
+const MAX_FORM_CALLS_PER_PAGE: usize = 10_000;
+const MAX_FORM_CALLS: usize = 100_000;
 const MAX_FILTERS: usize = 8;
 /// Most `R` hops followed from one reference (`1 0 obj 2 0 R endobj` and so on).
 const MAX_REFERENCE_HOPS: usize = 16;
@@ -81,16 +82,17 @@ const MAX_CODESPACE_RANGES: usize = 64;
 const MAX_MAPPED_UNITS: usize = 64;
 
 /// The text runs of every page, in page order, each page's runs in content-stream order.
-pub fn page_texts(pdf: &[u8]) -> Result<Vec<Vec<TextRun>>> {
+pub fn page_texts(pdf: &[u8]) -> std::result::Result<Vec<Vec<TextRun>>, ReadError> {
     let doc = Document::index(pdf)?;
     let pages = doc.pages()?;
     let mut reader = ContentReader::new(&doc);
     let mut texts = Vec::with_capacity(pages.len());
     for page in &pages {
         reader.runs.clear();
+        reader.form_calls_on_page = 0;
         let content = doc.contents(page.dict.get(b"Contents"))?;
         let resources = doc.resolve_dict(page.resources.as_ref());
-        reader.read(&content, &resources, IDENTITY, 0)?;
+        reader.read(&content, &resources, GraphicsState::new(IDENTITY), 0)?;
         texts.push(std::mem::take(&mut reader.runs));
     }
     Ok(texts)
@@ -1461,6 +1463,7 @@ struct ContentReader<'d, 'a> {
     total_runs: usize,
     text_bytes: usize,
     form_calls: usize,
+    form_calls_on_page: usize,
     /// The forms being drawn, innermost last: one drawing itself is skipped.
     active_forms: Vec<u32>,
 }
@@ -1482,15 +1485,22 @@ impl<'d, 'a> ContentReader<'d, 'a> {
             total_runs: 0,
             text_bytes: 0,
             form_calls: 0,
+            form_calls_on_page: 0,
             active_forms: Vec::new(),
         }
     }
 
-    /// Reads one content stream (a page's or a form's) drawn with `resources` at `ctm`.
-    fn read(&mut self, content: &[u8], resources: &Dict, ctm: Matrix, depth: usize) -> Result<()> {
+    /// Reads one content stream (a page's or a form's) drawn with `resources`, starting in
+    /// `state`.
+    fn read(
+        &mut self,
+        content: &[u8],
+        resources: &Dict,
+        mut state: GraphicsState,
+        depth: usize,
+    ) -> Result<()> {
         let mut fonts: HashMap<Vec<u8>, Option<Rc<Font>>> = HashMap::new();
         let font_dict = self.doc.resolve_dict(Some(resources.get(b"Font")));
-        let mut state = GraphicsState::new(ctm);
         let mut saved: Vec<GraphicsState> = Vec::new();
         let mut text_matrix = IDENTITY;
         let mut line_matrix = IDENTITY;
@@ -1693,7 +1703,8 @@ impl<'d, 'a> ContentReader<'d, 'a> {
             return refuse("its form XObjects are nested too deeply");
         }
         self.form_calls += 1;
-        if self.form_calls > MAX_FORM_CALLS {
+        self.form_calls_on_page += 1;
+        if self.form_calls > MAX_FORM_CALLS || self.form_calls_on_page > MAX_FORM_CALLS_PER_PAGE {
             return refuse("it draws too many form XObjects");
         }
         let matrix = match self.doc.resolve(stream.dict.get(b"Matrix")) {
@@ -1711,7 +1722,10 @@ impl<'d, 'a> ContentReader<'d, 'a> {
         };
         let content = self.doc.decode(&stream)?;
         self.active_forms.push(number);
-        let drawn = self.read(&content, &own, multiply(&matrix, &state.ctm), depth + 1);
+        // A form is drawn in the state of the `Do`, as if between `q` and `Q`.
+        let mut inner = state.clone();
+        inner.ctm = multiply(&matrix, &state.ctm);
+        let drawn = self.read(&content, &own, inner, depth + 1);
         self.active_forms.pop();
         drawn
     }
@@ -1986,19 +2000,21 @@ mod tests {
 
     #[test]
     fn a_deflate_bomb_is_refused_quickly() {
-        let started = std::time::Instant::now();
         let bomb = deflate(&vec![b' '; MAX_STREAM_BYTES + 1]);
         assert!(bomb.len() < 20_000, "{} bytes", bomb.len());
         let mut objects = document(b"");
         objects[3] = stream("/Filter /FlateDecode", &bomb);
-        let error = page_texts(&pdf(&objects)).unwrap_err();
-        assert!(error.to_string().contains("16 MiB"), "{error}");
-
+        let one = pdf(&objects);
         // Under the limit for one stream, but drawn by one page twenty times over.
-        let small = deflate(&vec![b' '; 5 << 20]);
-        objects[3] = stream("/Filter /FlateDecode", &small);
+        objects[3] = stream("/Filter /FlateDecode", &deflate(&vec![b' '; 5 << 20]));
         objects[2] = format!("<< /Type /Page /Contents [{}] >>", "4 0 R ".repeat(20)).into_bytes();
-        let error = page_texts(&pdf(&objects)).unwrap_err();
+        let repeated = pdf(&objects);
+
+        // Inflating stops at the limits, so even an unoptimized build refuses in moments.
+        let started = std::time::Instant::now();
+        let error = page_texts(&one).unwrap_err();
+        assert!(error.to_string().contains("16 MiB"), "{error}");
+        let error = page_texts(&repeated).unwrap_err();
         assert!(error.to_string().contains("64 MiB"), "{error}");
         assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
@@ -2024,6 +2040,26 @@ mod tests {
         objects.push(b"11 0 R".to_vec());
         objects.push(b"10 0 R".to_vec());
         assert_eq!(one_page(&pdf(&objects)), []);
+    }
+
+    #[test]
+    fn a_form_draws_in_the_state_of_its_do_after_its_matrix() {
+        let mut objects = document(b"BT /F2 10 Tf ET q 1 0 0 1 100 0 cm /X1 Do Q /X1 Do");
+        objects[1] = b"<< /Type /Pages /Kids [3 0 R] \
+                       /Resources << /Font << /F2 8 0 R >> /XObject << /X1 9 0 R >> >> >>"
+            .to_vec();
+        objects.push(stream(
+            "/Subtype /Form /Matrix [2 0 0 2 0 50]",
+            b"BT 1 2 Td (A) Tj ET",
+        ));
+        let runs = one_page(&pdf(&objects));
+        assert_eq!(texts(&runs), ["A", "A"]);
+        assert!(
+            close(runs[0].x, 102.0) && close(runs[0].y, 54.0),
+            "{runs:?}"
+        );
+        assert!(close(runs[0].size, 20.0), "{runs:?}");
+        assert!(close(runs[1].x, 2.0) && close(runs[1].y, 54.0), "{runs:?}");
     }
 
     #[test]
