@@ -1999,7 +1999,7 @@ mod tests {
     }
 
     #[test]
-    fn a_deflate_bomb_is_refused_quickly() {
+    fn a_deflate_bomb_is_refused_at_the_limits() {
         let bomb = deflate(&vec![b' '; MAX_STREAM_BYTES + 1]);
         assert!(bomb.len() < 20_000, "{} bytes", bomb.len());
         let mut objects = document(b"");
@@ -2010,13 +2010,11 @@ mod tests {
         objects[2] = format!("<< /Type /Page /Contents [{}] >>", "4 0 R ".repeat(20)).into_bytes();
         let repeated = pdf(&objects);
 
-        // Inflating stops at the limits, so even an unoptimized build refuses in moments.
-        let started = std::time::Instant::now();
+        // Inflating stops at the limits rather than after the whole stream.
         let error = page_texts(&one).unwrap_err();
         assert!(error.to_string().contains("16 MiB"), "{error}");
         let error = page_texts(&repeated).unwrap_err();
         assert!(error.to_string().contains("64 MiB"), "{error}");
-        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 
     #[test]
