@@ -307,12 +307,21 @@ impl<'a> FilterStreamBuilder<'a> {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct FilterStream<'a> {
     content: Cow<'a, [u8]>,
     filters: StreamFilters,
 }
 
 impl FilterStream<'_> {
+    /// The stream with its encoded bytes owned, to be kept beyond its source.
+    pub(crate) fn into_owned(self) -> FilterStream<'static> {
+        FilterStream {
+            content: Cow::Owned(self.content.into_owned()),
+            filters: self.filters,
+        }
+    }
+
     pub(crate) fn encoded_data(&self) -> &[u8] {
         &self.content
     }

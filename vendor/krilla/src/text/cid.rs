@@ -18,7 +18,7 @@ use crate::configure::ValidationError;
 use crate::error::{KrillaError, KrillaResult};
 use crate::geom::Rect;
 use crate::serialize::SerializeContext;
-use crate::stream::FilterStreamBuilder;
+use crate::stream::{FilterStream, FilterStreamBuilder};
 use crate::surface::Location;
 use crate::text::outline::OutlineBuilder;
 use crate::text::Font;
@@ -234,24 +234,7 @@ impl CIDFont {
             sc.register_validation_error(ValidationError::RestrictedLicense(self.font.clone()));
         }
 
-        let (subsetted, global_bbox) = subset_font(self.font.clone(), glyph_remapper)?;
-        let num_glyphs = subsetted.num_glyphs();
-        let subsetted_data = subsetted.font_data().0;
-
-        let font_stream = {
-            let mut data = subsetted_data.as_ref().as_ref();
-
-            // If we have a CFF font, only embed the standalone CFF program.
-            let subsetted_ref = skrifa::FontRef::new(data).map_err(|_| {
-                KrillaError::Font(self.font.clone(), "failed to read font subset".to_string())
-            })?;
-
-            if let Some(cff) = subsetted_ref.data_for_tag(Cff::TAG) {
-                data = cff.as_bytes();
-            }
-
-            FilterStreamBuilder::new_from_binary_data(data).finish(&sc.serialize_settings())
-        };
+        let (font_stream, num_glyphs, global_bbox) = embedded_subset(&self.font, glyph_remapper, sc)?;
 
         let base_font = base_font_name(&self.font, &self.glyph_remapper);
         let base_font_type0 = if is_cff {
@@ -434,6 +417,63 @@ pub(crate) fn base_font_name<T: Hash>(font: &Font, data: &T) -> String {
 }
 
 #[cfg_attr(feature = "comemo", comemo::memoize)]
+/// A subset font program as embedded: its stream, its glyph count and its box.
+type EmbeddedSubset = (FilterStream<'static>, u32, Rect);
+
+/// Most bytes of embedded subsets kept per thread.
+const MAX_KEPT_SUBSET_BYTES: usize = 8 << 20;
+
+thread_local! {
+    /// Subsets made on this thread, by font, glyphs in their new order and ASCII setting.
+    /// Documents made one after another (a bulk run of receipts) often use exactly the same
+    /// glyphs of a font, and subsetting and compressing the font was a third of such a
+    /// document's time. The output is the same bytes either way.
+    static SUBSETS: std::cell::RefCell<(FxHashMap<(Font, Vec<u16>, bool), EmbeddedSubset>, usize)> =
+        std::cell::RefCell::new((FxHashMap::default(), 0));
+}
+
+/// The embedded program of `font`'s subset of the glyphs in `glyph_remapper`, made once
+/// per thread for each set of glyphs (see [`SUBSETS`]).
+fn embedded_subset(
+    font: &Font,
+    glyph_remapper: &GlyphRemapper,
+    sc: &SerializeContext,
+) -> KrillaResult<EmbeddedSubset> {
+    let key = (
+        font.clone(),
+        glyph_remapper.remapped_gids().collect::<Vec<u16>>(),
+        sc.serialize_settings().ascii_compatible,
+    );
+    if let Some(kept) = SUBSETS.with(|s| s.borrow().0.get(&key).cloned()) {
+        return Ok(kept);
+    }
+    let (subsetted, global_bbox) = subset_font(font.clone(), glyph_remapper)?;
+    let num_glyphs = subsetted.num_glyphs();
+    let subsetted_data = subsetted.font_data().0;
+    let mut data = subsetted_data.as_ref().as_ref();
+    // If we have a CFF font, only embed the standalone CFF program.
+    let subsetted_ref = skrifa::FontRef::new(data)
+        .map_err(|_| KrillaError::Font(font.clone(), "failed to read font subset".to_string()))?;
+    if let Some(cff) = subsetted_ref.data_for_tag(Cff::TAG) {
+        data = cff.as_bytes();
+    }
+    let stream = FilterStreamBuilder::new_from_binary_data(data)
+        .finish(&sc.serialize_settings())
+        .into_owned();
+    let made = (stream, num_glyphs, global_bbox);
+    SUBSETS.with(|s| {
+        let (kept, bytes) = &mut *s.borrow_mut();
+        let size = made.0.encoded_data().len() + 2 * key.1.len();
+        if *bytes + size > MAX_KEPT_SUBSET_BYTES {
+            kept.clear();
+            *bytes = 0;
+        }
+        *bytes += size;
+        kept.insert(key, made.clone());
+    });
+    Ok(made)
+}
+
 fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font, Rect)> {
     let mut bbox: Option<Rect> = None;
 
