@@ -420,20 +420,22 @@ pub(crate) fn base_font_name<T: Hash>(font: &Font, data: &T) -> String {
 /// A subset font program as embedded: its stream, its glyph count and its box.
 type EmbeddedSubset = (FilterStream<'static>, u32, Rect);
 
-/// Most bytes of embedded subsets kept per thread.
+/// Most bytes of embedded subsets kept, for the whole process.
 const MAX_KEPT_SUBSET_BYTES: usize = 8 << 20;
 
-thread_local! {
-    /// Subsets made on this thread, by font, glyphs in their new order and ASCII setting.
-    /// Documents made one after another (a bulk run of receipts) often use exactly the same
-    /// glyphs of a font, and subsetting and compressing the font was a third of such a
-    /// document's time. The output is the same bytes either way.
-    static SUBSETS: std::cell::RefCell<(FxHashMap<(Font, Vec<u16>, bool), EmbeddedSubset>, usize)> =
-        std::cell::RefCell::new((FxHashMap::default(), 0));
-}
+/// The subsets kept, by font, glyphs in their new order and ASCII setting, with their bytes.
+type KeptSubsets = (FxHashMap<(Font, Vec<u16>, bool), EmbeddedSubset>, usize);
+
+/// Subsets already made. Documents made one after another (a bulk run of receipts) often
+/// use exactly the same glyphs of a font, and subsetting and compressing the font was a
+/// third of such a document's time. The output is the same bytes either way. One store for
+/// the process, not one a thread, so that its memory stays bounded however many threads
+/// render.
+static SUBSETS: std::sync::LazyLock<std::sync::Mutex<KeptSubsets>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// The embedded program of `font`'s subset of the glyphs in `glyph_remapper`, made once
-/// per thread for each set of glyphs (see [`SUBSETS`]).
+/// for each set of glyphs (see [`SUBSETS`]).
 fn embedded_subset(
     font: &Font,
     glyph_remapper: &GlyphRemapper,
@@ -444,8 +446,8 @@ fn embedded_subset(
         glyph_remapper.remapped_gids().collect::<Vec<u16>>(),
         sc.serialize_settings().ascii_compatible,
     );
-    if let Some(kept) = SUBSETS.with(|s| s.borrow().0.get(&key).cloned()) {
-        return Ok(kept);
+    if let Some(found) = kept_subsets().0.get(&key).cloned() {
+        return Ok(found);
     }
     let (subsetted, global_bbox) = subset_font(font.clone(), glyph_remapper)?;
     let num_glyphs = subsetted.num_glyphs();
@@ -461,17 +463,24 @@ fn embedded_subset(
         .finish(&sc.serialize_settings())
         .into_owned();
     let made = (stream, num_glyphs, global_bbox);
-    SUBSETS.with(|s| {
-        let (kept, bytes) = &mut *s.borrow_mut();
-        let size = made.0.encoded_data().len() + 2 * key.1.len();
-        if *bytes + size > MAX_KEPT_SUBSET_BYTES {
-            kept.clear();
-            *bytes = 0;
-        }
-        *bytes += size;
-        kept.insert(key, made.clone());
-    });
+    let size = made.0.encoded_data().len() + 2 * key.1.len();
+    let mut guard = kept_subsets();
+    let (kept, bytes) = &mut *guard;
+    if *bytes + size > MAX_KEPT_SUBSET_BYTES {
+        kept.clear();
+        *bytes = 0;
+    }
+    *bytes += size;
+    kept.insert(key, made.clone());
     Ok(made)
+}
+
+fn kept_subsets() -> std::sync::MutexGuard<'static, KeptSubsets> {
+    // The store only changes by `clear` and `insert`, so one left by a panicking thread is
+    // still whole.
+    SUBSETS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font, Rect)> {
